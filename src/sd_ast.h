@@ -1,0 +1,69 @@
+/*
+ * sd_ast.h -- syntax trees of equations, shared by the parser (sd_parse.c)
+ * and the compiler (sd_compile.c).
+ *
+ * Nodes live in an arena owned by the model; they are never freed one by
+ * one.  Names are stored twice: `name` in canonical form (see
+ * sd_canon_name) for lookup, `text` as written for messages.
+ */
+#ifndef SD_AST_H
+#define SD_AST_H
+
+#include "sd_util.h"
+
+typedef enum {
+  SD_N_NUM,      /* num                                              */
+  SD_N_VAR,      /* name / text                                      */
+  SD_N_UNARY,    /* op (SD_OP_NEG, SD_OP_POS, SD_OP_NOT), args[0]    */
+  SD_N_BINARY,   /* op, args[0] op args[1]                           */
+  SD_N_CALL,     /* name(args...): builtin or lookup, decided later  */
+  SD_N_TABLE     /* lookup table literal (WITH LOOKUP's 2nd argument) */
+} sd_node_kind;
+
+typedef enum {
+  SD_OP_ADD, SD_OP_SUB, SD_OP_MUL, SD_OP_DIV, SD_OP_POW,
+  SD_OP_EQ, SD_OP_NE, SD_OP_LT, SD_OP_GT, SD_OP_LE, SD_OP_GE,
+  SD_OP_AND, SD_OP_OR,
+  SD_OP_NEG, SD_OP_POS, SD_OP_NOT
+} sd_op;
+
+#define SD_MAX_DEPTH 256
+
+typedef struct sd_node sd_node;
+struct sd_node {
+  sd_node_kind kind;
+  sd_op op;
+  int line, col;      /* 1-based position of the node's first token */
+  double num;         /* SD_N_NUM */
+  const char *name;   /* SD_N_VAR, SD_N_CALL: canonical name */
+  const char *text;   /* SD_N_VAR, SD_N_CALL: as written */
+  int nargs;
+  sd_node **args;     /* SD_N_UNARY: 1, SD_N_BINARY: 2, SD_N_CALL: nargs */
+  int npts;           /* SD_N_TABLE: points, x increasing */
+  double *xs, *ys;
+};
+
+/* Parse one equation right-hand side.  Positions stored in the tree are
+ * relative to `text` (line 1, column 1 = its first character); positions
+ * in err are mapped through `pos` by sd_fail (pos may be NULL).  On error
+ * returns NULL and fills err (code SD_E_PARSE, message quoting the
+ * offending token).  Nesting deeper than SD_MAX_DEPTH is an error, not a
+ * stack overflow.
+ *
+ * Precedence, loosest first (Vensim's, checked against Vensim output in
+ * the SDXorg test-models):
+ *   :OR:   :AND:   :NOT: (prefix)   = <> < > <= >=   + -   * /
+ *   unary - +   ^ (right-assoc)
+ * so -2^2 = -4 and 2^3^2 = 512.  The right operand of ^ may carry its own
+ * sign (2^-1). */
+sd_node *sd_parse_expr(sd_arena *a, const char *text, const sd_srcpos *pos,
+                       sd_error *err);
+
+/* Parse a lookup table body as Vensim writes it inside a definition or in
+ * WITH LOOKUP: an optional range "[(x0,y0)-(x1,y1)]," (ignored, but may
+ * itself contain a list of points) followed by "(x,y), (x,y), ...".
+ * Returns an SD_N_TABLE node. */
+sd_node *sd_parse_table(sd_arena *a, const char *text, const sd_srcpos *pos,
+                        sd_error *err);
+
+#endif

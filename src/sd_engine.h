@@ -1,0 +1,189 @@
+/*
+ * sd_engine.h -- public interface of the sdvm engine.
+ *
+ * The engine is pure C99 and never includes R headers.  Front ends (the R
+ * glue in r_*.c, later the .mdl and XMILE readers, the C tests and the
+ * benchmarks) build an sd_model, compile it to an sd_program, and run the
+ * program into caller-provided memory.  A compiled program is immutable, so
+ * one program can serve many runs (and threads) at once; all per-run state
+ * lives in the work buffer the caller passes in.
+ *
+ * Nothing here allocates during a run: sd_run_init/sd_run_steps write only
+ * into the buffers they are given.  That is what lets the R glue hand them
+ * R-owned memory and poll for interrupts with R_CheckUserInterrupt(): a
+ * longjmp out of a run leaks nothing.
+ */
+#ifndef SD_ENGINE_H
+#define SD_ENGINE_H
+
+#include <stddef.h>
+
+#define SD_ENGINE_VERSION "0.1.0"
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Error classes; the R layer maps each to a condition subclass. */
+typedef enum {
+  SD_OK = 0,
+  SD_E_PARSE,      /* syntax error in an equation                 -> sdvm_parse_error */
+  SD_E_NAME,       /* unknown variable or function, duplicate name -> sdvm_name_error  */
+  SD_E_CYCLE,      /* simultaneous equations                       -> sdvm_cycle_error */
+  SD_E_ARITY,      /* builtin called with the wrong argument count -> sdvm_arity_error */
+  SD_E_DEFINITION, /* malformed definition (bad lookup, ...)       -> sdvm_definition_error */
+  SD_E_RUN,        /* bad run settings (dt <= 0, ...)              -> sdvm_run_error   */
+  SD_E_MEMORY,     /* allocation failed                            -> sdvm_memory_error */
+  SD_E_INTERRUPT   /* the poll callback asked to stop              -> interrupt        */
+} sd_errcode;
+
+#define SD_ERR_MSG 1024
+#define SD_ERR_NAME 256
+
+typedef struct sd_error {
+  sd_errcode code;
+  char msg[SD_ERR_MSG];   /* human-readable, no trailing newline          */
+  char var[SD_ERR_NAME];  /* variable whose equation is at fault, or ""   */
+  char file[SD_ERR_NAME]; /* source file, or "" (R builders)              */
+  int line, col;          /* 1-based position in the source, 0 = unknown  */
+} sd_error;
+
+/* Where an equation's text starts in its source file, so that positions
+ * inside the equation can be reported as file positions.  NULL = the
+ * equation text is its own source (line 1, column 1). */
+typedef struct sd_srcpos {
+  const char *file;
+  int line, col;
+} sd_srcpos;
+
+/* ---- building a model ------------------------------------------------- */
+
+typedef struct sd_model sd_model;
+
+/* What a variable is, as the modeler sees it.  FLOW and AUX compile the
+ * same way; the distinction is kept for reporting. */
+typedef enum {
+  SD_AUX = 0,
+  SD_FLOW = 1,
+  SD_STOCK = 2,
+  SD_CONST = 3,  /* equation must evaluate to a constant; overridable at run time */
+  SD_LOOKUP = 4
+} sd_kind;
+
+typedef enum { SD_EULER = 0, SD_RK2 = 1, SD_RK4 = 2 } sd_method;
+
+sd_model *sd_model_new(void);
+void sd_model_free(sd_model *m);
+
+/* Integration method used when a run does not choose one. */
+void sd_model_set_method(sd_model *m, sd_method method);
+
+/* Define an auxiliary, flow or constant: `name = eqn`.  The control
+ * variables INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER are defined the
+ * same way (they default to 0, 100, 1 and TIME STEP).  Equations are parsed
+ * here; a syntax error is reported now with its position.  Returns 0 or -1
+ * (err filled). */
+int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
+                 const sd_srcpos *pos, sd_error *err);
+
+/* Define a stock: d(name)/dt = rate, name(initial) = init.  The front end
+ * writes the net rate as an expression (e.g. "inflow - outflow"). */
+int sd_model_add_stock(sd_model *m, const char *name, const char *rate,
+                       const char *init, const sd_srcpos *pos, sd_error *err);
+
+/* Define a lookup (graphical function) from n points, x strictly
+ * increasing.  Called in equations as name(x): linear interpolation,
+ * clamped at the ends. */
+int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
+                        const double *y, int n, sd_error *err);
+
+/* ---- compiling -------------------------------------------------------- */
+
+typedef struct sd_program sd_program;
+
+/* Resolve names, order equations, lower stateful builtins, emit bytecode.
+ * The model may be freed afterwards.  NULL on error (err filled). */
+sd_program *sd_compile(const sd_model *m, sd_error *err);
+void sd_program_free(sd_program *p);
+
+/* The variables a user can see (model variables, including the control
+ * variables; not the hidden ones made by SMOOTH, DELAY3, ...), in
+ * definition order.  Names are returned as first spelled. */
+int sd_program_nvars(const sd_program *p);
+const char *sd_program_var_name(const sd_program *p, int i);
+sd_kind sd_program_var_kind(const sd_program *p, int i);
+/* Index of a variable by name (matched case-, space- and
+ * underscore-insensitively), or -1. */
+int sd_program_find(const sd_program *p, const char *name);
+
+/* Instruction counts of the compiled phases, for reports and benchmarks. */
+typedef struct sd_program_stats {
+  int n_slots;        /* values in the register file (vars, hidden, temps, constants) */
+  int n_stocks;       /* including hidden stocks */
+  int n_init_instr;   /* instructions run once at the start */
+  int n_step_instr;   /* instructions run per derivative evaluation */
+} sd_program_stats;
+void sd_program_get_stats(const sd_program *p, sd_program_stats *st);
+
+/* Human-readable listing of the bytecode (for debugging); returns the
+ * number of characters that the full listing needs, like snprintf. */
+size_t sd_program_disasm(const sd_program *p, char *buf, size_t cap);
+
+/* ---- running ---------------------------------------------------------- */
+
+typedef enum { SD_DISPATCH_DEFAULT = 0, SD_DISPATCH_GOTO = 1, SD_DISPATCH_SWITCH = 2 } sd_dispatch;
+
+typedef struct sd_run_opts {
+  /* Time settings; NaN means "as the model says". */
+  double start, stop, dt, saveper;
+  int method;                  /* sd_method, or -1 for the model's */
+  /* Overrides of constants and stock initial values, by variable index. */
+  int n_override;
+  const int *override_var;
+  const double *override_val;
+  /* Which variables to save (indices from sd_program_find), in column order. */
+  int n_out;
+  const int *out_var;
+  /* Called about every `poll_every` steps; a nonzero return stops the run
+   * with SD_E_INTERRUPT.  May also longjmp (nothing is allocated). */
+  int (*poll)(void *ud);
+  void *poll_ud;
+  long poll_every;             /* 0 = a sensible default */
+  sd_dispatch dispatch;        /* which interpreter loop; default = build's */
+} sd_run_opts;
+
+/* Fill opts with defaults: NaN times, model's method, no overrides, all
+ * visible variables saved, no polling, default dispatch. */
+void sd_run_opts_init(sd_run_opts *opts);
+
+/* Number of doubles the caller must provide as work memory for a run. */
+size_t sd_run_work_size(const sd_program *p);
+
+typedef struct sd_run_info {
+  double start, stop, dt, saveper;
+  int method;
+  long n_steps;  /* integration steps */
+  long n_rows;   /* saved rows, including start (and stop) */
+} sd_run_info;
+
+/* Phase 1: evaluate the time settings and the initial values into work.
+ * Reports how many rows the run will save, so the caller can allocate the
+ * output.  Returns 0, or -1 with err filled (bad settings, bad override). */
+int sd_run_init(const sd_program *p, const sd_run_opts *opts, double *work,
+                sd_run_info *info, sd_error *err);
+
+/* Phase 2: integrate.  time_out gets info->n_rows times; cols[k] gets
+ * info->n_rows values of variable opts->out_var[k] (all visible variables
+ * in order when opts->out_var is NULL).  Returns 0 or -1 (err filled). */
+int sd_run_steps(const sd_program *p, const sd_run_opts *opts, double *work,
+                 const sd_run_info *info, double *time_out, double **cols,
+                 sd_error *err);
+
+/* ---- build facts ------------------------------------------------------ */
+
+/* The dispatch used when a run asks for SD_DISPATCH_DEFAULT. */
+sd_dispatch sd_default_dispatch(void);
+/* 1 if this build contains the computed-goto interpreter. */
+int sd_have_computed_goto(void);
+const char *sd_dispatch_name(sd_dispatch d);
+int sd_n_opcodes(void);
+
+#endif
