@@ -41,6 +41,8 @@ struct sd_node {
   sd_node **args;     /* SD_N_UNARY: 1, SD_N_BINARY: 2, SD_N_CALL: nargs */
   int npts;           /* SD_N_TABLE: points, x increasing */
   double *xs, *ys;
+  int ref;            /* set by the compiler (parser leaves 0): resolved
+                         variable, builtin or lookup index */
 };
 
 /* Parse one equation right-hand side.  Positions stored in the tree are
