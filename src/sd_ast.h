@@ -17,7 +17,8 @@ typedef enum {
   SD_N_UNARY,    /* op (SD_OP_NEG, SD_OP_POS, SD_OP_NOT), args[0]    */
   SD_N_BINARY,   /* op, args[0] op args[1]                           */
   SD_N_CALL,     /* name(args...): builtin or lookup, decided later  */
-  SD_N_TABLE     /* lookup table literal (WITH LOOKUP's 2nd argument) */
+  SD_N_TABLE,    /* lookup table literal (WITH LOOKUP's 2nd argument) */
+  SD_N_LOOKUPCALL /* made by the compiler: call of a lookup, ref = table */
 } sd_node_kind;
 
 typedef enum {

@@ -1,0 +1,52 @@
+/* sd_builtins.c -- the table of builtin functions (see sd_builtins.h). */
+#include <string.h>
+#include "sd_builtins.h"
+#include "sd_opcodes.h"
+
+static const sd_builtin table[SD_FN__COUNT] = {
+  { "abs",            SD_FN_ABS,          SD_B_OP,      1, 1, SDI_ABS },
+  { "min",            SD_FN_MIN,          SD_B_OP,      2, 2, SDI_MIN },
+  { "max",            SD_FN_MAX,          SD_B_OP,      2, 2, SDI_MAX },
+  { "exp",            SD_FN_EXP,          SD_B_OP,      1, 1, SDI_EXP },
+  { "ln",             SD_FN_LN,           SD_B_OP,      1, 1, SDI_LN },
+  { "log",            SD_FN_LOG,          SD_B_OP,      1, 2, SDI_LOGB },  /* 1 arg: base 10 */
+  { "sqrt",           SD_FN_SQRT,         SD_B_OP,      1, 1, SDI_SQRT },
+  { "sin",            SD_FN_SIN,          SD_B_OP,      1, 1, SDI_SIN },
+  { "cos",            SD_FN_COS,          SD_B_OP,      1, 1, SDI_COS },
+  { "tan",            SD_FN_TAN,          SD_B_OP,      1, 1, SDI_TAN },
+  { "arcsin",         SD_FN_ARCSIN,       SD_B_OP,      1, 1, SDI_ASIN },
+  { "arccos",         SD_FN_ARCCOS,       SD_B_OP,      1, 1, SDI_ACOS },
+  { "arctan",         SD_FN_ARCTAN,       SD_B_OP,      1, 1, SDI_ATAN },
+  { "integer",        SD_FN_INTEGER,      SD_B_OP,      1, 1, SDI_INT },
+  { "modulo",         SD_FN_MODULO,       SD_B_OP,      2, 2, SDI_MOD },
+  { "power",          SD_FN_POWER,        SD_B_OP,      2, 2, SDI_POW },
+  { "quantum",        SD_FN_QUANTUM,      SD_B_OP,      2, 2, SDI_QUANTUM },
+  { "xidz",           SD_FN_XIDZ,         SD_B_OP,      3, 3, SDI_XIDZ },
+  { "zidz",           SD_FN_ZIDZ,         SD_B_OP,      2, 2, SDI_ZIDZ },
+  { "step",           SD_FN_STEP,         SD_B_TIMEFN,  2, 2, SDI_STEP },
+  { "pulse",          SD_FN_PULSE,        SD_B_TIMEFN,  2, 2, SDI_PULSE },
+  { "pulse train",    SD_FN_PULSE_TRAIN,  SD_B_TIMEFN,  4, 4, SDI_PULSETR },
+  { "ramp",           SD_FN_RAMP,         SD_B_TIMEFN,  2, 3, SDI_RAMP },
+  { "if then else",   SD_FN_IF_THEN_ELSE, SD_B_SPECIAL, 3, 3, 0 },
+  { "initial",        SD_FN_INITIAL,      SD_B_SPECIAL, 1, 1, 0 },
+  { "with lookup",    SD_FN_WITH_LOOKUP,  SD_B_SPECIAL, 2, 2, 0 },
+  { "smooth",         SD_FN_SMOOTH,       SD_B_STATE,   2, 2, 0 },
+  { "smoothi",        SD_FN_SMOOTHI,      SD_B_STATE,   3, 3, 0 },
+  { "smooth3",        SD_FN_SMOOTH3,      SD_B_STATE,   2, 2, 0 },
+  { "smooth3i",       SD_FN_SMOOTH3I,     SD_B_STATE,   3, 3, 0 },
+  { "delay1",         SD_FN_DELAY1,       SD_B_STATE,   2, 2, 0 },
+  { "delay1i",        SD_FN_DELAY1I,      SD_B_STATE,   3, 3, 0 },
+  { "delay3",         SD_FN_DELAY3,       SD_B_STATE,   2, 2, 0 },
+  { "delay3i",        SD_FN_DELAY3I,      SD_B_STATE,   3, 3, 0 },
+  { "trend",          SD_FN_TREND,        SD_B_STATE,   3, 3, 0 },
+};
+
+const sd_builtin *sd_builtin_find(const char *canon) {
+  int i;
+  /* a linear scan: this runs once per call site at compile time */
+  for (i = 0; i < SD_FN__COUNT; i++)
+    if (strcmp(table[i].name, canon) == 0) return &table[i];
+  return NULL;
+}
+
+const sd_builtin *sd_builtin_get(sd_fn fn) { return &table[fn]; }

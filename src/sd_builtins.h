@@ -1,0 +1,39 @@
+/*
+ * sd_builtins.h -- the builtin functions the compiler knows, by canonical
+ * name.  Each is one of:
+ *   SD_B_OP       a pure function compiled to one opcode
+ *   SD_B_TIMEFN   a function of the clock (STEP, PULSE, ...): one opcode
+ *                 that reads the exogenous time, so the caller is dynamic
+ *   SD_B_STATE    a stateful function (SMOOTH, DELAY3, TREND, ...) that the
+ *                 compiler lowers to hidden stocks
+ *   SD_B_SPECIAL  compiled by hand (IF THEN ELSE, INITIAL, WITH LOOKUP)
+ */
+#ifndef SD_BUILTINS_H
+#define SD_BUILTINS_H
+
+typedef enum { SD_B_OP, SD_B_TIMEFN, SD_B_STATE, SD_B_SPECIAL } sd_bkind;
+
+typedef enum {
+  SD_FN_ABS, SD_FN_MIN, SD_FN_MAX, SD_FN_EXP, SD_FN_LN, SD_FN_LOG, SD_FN_SQRT,
+  SD_FN_SIN, SD_FN_COS, SD_FN_TAN, SD_FN_ARCSIN, SD_FN_ARCCOS, SD_FN_ARCTAN,
+  SD_FN_INTEGER, SD_FN_MODULO, SD_FN_POWER, SD_FN_QUANTUM, SD_FN_XIDZ, SD_FN_ZIDZ,
+  SD_FN_STEP, SD_FN_PULSE, SD_FN_PULSE_TRAIN, SD_FN_RAMP,
+  SD_FN_IF_THEN_ELSE, SD_FN_INITIAL, SD_FN_WITH_LOOKUP,
+  SD_FN_SMOOTH, SD_FN_SMOOTHI, SD_FN_SMOOTH3, SD_FN_SMOOTH3I,
+  SD_FN_DELAY1, SD_FN_DELAY1I, SD_FN_DELAY3, SD_FN_DELAY3I, SD_FN_TREND,
+  SD_FN__COUNT
+} sd_fn;
+
+typedef struct sd_builtin {
+  const char *name;    /* canonical (lower case, single spaces) */
+  sd_fn fn;
+  sd_bkind kind;
+  int min_args, max_args;
+  int opcode;          /* SD_B_OP / SD_B_TIMEFN: the instruction */
+} sd_builtin;
+
+/* The entry for a canonical name, or NULL. */
+const sd_builtin *sd_builtin_find(const char *canon);
+const sd_builtin *sd_builtin_get(sd_fn fn);
+
+#endif

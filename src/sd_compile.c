@@ -1,0 +1,1174 @@
+/*
+ * sd_compile.c -- from a model to bytecode.
+ *
+ *   1. copy every equation tree (the model stays untouched and reusable);
+ *   2. resolve names to variables, builtins and lookups, checking arity;
+ *      lower stateful builtins (SMOOTH, DELAY3, TREND, ...) to hidden
+ *      stocks and INITIAL to hidden initial-only variables, so that every
+ *      integration method treats their state like any other stock;
+ *   3. fold constant subexpressions; a variable whose equation is a number
+ *      becomes a preset slot that runs can override without recompiling;
+ *   4. order all initial computations (one topological sort), derive which
+ *      variables change over time, and report cycles by name;
+ *   5. emit three register-machine programs: ctrl (time settings), init
+ *      (initial values) and step (auxiliaries and net rates).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sd_builtins.h"
+#include "sd_math.h"
+#include "sd_model_impl.h"
+#include "sd_program.h"
+
+/* gen() returns a slot, or this on failure */
+#define GEN_FAIL (INT32_MIN)
+
+typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
+
+typedef struct cvar {
+  const char *name;      /* canonical, or a made-up name for hidden vars */
+  const char *text;      /* for messages */
+  cv_kind kind;
+  int visible;           /* index among visible variables, or -1 */
+  sd_node *eqn, *init;
+  const sd_srcpos *pos;
+  int slot, rate_slot, stock, table;
+  int is_const;          /* equation folded to a number: preset slot */
+  double cval;
+  int dynamic;           /* value changes during the run */
+  int done;              /* ordering state */
+} cvar;
+
+typedef struct cc {
+  const sd_model *m;
+  sd_program *p;
+  sd_error *err;
+  sd_arena ast;          /* copied trees, compile time only */
+  cvar *v;
+  int nv, vcap;
+  int cur;               /* variable being compiled, for messages */
+  /* lookup tables */
+  sd_table *tables;
+  int ntables, tcap;
+  /* code under construction */
+  sd_ins *code;
+  int ncode, ccap;
+  /* temporaries and the constant pool */
+  int tmp_base, tmp_top, tmp_max;
+  double *kval;
+  int nk, kcap;
+  int *khash;            /* open addressing, -1 empty */
+  int khcap;
+  int hidden_count;
+} cc;
+
+/* ------------------------------------------------------------------ */
+/* errors                                                              */
+
+static const char *cv_display(const cvar *v) { return v->text; }
+
+static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, const char *a1,
+                   const char *a2) {
+  const cvar *v = &c->v[c->cur];
+  char msg[SD_ERR_MSG];
+  snprintf(msg, sizeof msg, fmt, a1 ? a1 : "", a2 ? a2 : "");
+  return sd_fail(c->err, code, v->text, v->pos, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+}
+
+static int oom(cc *c) {
+  return sd_fail(c->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory while compiling");
+}
+
+/* ------------------------------------------------------------------ */
+/* variables                                                           */
+
+static int add_cvar(cc *c, const char *name, const char *text, cv_kind kind) {
+  cvar *v;
+  if (c->nv == c->vcap) {
+    int ncap = c->vcap ? c->vcap * 2 : 256;
+    cvar *nv = realloc(c->v, (size_t)ncap * sizeof *nv);
+    if (!nv) return -1;
+    c->v = nv;
+    c->vcap = ncap;
+  }
+  v = &c->v[c->nv];
+  memset(v, 0, sizeof *v);
+  v->name = name;
+  v->text = text;
+  v->kind = kind;
+  v->visible = -1;
+  v->slot = v->rate_slot = v->stock = v->table = -1;
+  return c->nv++;
+}
+
+/* A hidden variable made while lowering a builtin in variable `owner`. */
+static int add_hidden(cc *c, const char *what, cv_kind kind) {
+  char buf[SD_ERR_NAME + 64];
+  const cvar *owner = &c->v[c->cur];
+  const sd_srcpos *pos = owner->pos;
+  int i;
+  snprintf(buf, sizeof buf, "%s in '%s'", what, owner->text);
+  {
+    char *t = sd_arena_strdup(&c->ast, buf);
+    char name[32];
+    char *nm;
+    snprintf(name, sizeof name, "#hidden %d", ++c->hidden_count);
+    nm = sd_arena_strdup(&c->ast, name);
+    if (!t || !nm) return -1;
+    i = add_cvar(c, nm, t, kind);
+  }
+  if (i >= 0) c->v[i].pos = pos;
+  return i;
+}
+
+/* ------------------------------------------------------------------ */
+/* tree construction and copying                                       */
+
+static sd_node *node_new(cc *c, sd_node_kind kind, const sd_node *at) {
+  sd_node *n = sd_arena_alloc(&c->ast, sizeof *n);
+  if (!n) return NULL;
+  n->kind = kind;
+  if (at) { n->line = at->line; n->col = at->col; }
+  return n;
+}
+
+static sd_node *mk_num(cc *c, double x, const sd_node *at) {
+  sd_node *n = node_new(c, SD_N_NUM, at);
+  if (n) n->num = x;
+  return n;
+}
+
+static sd_node *mk_var(cc *c, int ref, const sd_node *at) {
+  sd_node *n = node_new(c, SD_N_VAR, at);
+  if (!n) return NULL;
+  n->ref = ref;
+  n->name = c->v[ref].name;
+  n->text = c->v[ref].text;
+  return n;
+}
+
+static sd_node *mk_bin(cc *c, sd_op op, sd_node *a, sd_node *b, const sd_node *at) {
+  sd_node *n;
+  if (!a || !b) return NULL;
+  n = node_new(c, SD_N_BINARY, at);
+  if (!n) return NULL;
+  n->op = op;
+  n->nargs = 2;
+  n->args = sd_arena_alloc(&c->ast, 2 * sizeof(sd_node *));
+  if (!n->args) return NULL;
+  n->args[0] = a;
+  n->args[1] = b;
+  return n;
+}
+
+static sd_node *mk_call(cc *c, sd_fn fn, int nargs, sd_node **args, const sd_node *at) {
+  sd_node *n = node_new(c, SD_N_CALL, at);
+  int i;
+  if (!n) return NULL;
+  n->name = sd_builtin_get(fn)->name;
+  n->text = n->name;
+  n->ref = (int)fn;
+  n->nargs = nargs;
+  n->args = sd_arena_alloc(&c->ast, (size_t)nargs * sizeof(sd_node *));
+  if (!n->args) return NULL;
+  for (i = 0; i < nargs; i++) {
+    if (!args[i]) return NULL;
+    n->args[i] = args[i];
+  }
+  return n;
+}
+
+static sd_node *copy_tree(cc *c, const sd_node *s) {
+  sd_node *n;
+  int i;
+  if (!s) return NULL;
+  n = sd_arena_alloc(&c->ast, sizeof *n);
+  if (!n) return NULL;
+  *n = *s;
+  if (s->nargs > 0) {
+    n->args = sd_arena_alloc(&c->ast, (size_t)s->nargs * sizeof(sd_node *));
+    if (!n->args) return NULL;
+    for (i = 0; i < s->nargs; i++) {
+      n->args[i] = copy_tree(c, s->args[i]);
+      if (!n->args[i]) return NULL;
+    }
+  }
+  return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* lookup tables                                                       */
+
+static int add_table(cc *c, int n, const double *x, const double *y) {
+  double *px, *py;
+  if (c->ntables == c->tcap) {
+    int ncap = c->tcap ? c->tcap * 2 : 16;
+    sd_table *nt = realloc(c->tables, (size_t)ncap * sizeof *nt);
+    if (!nt) return -1;
+    c->tables = nt;
+    c->tcap = ncap;
+  }
+  px = sd_arena_alloc(&c->p->arena, (size_t)(n ? n : 1) * sizeof(double));
+  py = sd_arena_alloc(&c->p->arena, (size_t)(n ? n : 1) * sizeof(double));
+  if (!px || !py) return -1;
+  memcpy(px, x, (size_t)n * sizeof(double));
+  memcpy(py, y, (size_t)n * sizeof(double));
+  c->tables[c->ntables].n = n;
+  c->tables[c->ntables].x = px;
+  c->tables[c->ntables].y = py;
+  return c->ntables++;
+}
+
+/* ------------------------------------------------------------------ */
+/* name resolution and lowering                                        */
+
+static int resolve(cc *c, sd_node *n, int depth);
+
+/* Replace the call node n by a reference to variable `ref` (in place, so
+ * the parent's pointer stays valid). */
+static void become_var(cc *c, sd_node *n, int ref) {
+  n->kind = SD_N_VAR;
+  n->ref = ref;
+  n->name = c->v[ref].name;
+  n->text = c->v[ref].text;
+  n->nargs = 0;
+  n->args = NULL;
+}
+
+static int new_hidden_stock(cc *c, const char *what, sd_node *rate_of_self_placeholder) {
+  int i = add_hidden(c, what, CV_STOCK);
+  (void)rate_of_self_placeholder;
+  return i;
+}
+
+/* Lower a stateful builtin call n (arguments already resolved) to hidden
+ * stocks, as Vensim defines them; n becomes the output expression. */
+static int lower_state(cc *c, sd_node *n, sd_fn fn) {
+  sd_node **a = n->args;
+  sd_node *in = a[0], *T = a[1];
+  const char *what = sd_builtin_get(fn)->name;
+  char label[32];
+  int k;
+  for (k = 0; what[k] && k < 31; k++) label[k] = (char)(what[k] >= 'a' && what[k] <= 'z' ? what[k] - 32 : what[k]);
+  label[k] = '\0';
+
+  switch (fn) {
+  case SD_FN_SMOOTH: case SD_FN_SMOOTHI: {
+    /* S' = (in - S) / T, S(0) = in (or init) */
+    int s = new_hidden_stock(c, label, NULL);
+    if (s < 0) return oom(c);
+    c->v[s].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, in, mk_var(c, s, n), n), T, n);
+    c->v[s].init = fn == SD_FN_SMOOTHI ? a[2] : in;
+    if (!c->v[s].eqn) return oom(c);
+    become_var(c, n, s);
+    return 0;
+  }
+  case SD_FN_SMOOTH3: case SD_FN_SMOOTH3I: {
+    /* three first-order stages, each with a third of the time */
+    sd_node *D = mk_bin(c, SD_OP_DIV, T, mk_num(c, 3, n), n);
+    sd_node *init = fn == SD_FN_SMOOTH3I ? a[2] : in;
+    sd_node *prev = in;
+    int s = -1, j;
+    for (j = 0; j < 3; j++) {
+      s = new_hidden_stock(c, label, NULL);
+      if (s < 0) return oom(c);
+      c->v[s].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, prev, mk_var(c, s, n), n), D, n);
+      c->v[s].init = init;
+      if (!c->v[s].eqn) return oom(c);
+      prev = mk_var(c, s, n);
+    }
+    become_var(c, n, s);
+    return 0;
+  }
+  case SD_FN_DELAY1: case SD_FN_DELAY1I: {
+    /* L' = in - L/T, L(0) = in*T (or init*T), out = L/T */
+    int s = new_hidden_stock(c, label, NULL);
+    sd_node *out, *init = fn == SD_FN_DELAY1I ? a[2] : in;
+    if (s < 0) return oom(c);
+    out = mk_bin(c, SD_OP_DIV, mk_var(c, s, n), T, n);
+    c->v[s].eqn = mk_bin(c, SD_OP_SUB, in, out, n);
+    c->v[s].init = mk_bin(c, SD_OP_MUL, init, T, n);
+    if (!c->v[s].eqn || !c->v[s].init) return oom(c);
+    *n = *out;
+    return 0;
+  }
+  case SD_FN_DELAY3: case SD_FN_DELAY3I: {
+    /* three material stages of delay D = T/3; out = L3/D */
+    sd_node *D = mk_bin(c, SD_OP_DIV, T, mk_num(c, 3, n), n);
+    sd_node *init = fn == SD_FN_DELAY3I ? a[2] : in;
+    sd_node *flow_in = in, *out = NULL;
+    int j;
+    for (j = 0; j < 3; j++) {
+      int s = new_hidden_stock(c, label, NULL);
+      if (s < 0) return oom(c);
+      out = mk_bin(c, SD_OP_DIV, mk_var(c, s, n), D, n);
+      c->v[s].eqn = mk_bin(c, SD_OP_SUB, flow_in, out, n);
+      c->v[s].init = mk_bin(c, SD_OP_MUL, init, D, n);
+      if (!c->v[s].eqn || !c->v[s].init) return oom(c);
+      flow_in = out;
+    }
+    *n = *out;
+    return 0;
+  }
+  case SD_FN_TREND: {
+    /* average S' = (in - S)/T, S(0) = in / (1 + trend0 * T);
+       TREND = ZIDZ(in - S, T * ABS(S)) */
+    int s = new_hidden_stock(c, label, NULL);
+    sd_node *args2[2], *absS, *out;
+    sd_node *absargs[1];
+    if (s < 0) return oom(c);
+    c->v[s].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, in, mk_var(c, s, n), n), T, n);
+    c->v[s].init = mk_bin(c, SD_OP_DIV, in,
+                          mk_bin(c, SD_OP_ADD, mk_num(c, 1, n), mk_bin(c, SD_OP_MUL, a[2], T, n), n), n);
+    absargs[0] = mk_var(c, s, n);
+    absS = mk_call(c, SD_FN_ABS, 1, absargs, n);
+    args2[0] = mk_bin(c, SD_OP_SUB, in, mk_var(c, s, n), n);
+    args2[1] = mk_bin(c, SD_OP_MUL, T, absS, n);
+    out = mk_call(c, SD_FN_ZIDZ, 2, args2, n);
+    if (!c->v[s].eqn || !c->v[s].init || !out) return oom(c);
+    *n = *out;
+    return 0;
+  }
+  default:
+    return fail_at(c, SD_E_NAME, n, "internal error: no lowering for %s%s", what, NULL);
+  }
+}
+
+static int resolve_call(cc *c, sd_node *n, int depth) {
+  const sd_builtin *b = sd_builtin_find(n->name);
+  int i;
+  if (!b) {
+    int idx = sd_strmap_get(&c->m->index, n->name);
+    if (idx >= 0 && c->v[idx + 1].kind == CV_LOOKUP) {
+      if (n->nargs != 1)
+        return fail_at(c, SD_E_ARITY, n, "lookup '%s' takes one argument (the input to look up)",
+                       n->text, NULL);
+      if (resolve(c, n->args[0], depth + 1) != 0) return -1;
+      n->kind = SD_N_LOOKUPCALL;
+      n->ref = c->v[idx + 1].table;
+      return 0;
+    }
+    if (idx >= 0)
+      return fail_at(c, SD_E_NAME, n,
+                     "'%s' is called like a function, but it is a variable, not a lookup or builtin%s",
+                     n->text, NULL);
+    return fail_at(c, SD_E_NAME, n, "unknown function '%s'%s", n->text, NULL);
+  }
+  if (n->nargs < b->min_args || n->nargs > b->max_args) {
+    char want[64];
+    if (b->min_args == b->max_args)
+      snprintf(want, sizeof want, "%d argument%s", b->min_args, b->min_args == 1 ? "" : "s");
+    else
+      snprintf(want, sizeof want, "%d to %d arguments", b->min_args, b->max_args);
+    {
+      char msg[SD_ERR_MSG];
+      snprintf(msg, sizeof msg, "%s takes %s, but is given %d", n->text, want, n->nargs);
+      return fail_at(c, SD_E_ARITY, n, "%s%s", msg, NULL);
+    }
+  }
+  n->ref = (int)b->fn;
+  if (b->fn == SD_FN_WITH_LOOKUP) {
+    sd_node *t = n->args[1];
+    int k;
+    if (t->kind != SD_N_TABLE)
+      return fail_at(c, SD_E_DEFINITION, t, "the second argument of WITH LOOKUP must be a table of points%s%s",
+                     NULL, NULL);
+    if (resolve(c, n->args[0], depth + 1) != 0) return -1;
+    if (t->npts < 1)
+      return fail_at(c, SD_E_DEFINITION, t, "WITH LOOKUP table has no points%s%s", NULL, NULL);
+    for (k = 1; k < t->npts; k++)
+      if (t->xs[k] < t->xs[k - 1])
+        return fail_at(c, SD_E_DEFINITION, t, "WITH LOOKUP table: x values must increase%s%s", NULL, NULL);
+    k = add_table(c, t->npts, t->xs, t->ys);
+    if (k < 0) return oom(c);
+    n->kind = SD_N_LOOKUPCALL;
+    n->ref = k;
+    n->nargs = 1;
+    return 0;
+  }
+  for (i = 0; i < n->nargs; i++) {
+    if (n->args[i]->kind == SD_N_TABLE)
+      return fail_at(c, SD_E_DEFINITION, n->args[i], "a table of points is only allowed in WITH LOOKUP%s%s",
+                     NULL, NULL);
+    if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+  }
+  if (b->kind == SD_B_STATE) return lower_state(c, n, b->fn);
+  if (b->fn == SD_FN_INITIAL) {
+    int h = add_hidden(c, "INITIAL", CV_INITIAL);
+    if (h < 0) return oom(c);
+    c->v[h].eqn = n->args[0];
+    become_var(c, n, h);
+  }
+  return 0;
+}
+
+static int resolve(cc *c, sd_node *n, int depth) {
+  int i;
+  if (depth > 4 * SD_MAX_DEPTH)
+    return fail_at(c, SD_E_PARSE, n, "expression nested too deeply%s%s", NULL, NULL);
+  switch (n->kind) {
+  case SD_N_NUM:
+    return 0;
+  case SD_N_VAR: {
+    int idx;
+    if (strcmp(n->name, "time") == 0) { n->ref = 0; return 0; }
+    idx = sd_strmap_get(&c->m->index, n->name);
+    if (idx < 0) {
+      const sd_builtin *b = sd_builtin_find(n->name);
+      if (b) return fail_at(c, SD_E_ARITY, n, "%s is a function: it needs arguments in parentheses%s",
+                            n->text, NULL);
+      return fail_at(c, SD_E_NAME, n, "unknown variable '%s'%s", n->text, NULL);
+    }
+    if (c->v[idx + 1].kind == CV_LOOKUP)
+      return fail_at(c, SD_E_NAME, n, "lookup '%s' must be called with an input, as in %s(x)",
+                     n->text, n->text);
+    n->ref = idx + 1;
+    return 0;
+  }
+  case SD_N_UNARY:
+  case SD_N_BINARY:
+    for (i = 0; i < n->nargs; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    return 0;
+  case SD_N_CALL:
+    return resolve_call(c, n, depth);
+  case SD_N_TABLE:
+    return fail_at(c, SD_E_DEFINITION, n, "a table of points is only allowed in WITH LOOKUP%s%s", NULL, NULL);
+  case SD_N_LOOKUPCALL:
+    return 0;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* constant folding                                                    */
+
+static int is_num(const sd_node *n) { return n->kind == SD_N_NUM; }
+
+static double eval_binary(sd_op op, double a, double b) {
+  switch (op) {
+  case SD_OP_ADD: return a + b;
+  case SD_OP_SUB: return a - b;
+  case SD_OP_MUL: return a * b;
+  case SD_OP_DIV: return a / b;
+  case SD_OP_POW: return pow(a, b);
+  case SD_OP_EQ: return sd_bool(a == b);
+  case SD_OP_NE: return sd_bool(a != b);
+  case SD_OP_LT: return sd_bool(a < b);
+  case SD_OP_GT: return sd_bool(a > b);
+  case SD_OP_LE: return sd_bool(a <= b);
+  case SD_OP_GE: return sd_bool(a >= b);
+  case SD_OP_AND: return sd_bool(a != 0 && b != 0);
+  case SD_OP_OR: return sd_bool(a != 0 || b != 0);
+  default: return NAN;
+  }
+}
+
+/* Value of a pure builtin on constant arguments; 0 if not foldable. */
+static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out) {
+  double x = nargs > 0 ? a[0]->num : 0, y = nargs > 1 ? a[1]->num : 0;
+  switch (fn) {
+  case SD_FN_ABS: *out = fabs(x); return 1;
+  case SD_FN_MIN: *out = sd_min(x, y); return 1;
+  case SD_FN_MAX: *out = sd_max(x, y); return 1;
+  case SD_FN_EXP: *out = exp(x); return 1;
+  case SD_FN_LN: *out = log(x); return 1;
+  case SD_FN_LOG: *out = nargs == 1 ? log10(x) : sd_logb(x, y); return 1;
+  case SD_FN_SQRT: *out = sqrt(x); return 1;
+  case SD_FN_SIN: *out = sin(x); return 1;
+  case SD_FN_COS: *out = cos(x); return 1;
+  case SD_FN_TAN: *out = tan(x); return 1;
+  case SD_FN_ARCSIN: *out = asin(x); return 1;
+  case SD_FN_ARCCOS: *out = acos(x); return 1;
+  case SD_FN_ARCTAN: *out = atan(x); return 1;
+  case SD_FN_INTEGER: *out = sd_int(x); return 1;
+  case SD_FN_MODULO: *out = sd_mod(x, y); return 1;
+  case SD_FN_POWER: *out = pow(x, y); return 1;
+  case SD_FN_QUANTUM: *out = sd_quantum(x, y); return 1;
+  case SD_FN_ZIDZ: *out = sd_zidz(x, y); return 1;
+  case SD_FN_XIDZ: *out = sd_xidz(x, y, a[2]->num); return 1;
+  default: return 0;
+  }
+}
+
+static void fold(sd_node *n) {
+  int i, all = 1;
+  if (n->kind == SD_N_NUM || n->kind == SD_N_VAR || n->kind == SD_N_TABLE) return;
+  for (i = 0; i < n->nargs; i++) {
+    fold(n->args[i]);
+    if (!is_num(n->args[i])) all = 0;
+  }
+  if (n->kind == SD_N_UNARY && all) {
+    double x = n->args[0]->num;
+    n->num = n->op == SD_OP_NEG ? -x : n->op == SD_OP_NOT ? sd_bool(x == 0) : x;
+    n->kind = SD_N_NUM;
+  } else if (n->kind == SD_N_BINARY && all) {
+    n->num = eval_binary(n->op, n->args[0]->num, n->args[1]->num);
+    n->kind = SD_N_NUM;
+  } else if (n->kind == SD_N_CALL) {
+    double x;
+    if (n->ref == SD_FN_IF_THEN_ELSE && is_num(n->args[0])) {
+      *n = *(n->args[0]->num != 0 ? n->args[1] : n->args[2]);
+      return;
+    }
+    if (all && sd_builtin_get((sd_fn)n->ref)->kind == SD_B_OP &&
+        eval_builtin((sd_fn)n->ref, n->nargs, n->args, &x)) {
+      n->kind = SD_N_NUM;
+      n->num = x;
+    }
+  }
+  if (n->kind == SD_N_NUM) { n->nargs = 0; n->args = NULL; }
+}
+
+/* ------------------------------------------------------------------ */
+/* dependencies                                                        */
+
+typedef struct deplist { int *d; int n, cap; } deplist;
+
+static int dep_add(deplist *l, int x) {
+  int i;
+  for (i = 0; i < l->n; i++) if (l->d[i] == x) return 0;
+  if (l->n == l->cap) {
+    int ncap = l->cap ? l->cap * 2 : 8;
+    int *nd = realloc(l->d, (size_t)ncap * sizeof *nd);
+    if (!nd) return -1;
+    l->d = nd;
+    l->cap = ncap;
+  }
+  l->d[l->n++] = x;
+  return 0;
+}
+
+/* Variables referenced by a tree; *timefn set if it reads the clock. */
+static int collect(const sd_node *n, deplist *l, int *timefn) {
+  int i;
+  if (n->kind == SD_N_VAR) return dep_add(l, n->ref);
+  if (n->kind == SD_N_CALL && sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN) *timefn = 1;
+  for (i = 0; i < n->nargs; i++)
+    if (collect(n->args[i], l, timefn) != 0) return -1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* code generation                                                     */
+
+static int emit(cc *c, int op, int d, int a, int b) {
+  sd_ins *in;
+  if (c->ncode == c->ccap) {
+    int ncap = c->ccap ? c->ccap * 2 : 1024;
+    sd_ins *nc = realloc(c->code, (size_t)ncap * sizeof *nc);
+    if (!nc) return -1;
+    c->code = nc;
+    c->ccap = ncap;
+  }
+  in = &c->code[c->ncode];
+  in->op = (uint16_t)op;
+  in->spare = 0;
+  in->d = d;
+  in->a = a;
+  in->b = b;
+  return c->ncode++;
+}
+
+/* Constants are addressed as -(k+1) while code is generated and patched to
+ * real slots (after the temporaries) at the end. */
+static int const_slot(cc *c, double x) {
+  uint64_t bits;
+  size_t h;
+  int i;
+  memcpy(&bits, &x, sizeof bits);
+  if ((c->nk + 1) * 2 > c->khcap) {
+    int ncap = c->khcap ? c->khcap * 2 : 256, j;
+    int *nh = malloc((size_t)ncap * sizeof *nh);
+    if (!nh) return 0;
+    for (j = 0; j < ncap; j++) nh[j] = -1;
+    for (j = 0; j < c->nk; j++) {
+      uint64_t bb;
+      size_t hh;
+      memcpy(&bb, &c->kval[j], sizeof bb);
+      hh = (size_t)((bb * 0x9E3779B97F4A7C15ULL) >> 32) & (size_t)(ncap - 1);
+      while (nh[hh] >= 0) hh = (hh + 1) & (size_t)(ncap - 1);
+      nh[hh] = j;
+    }
+    free(c->khash);
+    c->khash = nh;
+    c->khcap = ncap;
+  }
+  h = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 32) & (size_t)(c->khcap - 1);
+  while ((i = c->khash[h]) >= 0) {
+    uint64_t bb;
+    memcpy(&bb, &c->kval[i], sizeof bb);
+    if (bb == bits) return -(i + 1);
+    h = (h + 1) & (size_t)(c->khcap - 1);
+  }
+  if (c->nk == c->kcap) {
+    int ncap = c->kcap ? c->kcap * 2 : 256;
+    double *nk = realloc(c->kval, (size_t)ncap * sizeof *nk);
+    if (!nk) return 0;
+    c->kval = nk;
+    c->kcap = ncap;
+  }
+  c->kval[c->nk] = x;
+  c->khash[h] = c->nk;
+  return -(++c->nk);
+}
+
+static int tmp_alloc(cc *c) {
+  int t = c->tmp_base + c->tmp_top++;
+  if (c->tmp_top > c->tmp_max) c->tmp_max = c->tmp_top;
+  return t;
+}
+
+static int gen(cc *c, const sd_node *n, int dst);
+
+/* Generate n so that its value ends up in slot dst. */
+static int gen_into(cc *c, const sd_node *n, int dst) {
+  int s = gen(c, n, dst);
+  if (s == GEN_FAIL) return -1;
+  if (s != dst && emit(c, SDI_MOV, dst, s, 0) < 0) return -1;
+  return 0;
+}
+
+
+static int binop_code(sd_op op) {
+  switch (op) {
+  case SD_OP_ADD: return SDI_ADD;
+  case SD_OP_SUB: return SDI_SUB;
+  case SD_OP_MUL: return SDI_MUL;
+  case SD_OP_DIV: return SDI_DIV;
+  case SD_OP_POW: return SDI_POW;
+  case SD_OP_EQ: return SDI_EQ;
+  case SD_OP_NE: return SDI_NE;
+  case SD_OP_LT: return SDI_LT;
+  case SD_OP_GT: return SDI_GT;
+  case SD_OP_LE: return SDI_LE;
+  case SD_OP_GE: return SDI_GE;
+  case SD_OP_AND: return SDI_AND;
+  case SD_OP_OR: return SDI_OR;
+  default: return -1;
+  }
+}
+
+/* A three-source superinstruction: d = f(a, b, c) with an EXT word. */
+static int gen3(cc *c, int op, const sd_node *x, const sd_node *y, const sd_node *z,
+                const sd_node *w, int dst) {
+  int mark = c->tmp_top, a, b, k, e = 0, t;
+  a = gen(c, x, -1); if (a == GEN_FAIL) return GEN_FAIL;
+  b = gen(c, y, -1); if (b == GEN_FAIL) return GEN_FAIL;
+  k = gen(c, z, -1); if (k == GEN_FAIL) return GEN_FAIL;
+  if (w) { e = gen(c, w, -1); if (e == GEN_FAIL) return GEN_FAIL; }
+  c->tmp_top = mark;
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  if (emit(c, op, t, a, b) < 0 || emit(c, SDI_EXT, k, e, 0) < 0) return GEN_FAIL;
+  return t;
+}
+
+static int gen_binary(cc *c, const sd_node *n, int dst) {
+  const sd_node *l = n->args[0], *r = n->args[1];
+  int mark = c->tmp_top, a, b, t;
+  /* superinstructions for the common shapes */
+  if (n->op == SD_OP_DIV && l->kind == SD_N_BINARY && l->op == SD_OP_SUB)
+    return gen3(c, SDI_SUBDIV, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_ADD && l->kind == SD_N_BINARY && l->op == SD_OP_MUL)
+    return gen3(c, SDI_MULADD, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_MUL && l->kind == SD_N_BINARY && l->op == SD_OP_MUL)
+    return gen3(c, SDI_MULMUL, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_MUL && l->kind == SD_N_BINARY && l->op == SD_OP_DIV)
+    return gen3(c, SDI_DIVMUL, l->args[0], l->args[1], r, NULL, dst);
+  a = gen(c, l, -1); if (a == GEN_FAIL) return GEN_FAIL;
+  b = gen(c, r, -1); if (b == GEN_FAIL) return GEN_FAIL;
+  c->tmp_top = mark;
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  if (emit(c, binop_code(n->op), t, a, b) < 0) return GEN_FAIL;
+  return t;
+}
+
+static int is_leaf(const sd_node *n) { return n->kind == SD_N_NUM || n->kind == SD_N_VAR; }
+
+static int gen_if(cc *c, const sd_node *n, int dst) {
+  int mark = c->tmp_top, cond, t, jz, jmp;
+  if (is_leaf(n->args[1]) && is_leaf(n->args[2]))   /* cheap: no branches */
+    return gen3(c, SDI_SELECT, n->args[0], n->args[1], n->args[2], NULL, dst);
+  cond = gen(c, n->args[0], -1);
+  if (cond == GEN_FAIL) return GEN_FAIL;
+  c->tmp_top = mark;
+  /* the result slot stays reserved while both branches are generated */
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  if ((jz = emit(c, SDI_JZ, cond, 0, 0)) < 0) return GEN_FAIL;
+  if (gen_into(c, n->args[1], t) != 0) return GEN_FAIL;
+  if ((jmp = emit(c, SDI_JMP, 0, 0, 0)) < 0) return GEN_FAIL;
+  c->code[jz].a = c->ncode - jz;
+  if (gen_into(c, n->args[2], t) != 0) return GEN_FAIL;
+  c->code[jmp].a = c->ncode - jmp;
+  c->tmp_top = mark + (dst >= 0 ? 0 : 1);
+  return t;
+}
+
+static int gen_call(cc *c, const sd_node *n, int dst) {
+  const sd_builtin *b = sd_builtin_get((sd_fn)n->ref);
+  int mark = c->tmp_top, s[4] = {0, 0, 0, 0}, t, i;
+  if (b->fn == SD_FN_IF_THEN_ELSE) return gen_if(c, n, dst);
+  if (b->fn == SD_FN_XIDZ)
+    return gen3(c, SDI_XIDZ, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if (b->fn == SD_FN_PULSE_TRAIN)
+    return gen3(c, SDI_PULSETR, n->args[0], n->args[1], n->args[2], n->args[3], dst);
+  if (b->fn == SD_FN_RAMP) {
+    sd_node inf;
+    memset(&inf, 0, sizeof inf);
+    inf.kind = SD_N_NUM;
+    inf.num = HUGE_VAL;              /* RAMP without an end keeps rising */
+    return gen3(c, SDI_RAMP, n->args[0], n->args[1], n->nargs > 2 ? n->args[2] : &inf, NULL, dst);
+  }
+  for (i = 0; i < n->nargs; i++) {
+    s[i] = gen(c, n->args[i], -1);
+    if (s[i] == GEN_FAIL) return GEN_FAIL;
+  }
+  c->tmp_top = mark;
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  if (b->fn == SD_FN_LOG && n->nargs == 1) {
+    if (emit(c, SDI_LOG10, t, s[0], 0) < 0) return GEN_FAIL;
+  } else if (emit(c, b->opcode, t, s[0], s[1]) < 0) {
+    return GEN_FAIL;
+  }
+  return t;
+}
+
+/* Emit code for n; returns the slot holding its value (dst when dst >= 0
+ * and an instruction had to be emitted anyway; leaves return their own
+ * slot).  GEN_FAIL on error. */
+static int gen(cc *c, const sd_node *n, int dst) {
+  switch (n->kind) {
+  case SD_N_NUM: {
+    int k = const_slot(c, n->num);
+    if (k == 0) { oom(c); return GEN_FAIL; }
+    return k;
+  }
+  case SD_N_VAR:
+    return n->ref == 0 ? SD_SLOT_TIME : c->v[n->ref].slot;
+  case SD_N_UNARY: {
+    int mark = c->tmp_top, a, t;
+    if (n->op == SD_OP_POS) return gen(c, n->args[0], dst);
+    a = gen(c, n->args[0], -1);
+    if (a == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, n->op == SD_OP_NEG ? SDI_NEG : SDI_NOT, t, a, 0) < 0) return GEN_FAIL;
+    return t;
+  }
+  case SD_N_BINARY:
+    return gen_binary(c, n, dst);
+  case SD_N_CALL:
+    return gen_call(c, n, dst);
+  case SD_N_LOOKUPCALL: {
+    int mark = c->tmp_top, a, t;
+    a = gen(c, n->args[0], -1);
+    if (a == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_LOOKUP, t, a, n->ref) < 0) return GEN_FAIL;
+    return t;
+  }
+  case SD_N_TABLE:
+    break;
+  }
+  sd_fail(c->err, SD_E_DEFINITION, NULL, NULL, 0, 0, "internal error: cannot compile node");
+  return GEN_FAIL;
+}
+
+/* Compile `n` into slot dst as one statement. */
+static int gen_stmt(cc *c, int var, const sd_node *n, int dst) {
+  int s;
+  c->cur = var;
+  c->tmp_top = 0;
+  s = gen(c, n, dst);
+  if (s == GEN_FAIL) {
+    if (!c->err->code) oom(c);
+    return -1;
+  }
+  if (s != dst && emit(c, SDI_MOV, dst, s, 0) < 0) return oom(c);
+  return 0;
+}
+
+/* Finish the code under construction into *out (arena copy, HALT added). */
+static int take_code(cc *c, sd_code *out) {
+  if (emit(c, SDI_HALT, 0, 0, 0) < 0) return oom(c);
+  out->ins = sd_arena_alloc(&c->p->arena, (size_t)c->ncode * sizeof(sd_ins));
+  if (!out->ins) return oom(c);
+  memcpy(out->ins, c->code, (size_t)c->ncode * sizeof(sd_ins));
+  out->n = c->ncode;
+  c->ncode = 0;
+  return 0;
+}
+
+static void patch_consts(sd_code *code, int kbase) {
+  int i;
+  for (i = 0; i < code->n; i++) {
+    sd_ins *in = &code->ins[i];
+    if (in->op == SDI_JMP) continue;
+    if (in->d < 0) in->d = kbase + (-in->d - 1);
+    if (in->a < 0) in->a = kbase + (-in->a - 1);
+    if (in->b < 0) in->b = kbase + (-in->b - 1);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* ordering                                                            */
+
+/* Dependencies that constrain the order of initial computation. */
+static int init_deps(cc *c, int i, deplist *l, int *timefn) {
+  const cvar *v = &c->v[i];
+  const sd_node *n = v->kind == CV_STOCK ? v->init : v->eqn;
+  l->n = 0;
+  *timefn = 0;
+  if (!n) return 0;
+  return collect(n, l, timefn);
+}
+
+static int orderable(const cvar *v) {
+  return v->kind != CV_TIME && v->kind != CV_LOOKUP && !v->is_const;
+}
+
+/* Report one cycle among the variables not yet ordered. */
+static int report_cycle(cc *c, deplist *deps) {
+  int start = -1, i, steps;
+  int *seen;
+  char msg[SD_ERR_MSG];
+  size_t len = 0;
+  for (i = 0; i < c->nv; i++) if (orderable(&c->v[i]) && !c->v[i].done) { start = i; break; }
+  seen = calloc((size_t)c->nv, sizeof *seen);
+  if (!seen) return oom(c);
+  /* walk unfinished dependencies until a variable repeats */
+  i = start;
+  for (steps = 1; !seen[i]; steps++) {
+    int j, next = -1;
+    seen[i] = steps;
+    for (j = 0; j < deps[i].n; j++) {
+      int d = deps[i].d[j];
+      if (orderable(&c->v[d]) && !c->v[d].done) { next = d; break; }
+    }
+    if (next < 0) break;
+    i = next;
+  }
+  /* i is on the cycle: print it in dependency order */
+  msg[0] = '\0';
+  {
+    int k = i, first = 1, guard = 0;
+    len += (size_t)snprintf(msg + len, sizeof msg - len, "circular definition: ");
+    do {
+      int j, next = -1;
+      if (len < sizeof msg)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s'%s'", first ? "" : " -> ", cv_display(&c->v[k]));
+      first = 0;
+      for (j = 0; j < deps[k].n; j++) {
+        int d = deps[k].d[j];
+        if (orderable(&c->v[d]) && !c->v[d].done && seen[d]) { next = d; break; }
+      }
+      k = next;
+    } while (k >= 0 && k != i && ++guard < c->nv);
+    if (len < sizeof msg)
+      snprintf(msg + len, sizeof msg - len, " -> '%s' (each needs the next to be computed first; "
+               "break the loop with a stock or a delay)", cv_display(&c->v[i]));
+  }
+  free(seen);
+  c->cur = i;
+  return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, 0, 0, "%s", msg);
+}
+
+/* Kahn's algorithm over the initial-value graph.  Fills order[] with
+ * every orderable variable; returns its length, or -1 on a cycle. */
+static int order_all(cc *c, int *order, deplist *deps, int *has_timefn) {
+  int *indeg = calloc((size_t)c->nv, sizeof(int));
+  int *rstart = calloc((size_t)c->nv + 1, sizeof(int));
+  int *radj = NULL, *fill = NULL, *queue = NULL;
+  int i, j, n = 0, qh = 0, qt = 0, total = 0, nedges = 0, rc = -1;
+  if (!indeg || !rstart) goto out;
+  for (i = 0; i < c->nv; i++) {
+    if (!orderable(&c->v[i])) continue;
+    if (init_deps(c, i, &deps[i], &has_timefn[i]) != 0) { oom(c); goto out; }
+    for (j = 0; j < deps[i].n; j++) {
+      int d = deps[i].d[j];
+      if (!orderable(&c->v[d])) continue;
+      indeg[i]++;
+      rstart[d + 1]++;
+      nedges++;
+    }
+    total++;
+  }
+  for (i = 0; i < c->nv; i++) rstart[i + 1] += rstart[i];
+  radj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
+  fill = calloc((size_t)c->nv, sizeof(int));
+  queue = malloc((size_t)(c->nv ? c->nv : 1) * sizeof(int));
+  if (!radj || !fill || !queue) { oom(c); goto out; }
+  for (i = 0; i < c->nv; i++) {
+    if (!orderable(&c->v[i])) continue;
+    for (j = 0; j < deps[i].n; j++) {
+      int d = deps[i].d[j];
+      if (!orderable(&c->v[d])) continue;
+      radj[rstart[d] + fill[d]++] = i;
+    }
+  }
+  for (i = 0; i < c->nv; i++)
+    if (orderable(&c->v[i]) && indeg[i] == 0) queue[qt++] = i;
+  while (qh < qt) {
+    int x = queue[qh++];
+    order[n++] = x;
+    c->v[x].done = 1;
+    for (j = rstart[x]; j < rstart[x + 1]; j++)
+      if (--indeg[radj[j]] == 0) queue[qt++] = radj[j];
+  }
+  if (n < total) { report_cycle(c, deps); goto out; }
+  rc = n;
+out:
+  if (rc < 0 && !c->err->code) oom(c);
+  free(indeg); free(rstart); free(radj); free(fill); free(queue);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* driver                                                              */
+
+static int build_vars(cc *c) {
+  const sd_model *m = c->m;
+  int i;
+  if (add_cvar(c, "time", "Time", CV_TIME) != 0) return oom(c);
+  c->v[0].slot = SD_SLOT_TIME;
+  c->v[0].dynamic = 1;
+  c->v[0].done = 1;
+  for (i = 0; i < m->nvars; i++) {
+    const sd_var *mv = &m->vars[i];
+    cv_kind k = mv->is_control ? CV_CONTROL : mv->kind == SD_STOCK ? CV_STOCK
+              : mv->kind == SD_LOOKUP ? CV_LOOKUP : CV_AUX;
+    int j = add_cvar(c, mv->name, mv->text, k);
+    if (j < 0) return oom(c);
+    c->v[j].visible = i;
+    c->v[j].pos = &mv->pos;
+    if (mv->eqn && !(c->v[j].eqn = copy_tree(c, mv->eqn))) return oom(c);
+    if (mv->init && !(c->v[j].init = copy_tree(c, mv->init))) return oom(c);
+    if (k == CV_LOOKUP) {
+      c->v[j].table = add_table(c, mv->ntab, mv->tx, mv->ty);
+      if (c->v[j].table < 0) return oom(c);
+    }
+  }
+  return 0;
+}
+
+/* Resolve and lower every equation; hidden variables appended on the way
+ * are resolved as they are made (their trees reuse resolved parts). */
+static int resolve_all(cc *c) {
+  int i, nmodel = c->nv;
+  for (i = 1; i < nmodel; i++) {
+    c->cur = i;
+    if (c->v[i].eqn && resolve(c, c->v[i].eqn, 0) != 0) return -1;
+    if (c->v[i].init && resolve(c, c->v[i].init, 0) != 0) return -1;
+  }
+  return 0;
+}
+
+static int assign_slots(cc *c) {
+  int i, next = SD_NUM_FIXED_SLOTS, nst = 0;
+  for (i = 1; i < c->nv; i++) {
+    cvar *v = &c->v[i];
+    if (v->kind == CV_CONTROL) v->slot = SD_SLOT_T0 + v->visible;
+    else v->slot = next++;
+    if (v->kind == CV_STOCK) {
+      v->rate_slot = next++;
+      v->stock = nst++;
+    }
+  }
+  c->tmp_base = next;
+  c->p->nstocks = nst;
+  return 0;
+}
+
+static int fill_program(cc *c, const int *order, int norder, const int *has_timefn,
+                        deplist *deps) {
+  sd_program *p = c->p;
+  int i, j, k, npre = 0, kbase;
+  int *need = calloc((size_t)c->nv, sizeof(int));
+  if (!need) return oom(c);
+
+  /* dynamic: in initial order every dependency is decided first */
+  for (k = 0; k < norder; k++) {
+    cvar *v = &c->v[order[k]];
+    int dyn = has_timefn[order[k]];
+    if (v->kind == CV_STOCK) { v->dynamic = 1; continue; }
+    if (v->kind == CV_INITIAL) { v->dynamic = 0; continue; }
+    for (j = 0; j < deps[order[k]].n && !dyn; j++) dyn = c->v[deps[order[k]].d[j]].dynamic;
+    v->dynamic = dyn;
+  }
+
+  /* ctrl: the non-literal control variables and what they need */
+  for (i = 1; i <= SD_NUM_CONTROL; i++) need[i] = !c->v[i].is_const;
+  for (k = norder - 1; k >= 0; k--) {
+    int x = order[k];
+    if (!need[x]) continue;
+    for (j = 0; j < deps[x].n; j++) need[deps[x].d[j]] = 1;
+  }
+  for (k = 0; k < norder; k++) {
+    int x = order[k];
+    cvar *v = &c->v[x];
+    if (!need[x]) continue;
+    if (v->dynamic || v->kind == CV_STOCK) {
+      free(need);
+      c->cur = x;
+      return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, 0, 0,
+                     "the time settings (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER) must not "
+                     "depend on stocks or on Time, but they depend on '%s'", v->text);
+    }
+    if (gen_stmt(c, x, v->eqn, v->slot) != 0) { free(need); return -1; }
+    if (v->kind == CV_CONTROL && emit(c, SDI_OVR, v->slot, v->visible, 0) < 0) { free(need); return oom(c); }
+  }
+  free(need);
+  if (take_code(c, &p->ctrl) != 0) return -1;
+
+  /* init: everything, in order; control variables were done by ctrl */
+  for (k = 0; k < norder; k++) {
+    int x = order[k];
+    cvar *v = &c->v[x];
+    if (v->kind == CV_CONTROL) continue;
+    if (v->kind == CV_STOCK) {
+      if (gen_stmt(c, x, v->init, v->slot) != 0) return -1;
+      if (emit(c, SDI_OVR, v->slot, v->stock, 0) < 0) return oom(c);
+    } else if (gen_stmt(c, x, v->eqn, v->slot) != 0) {
+      return -1;
+    }
+  }
+  if (take_code(c, &p->init) != 0) return -1;
+
+  /* step: what changes over time, then every net rate */
+  for (k = 0; k < norder; k++) {
+    int x = order[k];
+    cvar *v = &c->v[x];
+    if (v->kind == CV_AUX && v->dynamic && gen_stmt(c, x, v->eqn, v->slot) != 0) return -1;
+  }
+  p->stock_slot = sd_arena_alloc(&p->arena, (size_t)(p->nstocks ? p->nstocks : 1) * sizeof(int));
+  p->stock_rate = sd_arena_alloc(&p->arena, (size_t)(p->nstocks ? p->nstocks : 1) * sizeof(int));
+  if (!p->stock_slot || !p->stock_rate) return oom(c);
+  for (i = 1; i < c->nv; i++) {
+    cvar *v = &c->v[i];
+    if (v->kind != CV_STOCK) continue;
+    p->stock_slot[v->stock] = v->slot;
+    p->stock_rate[v->stock] = v->rate_slot;
+    if (gen_stmt(c, i, v->eqn, v->rate_slot) != 0) return -1;
+  }
+  if (take_code(c, &p->step) != 0) return -1;
+
+  /* lay out temporaries and the constant pool, then patch */
+  kbase = c->tmp_base + c->tmp_max;
+  p->nslots = kbase + c->nk;
+  patch_consts(&p->ctrl, kbase);
+  patch_consts(&p->init, kbase);
+  patch_consts(&p->step, kbase);
+
+  /* presets: constant pool, literal variables, NaN for lookups */
+  for (i = 1; i < c->nv; i++) if (c->v[i].is_const || c->v[i].kind == CV_LOOKUP) npre++;
+  npre += c->nk;
+  p->preset_slot = sd_arena_alloc(&p->arena, (size_t)(npre ? npre : 1) * sizeof(int));
+  p->preset_val = sd_arena_alloc(&p->arena, (size_t)(npre ? npre : 1) * sizeof(double));
+  if (!p->preset_slot || !p->preset_val) return oom(c);
+  p->npreset = 0;
+  for (i = 0; i < c->nk; i++) {
+    p->preset_slot[p->npreset] = kbase + i;
+    p->preset_val[p->npreset++] = c->kval[i];
+  }
+  for (i = 1; i < c->nv; i++) {
+    cvar *v = &c->v[i];
+    if (!(v->is_const || v->kind == CV_LOOKUP)) continue;
+    if (v->visible >= 0) p->vis_const[v->visible] = v->is_const ? p->npreset : -1;
+    p->preset_slot[p->npreset] = v->slot;
+    p->preset_val[p->npreset++] = v->kind == CV_LOOKUP ? NAN : v->cval;
+  }
+  return 0;
+}
+
+static int make_visible(cc *c) {
+  sd_program *p = c->p;
+  int i;
+  p->nvis = c->m->nvars;
+  p->vis_text = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(char *));
+  p->vis_kind = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(sd_kind));
+  p->vis_slot = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
+  p->vis_const = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
+  p->vis_stock = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
+  if (!p->vis_text || !p->vis_kind || !p->vis_slot || !p->vis_const || !p->vis_stock) return oom(c);
+  for (i = 0; i < p->nvis; i++) {
+    const cvar *v = &c->v[i + 1];
+    const char *canon = sd_arena_strdup(&p->arena, v->name);
+    p->vis_text[i] = sd_arena_strdup(&p->arena, v->text);
+    if (!canon || !p->vis_text[i]) return oom(c);
+    p->vis_kind[i] = c->m->vars[i].kind;
+    p->vis_slot[i] = v->slot;
+    p->vis_const[i] = -1;
+    p->vis_stock[i] = v->stock;
+    if (sd_strmap_put(&p->vis_index, canon, i) != 0) return oom(c);
+  }
+  return 0;
+}
+
+sd_program *sd_compile(const sd_model *m, sd_error *err) {
+  cc c;
+  sd_program *p;
+  int *order = NULL, *has_timefn = NULL, norder, i, ok = 0;
+  deplist *deps = NULL;
+  sd_error local;
+  if (!err) err = &local;
+  sd_error_clear(err);
+  memset(&c, 0, sizeof c);
+  p = calloc(1, sizeof *p);
+  if (!p) { oom(&c); return NULL; }
+  sd_arena_init(&p->arena);
+  sd_strmap_init(&p->vis_index);
+  p->method = m->method;
+  c.m = m;
+  c.p = p;
+  c.err = err;
+  sd_arena_init(&c.ast);
+
+  if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
+
+  /* fold, and find the variables that are plain numbers */
+  for (i = 1; i < c.nv; i++) {
+    cvar *v = &c.v[i];
+    if (v->eqn) fold(v->eqn);
+    if (v->init) fold(v->init);
+    if ((v->kind == CV_AUX || v->kind == CV_CONTROL || v->kind == CV_INITIAL) &&
+        v->eqn && v->eqn->kind == SD_N_NUM) {
+      v->is_const = 1;
+      v->cval = v->eqn->num;
+    }
+  }
+  if (c.ast.failed) { oom(&c); goto done; }
+  if (assign_slots(&c) != 0 || make_visible(&c) != 0) goto done;
+
+  order = malloc((size_t)c.nv * sizeof(int));
+  has_timefn = calloc((size_t)c.nv, sizeof(int));
+  deps = calloc((size_t)c.nv, sizeof(deplist));
+  if (!order || !has_timefn || !deps) { oom(&c); goto done; }
+  norder = order_all(&c, order, deps, has_timefn);
+  if (norder < 0) goto done;
+  if (fill_program(&c, order, norder, has_timefn, deps) != 0) goto done;
+
+  p->ntables = c.ntables;
+  p->tables = sd_arena_alloc(&p->arena, (size_t)(c.ntables ? c.ntables : 1) * sizeof(sd_table));
+  if (!p->tables) { oom(&c); goto done; }
+  if (c.ntables) memcpy(p->tables, c.tables, (size_t)c.ntables * sizeof(sd_table));
+  if (p->arena.failed) { oom(&c); goto done; }
+  ok = 1;
+
+done:
+  if (deps) for (i = 0; i < c.nv; i++) free(deps[i].d);
+  free(deps); free(order); free(has_timefn);
+  free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
+  sd_arena_free(&c.ast);
+  if (!ok) { sd_program_free(p); return NULL; }
+  return p;
+}
+
+void sd_program_free(sd_program *p) {
+  if (!p) return;
+  sd_strmap_free(&p->vis_index);
+  sd_arena_free(&p->arena);
+  free(p);
+}

@@ -1,0 +1,96 @@
+/*
+ * sd_math.h -- the semantics of every numeric operation, written once.
+ *
+ * The interpreter handlers and the compiler's constant folder both call
+ * these, so a folded constant is bit-for-bit what the VM would compute.
+ * Vensim's definitions are followed where they differ from C's.
+ */
+#ifndef SD_MATH_H
+#define SD_MATH_H
+
+#include <math.h>
+#include "sd_program.h"
+
+static inline double sd_bool(int c) { return c ? 1.0 : 0.0; }
+
+/* Vensim's INTEGER truncates toward zero. */
+static inline double sd_int(double x) { return x < 0 ? ceil(x) : floor(x); }
+
+/* MODULO(a, b): remainder with the sign of the divisor, as Vensim (and
+ * R's %%) define it: a - b * floor(a / b). */
+static inline double sd_mod(double a, double b) {
+  double r;
+  if (b == 0) return NAN;
+  r = fmod(a, b);
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+
+/* QUANTUM(x, q): x truncated to a multiple of q; x when q is 0. */
+static inline double sd_quantum(double x, double q) {
+  return q == 0 ? x : q * sd_int(x / q);
+}
+
+static inline double sd_zidz(double a, double b) { return b == 0 ? 0.0 : a / b; }
+static inline double sd_xidz(double a, double b, double x) { return b == 0 ? x : a / b; }
+static inline double sd_min(double a, double b) { return a < b ? a : b; }
+static inline double sd_max(double a, double b) { return a > b ? a : b; }
+static inline double sd_logb(double x, double base) { return log(x) / log(base); }
+
+/* Time comparisons in the input functions allow for the rounding of
+ * TIME = INITIAL TIME + n * TIME STEP: an event at t fires at the step
+ * whose time is within a millionth of a step of t. */
+static inline double sd_time_tol(double dt) { return fabs(dt) * 1e-6; }
+
+/* STEP(height, stime): height from stime on. */
+static inline double sd_step(double t, double dt, double height, double stime) {
+  return t + sd_time_tol(dt) >= stime ? height : 0.0;
+}
+
+/* PULSE(start, width): 1 for start <= t < start + width.  A width of 0
+ * means one TIME STEP (Vensim). */
+static inline double sd_pulse(double t, double dt, double start, double width) {
+  double tol = sd_time_tol(dt);
+  if (width == 0) width = dt;
+  return (t + tol >= start && t + tol < start + width) ? 1.0 : 0.0;
+}
+
+/* PULSE TRAIN(start, width, repeat, end): PULSE(start, width) repeated
+ * every `repeat` while t <= end. */
+static inline double sd_pulse_train(double t, double dt, double start,
+                                    double width, double repeat, double end) {
+  double tol = sd_time_tol(dt), k;
+  if (t + tol < start || t - tol > end) return 0.0;
+  if (width == 0) width = dt;
+  if (repeat <= 0) return sd_pulse(t, dt, start, width);
+  k = floor((t + tol - start) / repeat);
+  return (t + tol - (start + k * repeat) < width) ? 1.0 : 0.0;
+}
+
+/* RAMP(slope, start, end): 0 before start, rising at slope until end,
+ * level afterwards. */
+static inline double sd_ramp(double t, double slope, double start, double end) {
+  if (t < start) return 0.0;
+  if (t < end) return slope * (t - start);
+  return slope * (end - start);
+}
+
+/* Graphical function: linear interpolation between points, clamped to the
+ * first and last y outside the x range. */
+static inline double sd_lookup(const sd_table *tb, double x) {
+  int lo, hi;
+  const double *xs = tb->x, *ys = tb->y;
+  if (tb->n == 0) return NAN;
+  if (x != x) return x;
+  if (x <= xs[0]) return ys[0];
+  if (x >= xs[tb->n - 1]) return ys[tb->n - 1];
+  lo = 0; hi = tb->n - 1;          /* xs[lo] < x < xs[hi] */
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (xs[mid] <= x) lo = mid; else hi = mid;
+  }
+  if (xs[hi] == xs[lo]) return ys[hi];
+  return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
+}
+
+#endif

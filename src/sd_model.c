@@ -1,0 +1,182 @@
+/*
+ * sd_model.c -- building a model: front ends add variable definitions,
+ * equations are parsed as they arrive so syntax errors point at their
+ * source at once.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sd_model_impl.h"
+
+const char *const sd_control_names[SD_NUM_CONTROL] = {
+  "INITIAL TIME", "FINAL TIME", "TIME STEP", "SAVEPER"
+};
+static const char *const control_defaults[SD_NUM_CONTROL] = {
+  "0", "100", "1", "TIME STEP"
+};
+
+static int grow(sd_model *m) {
+  if (m->nvars == m->cap) {
+    int ncap = m->cap ? m->cap * 2 : 64;
+    sd_var *nv = realloc(m->vars, (size_t)ncap * sizeof *nv);
+    if (!nv) return -1;
+    m->vars = nv;
+    m->cap = ncap;
+  }
+  return 0;
+}
+
+static sd_node *parse(sd_model *m, const char *var, const char *text,
+                      const sd_srcpos *pos, sd_error *err) {
+  sd_node *n = sd_parse_expr(&m->arena, text, pos, err);
+  if (!n && err && err->var[0] == '\0' && var) {
+    size_t k = strlen(var);
+    if (k >= sizeof err->var) k = sizeof err->var - 1;
+    memcpy(err->var, var, k);
+    err->var[k] = '\0';
+  }
+  return n;
+}
+
+/* Find or make the entry for `name`; control variables are redefined in
+ * place, any other name may be defined only once. */
+static sd_var *new_var(sd_model *m, const char *name, const sd_srcpos *pos,
+                       sd_error *err) {
+  char *canon = sd_canon_name(&m->arena, name, strlen(name));
+  int idx;
+  sd_var *v;
+  if (!canon) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+  if (canon[0] == '\0') {
+    sd_fail(err, SD_E_NAME, name, pos, 0, 0, "a variable needs a non-empty name");
+    return NULL;
+  }
+  if (strcmp(canon, "time") == 0) {
+    sd_fail(err, SD_E_NAME, name, pos, 0, 0, "'%s' is reserved for the simulation clock", name);
+    return NULL;
+  }
+  idx = sd_strmap_get(&m->index, canon);
+  if (idx >= 0) {
+    if (m->vars[idx].is_control && m->vars[idx].eqn && idx < SD_NUM_CONTROL &&
+        m->vars[idx].pos.line == -1) {
+      v = &m->vars[idx];          /* first redefinition of a default */
+      v->pos.line = 0;
+      if (pos) {
+        v->pos = *pos;
+        if (pos->file) v->pos.file = sd_arena_strdup(&m->arena, pos->file);
+      }
+      return v;
+    }
+    sd_fail(err, SD_E_NAME, name, pos, 0, 0, "'%s' is defined more than once", name);
+    return NULL;
+  }
+  if (grow(m) != 0 || sd_strmap_put(&m->index, canon, m->nvars) != 0) {
+    sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory");
+    return NULL;
+  }
+  v = &m->vars[m->nvars++];
+  memset(v, 0, sizeof *v);
+  v->name = canon;
+  v->text = sd_arena_strdup(&m->arena, name);
+  if (pos) {
+    v->pos = *pos;
+    if (pos->file) v->pos.file = sd_arena_strdup(&m->arena, pos->file);
+  }
+  if (!v->text) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+  return v;
+}
+
+sd_model *sd_model_new(void) {
+  sd_model *m = calloc(1, sizeof *m);
+  int i;
+  if (!m) return NULL;
+  sd_arena_init(&m->arena);
+  sd_strmap_init(&m->index);
+  m->method = SD_EULER;
+  for (i = 0; i < SD_NUM_CONTROL; i++) {
+    sd_error err;
+    sd_var *v = new_var(m, sd_control_names[i], NULL, &err);
+    if (!v) { sd_model_free(m); return NULL; }
+    v->kind = SD_CONST;
+    v->is_control = 1;
+    v->pos.line = -1;            /* marks "still the default" */
+    v->eqn = parse(m, v->text, control_defaults[i], NULL, &err);
+    if (!v->eqn) { sd_model_free(m); return NULL; }
+  }
+  return m;
+}
+
+void sd_model_free(sd_model *m) {
+  if (!m) return;
+  sd_arena_free(&m->arena);
+  sd_strmap_free(&m->index);
+  free(m->vars);
+  free(m);
+}
+
+void sd_model_set_method(sd_model *m, sd_method method) { m->method = method; }
+
+int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
+                 const sd_srcpos *pos, sd_error *err) {
+  sd_var *v;
+  sd_node *n;
+  sd_error_clear(err);
+  if (kind == SD_STOCK || kind == SD_LOOKUP)
+    return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0,
+                   "'%s': stocks and lookups have their own constructors", name);
+  n = parse(m, name, eqn, pos, err);
+  if (!n) return -1;
+  v = new_var(m, name, pos, err);
+  if (!v) return -1;
+  if (!v->is_control) v->kind = kind;
+  v->eqn = n;
+  return 0;
+}
+
+int sd_model_add_stock(sd_model *m, const char *name, const char *rate,
+                       const char *init, const sd_srcpos *pos, sd_error *err) {
+  sd_var *v;
+  sd_node *r, *i;
+  sd_error_clear(err);
+  r = parse(m, name, rate, pos, err);
+  if (!r) return -1;
+  i = parse(m, name, init, pos, err);
+  if (!i) return -1;
+  v = new_var(m, name, pos, err);
+  if (!v) return -1;
+  if (v->is_control)
+    return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "'%s' cannot be a stock", name);
+  v->kind = SD_STOCK;
+  v->eqn = r;
+  v->init = i;
+  return 0;
+}
+
+int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
+                        const double *y, int n, sd_error *err) {
+  sd_var *v;
+  int k;
+  sd_error_clear(err);
+  if (n < 1)
+    return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, "lookup '%s' has no points", name);
+  for (k = 0; k < n; k++) {
+    if (!isfinite(x[k]) || y[k] != y[k])
+      return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0,
+                     "lookup '%s': point %d is not a finite number", name, k + 1);
+    if (k > 0 && x[k] < x[k - 1])
+      return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0,
+                     "lookup '%s': x values must increase (point %d: %g after %g)",
+                     name, k + 1, x[k], x[k - 1]);
+  }
+  v = new_var(m, name, NULL, err);
+  if (!v) return -1;
+  if (v->is_control)
+    return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, "'%s' cannot be a lookup", name);
+  v->kind = SD_LOOKUP;
+  v->ntab = n;
+  v->tx = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  v->ty = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  if (!v->tx || !v->ty) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  memcpy(v->tx, x, (size_t)n * sizeof(double));
+  memcpy(v->ty, y, (size_t)n * sizeof(double));
+  return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * sd_model_impl.h -- the model representation shared by every front end
+ * (internal).  A model is a list of variable definitions with parsed
+ * equations; the compiler reads it and never changes it.
+ */
+#ifndef SD_MODEL_IMPL_H
+#define SD_MODEL_IMPL_H
+
+#include "sd_ast.h"
+
+typedef struct sd_var {
+  const char *name;       /* canonical */
+  const char *text;       /* as spelled */
+  sd_kind kind;
+  sd_node *eqn;           /* aux/flow/const value; stock net rate */
+  sd_node *init;          /* stock initial value */
+  sd_srcpos pos;          /* where the definition starts (file may be NULL) */
+  int ntab;               /* lookup points */
+  double *tx, *ty;
+  int is_control;         /* INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER */
+} sd_var;
+
+struct sd_model {
+  sd_arena arena;
+  sd_var *vars;
+  int nvars, cap;
+  sd_strmap index;        /* canonical name -> index in vars */
+  sd_method method;
+};
+
+/* The control variables occupy vars[0..3] in this order, matching the
+ * fixed slots SD_SLOT_T0.. in sd_program.h. */
+#define SD_NUM_CONTROL 4
+extern const char *const sd_control_names[SD_NUM_CONTROL];
+
+#endif

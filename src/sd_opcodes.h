@@ -1,0 +1,106 @@
+/*
+ * sd_opcodes.h -- the instruction set, defined once.
+ *
+ * Every opcode is listed here exactly once, as X(NAME, operands).  The
+ * enum, the mnemonic table, the computed-goto jump table and the
+ * disassembler are all generated from this list, and each handler is
+ * written once in sd_vm_body.h; the dispatch macros turn a handler into a
+ * goto target or a switch case (the pattern of Lua's lopcodes.h/ljumptab.h).
+ *
+ * The machine is register-based: operands are indices into the value array
+ * v[] (variables, hidden state, temporaries and the constant pool all live
+ * there), so a leaf never costs an instruction.  An instruction is
+ * {op, d, a, b}: d is the destination, a and b the sources.  Opcodes that
+ * need a third source read it from the following word (an EXT word that is
+ * never dispatched): those are marked "+c".
+ */
+#ifndef SD_OPCODES_H
+#define SD_OPCODES_H
+
+#include <stdint.h>
+
+/* operand shapes, for the disassembler */
+#define SD_F_DA    1   /* d a          */
+#define SD_F_DAB   2   /* d a b        */
+#define SD_F_DABC  3   /* d a b +c     */
+#define SD_F_J     4   /* jump by a    */
+#define SD_F_JC    5   /* if v[d]==0 jump by a */
+#define SD_F_NONE  6
+
+#define SD_OPCODES(X)                                                   \
+  /* control */                                                         \
+  X(HALT,    SD_F_NONE)  /* end of a program                        */ \
+  X(EXT,     SD_F_NONE)  /* operand word of the previous op; never run */ \
+  X(JMP,     SD_F_J)     /* pc += a                                 */ \
+  X(JZ,      SD_F_JC)    /* if v[d] == 0: pc += a                   */ \
+  /* moves and arithmetic */                                            \
+  X(MOV,     SD_F_DA)                                                   \
+  X(ADD,     SD_F_DAB)                                                  \
+  X(SUB,     SD_F_DAB)                                                  \
+  X(MUL,     SD_F_DAB)                                                  \
+  X(DIV,     SD_F_DAB)                                                  \
+  X(POW,     SD_F_DAB)                                                  \
+  X(NEG,     SD_F_DA)                                                   \
+  /* superinstructions for the shapes stock-and-flow models are made of */ \
+  X(SUBDIV,  SD_F_DABC)  /* (a - b) / c : SMOOTH, goal seeking      */ \
+  X(MULADD,  SD_F_DABC)  /* a * b + c                               */ \
+  X(MULMUL,  SD_F_DABC)  /* a * b * c                               */ \
+  X(DIVMUL,  SD_F_DABC)  /* a / b * c                               */ \
+  /* comparison and logic (1 = true, 0 = false) */                      \
+  X(EQ,      SD_F_DAB)                                                  \
+  X(NE,      SD_F_DAB)                                                  \
+  X(LT,      SD_F_DAB)                                                  \
+  X(GT,      SD_F_DAB)                                                  \
+  X(LE,      SD_F_DAB)                                                  \
+  X(GE,      SD_F_DAB)                                                  \
+  X(AND,     SD_F_DAB)                                                  \
+  X(OR,      SD_F_DAB)                                                  \
+  X(NOT,     SD_F_DA)                                                   \
+  X(SELECT,  SD_F_DABC)  /* v[a] != 0 ? v[b] : v[c]                 */ \
+  /* math builtins */                                                   \
+  X(ABS,     SD_F_DA)                                                   \
+  X(EXP,     SD_F_DA)                                                   \
+  X(LN,      SD_F_DA)                                                   \
+  X(LOG10,   SD_F_DA)                                                   \
+  X(LOGB,    SD_F_DAB)   /* LOG(x, base)                            */ \
+  X(SQRT,    SD_F_DA)                                                   \
+  X(SIN,     SD_F_DA)                                                   \
+  X(COS,     SD_F_DA)                                                   \
+  X(TAN,     SD_F_DA)                                                   \
+  X(ASIN,    SD_F_DA)                                                   \
+  X(ACOS,    SD_F_DA)                                                   \
+  X(ATAN,    SD_F_DA)                                                   \
+  X(INT,     SD_F_DA)    /* INTEGER: truncate toward zero           */ \
+  X(MIN,     SD_F_DAB)                                                  \
+  X(MAX,     SD_F_DAB)                                                  \
+  X(MOD,     SD_F_DAB)   /* MODULO                                  */ \
+  X(QUANTUM, SD_F_DAB)                                                  \
+  X(ZIDZ,    SD_F_DAB)                                                  \
+  X(XIDZ,    SD_F_DABC)                                                 \
+  /* time-driven input functions (read the exogenous time slot) */      \
+  X(STEP,    SD_F_DAB)   /* STEP(height a, start b)                 */ \
+  X(PULSE,   SD_F_DAB)   /* PULSE(start a, width b)                 */ \
+  X(PULSETR, SD_F_DABC)  /* PULSE TRAIN(start a, width b, +repeat, +end) */ \
+  X(RAMP,    SD_F_DABC)  /* RAMP(slope a, start b, end c)           */ \
+  /* lookups and initial values */                                      \
+  X(LOOKUP,  SD_F_DAB)   /* table b at x = v[a]                     */ \
+  X(OVR,     SD_F_DA)    /* stock init override a applies to v[d]   */
+
+typedef enum {
+#define SD_X_ENUM(name, fmt) SDI_##name,
+  SD_OPCODES(SD_X_ENUM)
+#undef SD_X_ENUM
+  SDI__COUNT
+} sd_opcode;
+
+/* One instruction: 16 bytes, operands are v[] indices (or jump offsets). */
+typedef struct sd_ins {
+  uint16_t op;
+  uint16_t spare;
+  int32_t d, a, b;
+} sd_ins;
+
+extern const char *const sd_opcode_names[SDI__COUNT];
+extern const unsigned char sd_opcode_formats[SDI__COUNT];
+
+#endif

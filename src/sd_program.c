@@ -1,0 +1,64 @@
+/* sd_program.c -- looking into a compiled program: its variables, sizes
+ * and a disassembly. */
+#include <stdio.h>
+#include <string.h>
+#include "sd_model_impl.h"
+#include "sd_program.h"
+
+int sd_program_nvars(const sd_program *p) { return p->nvis; }
+
+const char *sd_program_var_name(const sd_program *p, int i) {
+  return (i >= 0 && i < p->nvis) ? p->vis_text[i] : NULL;
+}
+
+sd_kind sd_program_var_kind(const sd_program *p, int i) {
+  return (i >= 0 && i < p->nvis) ? p->vis_kind[i] : SD_AUX;
+}
+
+int sd_program_find(const sd_program *p, const char *name) {
+  sd_arena a;
+  int r = -1;
+  char *canon;
+  sd_arena_init(&a);
+  canon = sd_canon_name(&a, name, strlen(name));
+  if (canon) r = sd_strmap_get(&p->vis_index, canon);
+  sd_arena_free(&a);
+  return r;
+}
+
+void sd_program_get_stats(const sd_program *p, sd_program_stats *st) {
+  st->n_slots = p->nslots;
+  st->n_stocks = p->nstocks;
+  st->n_init_instr = p->ctrl.n + p->init.n;
+  st->n_step_instr = p->step.n;
+}
+
+static size_t disasm_code(const sd_code *code, const char *title, char *buf, size_t cap, size_t len) {
+  int i;
+#define OUT(...) do { int w_ = snprintf(len < cap ? buf + len : NULL, len < cap ? cap - len : 0, __VA_ARGS__); \
+                      if (w_ > 0) len += (size_t)w_; } while (0)
+  OUT("%s (%d instructions)\n", title, code->n);
+  for (i = 0; i < code->n; i++) {
+    const sd_ins *in = &code->ins[i];
+    switch (sd_opcode_formats[in->op]) {
+    case SD_F_DA:   OUT("%5d  %-8s v%d <- v%d\n", i, sd_opcode_names[in->op], in->d, in->a); break;
+    case SD_F_DAB:  OUT("%5d  %-8s v%d <- v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b); break;
+    case SD_F_DABC: OUT("%5d  %-8s v%d <- v%d, v%d, v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b,
+                        in[1].d, in[1].a); i++; break;
+    case SD_F_J:    OUT("%5d  %-8s -> %d\n", i, sd_opcode_names[in->op], i + in->a); break;
+    case SD_F_JC:   OUT("%5d  %-8s v%d -> %d\n", i, sd_opcode_names[in->op], in->d, i + in->a); break;
+    default:        OUT("%5d  %s\n", i, sd_opcode_names[in->op]); break;
+    }
+  }
+#undef OUT
+  return len;
+}
+
+size_t sd_program_disasm(const sd_program *p, char *buf, size_t cap) {
+  size_t len = 0;
+  if (cap) buf[0] = '\0';
+  len = disasm_code(&p->ctrl, "ctrl", buf, cap, len);
+  len = disasm_code(&p->init, "init", buf, cap, len);
+  len = disasm_code(&p->step, "step", buf, cap, len);
+  return len;
+}

@@ -1,0 +1,89 @@
+/*
+ * sd_program.h -- the compiled form of a model (internal to the engine).
+ *
+ * The value array v[] is laid out as
+ *   [0]            TIME
+ *   [1]            exogenous time: what STEP/PULSE/RAMP see.  Equal to TIME
+ *                  under Euler; held at the start of the step during the
+ *                  Runge-Kutta stages, as Vensim does.
+ *   [2..5]         INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER
+ *   ...            model variables, hidden state, stock rates
+ *   ...            temporaries
+ *   ...            constant pool (preset before every run)
+ * Programs:
+ *   ctrl  evaluates the control variables (before run options apply)
+ *   init  computes every initial value, in initial-value order
+ *   step  computes the auxiliaries and every stock's net rate, in
+ *         dependency order; run once per Euler step, 2x RK2, 4x RK4
+ */
+#ifndef SD_PROGRAM_H
+#define SD_PROGRAM_H
+
+#include "sd_engine.h"
+#include "sd_opcodes.h"
+#include "sd_util.h"
+
+enum {
+  SD_SLOT_TIME = 0,
+  SD_SLOT_XTIME = 1,
+  SD_SLOT_T0 = 2,
+  SD_SLOT_T1 = 3,
+  SD_SLOT_DT = 4,
+  SD_SLOT_SAVEPER = 5,
+  SD_NUM_FIXED_SLOTS = 6
+};
+
+typedef struct sd_table {
+  int n;
+  const double *x, *y;
+} sd_table;
+
+typedef struct sd_code {
+  sd_ins *ins;
+  int n;            /* instructions, HALT included */
+} sd_code;
+
+struct sd_program {
+  sd_arena arena;         /* names, tables, preset lists */
+
+  /* visible variables, in definition order (control variables first) */
+  int nvis;
+  const char **vis_text;  /* as spelled */
+  sd_kind *vis_kind;
+  int *vis_slot;          /* value slot */
+  int *vis_const;         /* index into preset list if an overridable constant, else -1 */
+  int *vis_stock;         /* stock index if a stock, else -1 */
+  sd_strmap vis_index;    /* canonical name -> visible index */
+
+  int nslots;
+  /* values written into v[] before any program runs: constant pool and
+   * literal-valued variables */
+  int npreset;
+  int *preset_slot;
+  double *preset_val;
+
+  int nstocks;            /* including hidden stocks */
+  int *stock_slot;        /* value */
+  int *stock_rate;        /* net rate slot, computed by step */
+
+  int ntables;
+  sd_table *tables;
+
+  sd_code ctrl, init, step;
+  sd_method method;
+};
+
+/* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
+ * stock-initial overrides (indexed by stock), used by OVR in init code. */
+typedef struct sd_vmctx {
+  const sd_table *tables;
+  const double *ovr_on;
+  const double *ovr_val;
+} sd_vmctx;
+
+void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+#if SD_HAVE_COMPUTED_GOTO
+void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+#endif
+
+#endif

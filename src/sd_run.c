@@ -1,0 +1,247 @@
+/*
+ * sd_run.c -- running a compiled program: time settings, initial values,
+ * and the integration loop (Euler, RK2, RK4) with Vensim's timing:
+ * at each time t the auxiliaries are computed from the stocks at t, the
+ * row for t is saved if t is a save time, and only then do the stocks move
+ * to t + dt.  Nothing here allocates.
+ */
+#include <math.h>
+#include <string.h>
+#include "sd_model_impl.h"
+#include "sd_program.h"
+
+typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
+
+/* work layout after the value array, in doubles */
+typedef struct layout {
+  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val;
+} layout;
+
+static layout lay(const sd_program *p, double *work) {
+  layout L;
+  size_t ns = (size_t)p->nstocks;
+  L.v = work;
+  L.y0 = L.v + p->nslots;
+  L.acc = L.y0 + ns;
+  L.ovr_on = L.acc + ns;
+  L.ovr_val = L.ovr_on + ns;
+  L.ctl_on = L.ovr_val + ns;
+  L.ctl_val = L.ctl_on + SD_NUM_CONTROL;
+  return L;
+}
+
+size_t sd_run_work_size(const sd_program *p) {
+  return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL;
+}
+
+void sd_run_opts_init(sd_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->start = o->stop = o->dt = o->saveper = NAN;
+  o->method = -1;
+  o->dispatch = SD_DISPATCH_DEFAULT;
+}
+
+sd_dispatch sd_default_dispatch(void) {
+#if SD_HAVE_COMPUTED_GOTO
+  return SD_DISPATCH_GOTO;
+#else
+  return SD_DISPATCH_SWITCH;
+#endif
+}
+
+int sd_have_computed_goto(void) { return SD_HAVE_COMPUTED_GOTO ? 1 : 0; }
+
+const char *sd_dispatch_name(sd_dispatch d) {
+  if (d == SD_DISPATCH_DEFAULT) d = sd_default_dispatch();
+  return d == SD_DISPATCH_GOTO ? "computed-goto" : "switch";
+}
+
+int sd_n_opcodes(void) { return SDI__COUNT; }
+
+static sd_exec_fn pick(sd_dispatch d) {
+#if SD_HAVE_COMPUTED_GOTO
+  if (d == SD_DISPATCH_DEFAULT || d == SD_DISPATCH_GOTO) return sd_vm_exec_goto;
+#else
+  (void)d;
+#endif
+  return sd_vm_exec_switch;
+}
+
+/* n_steps and the save stride from the settings in v[]; -1 on bad ones. */
+static int settle_time(const sd_program *p, const double *v, const sd_run_opts *o,
+                       sd_run_info *info, sd_error *err) {
+  double t0 = v[SD_SLOT_T0], t1 = v[SD_SLOT_T1], dt = v[SD_SLOT_DT], sp = v[SD_SLOT_SAVEPER];
+  double span, nd, ratio;
+  if (!isfinite(t0) || !isfinite(t1))
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "INITIAL TIME (%g) and FINAL TIME (%g) must be finite numbers", t0, t1);
+  if (!(dt > 0) || !isfinite(dt))
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "TIME STEP must be a positive number, not %g", dt);
+  if (t1 < t0)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "FINAL TIME (%g) is before INITIAL TIME (%g)", t1, t0);
+  if (!(sp > 0) || !isfinite(sp))
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "SAVEPER must be a positive number, not %g", sp);
+  span = t1 - t0;
+  nd = floor(span / dt + 1e-6);
+  if (nd > 2e9)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+                   "the run needs %.0f steps (FINAL TIME - INITIAL TIME)/TIME STEP; the limit is 2e9", nd);
+  ratio = sp / dt;
+  if (ratio < 1 - 1e-9 || fabs(ratio - floor(ratio + 0.5)) > 1e-6 * ratio)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+                   "SAVEPER (%g) must be a whole multiple of TIME STEP (%g)", sp, dt);
+  info->start = t0;
+  info->stop = t1;
+  info->dt = dt;
+  info->saveper = sp;
+  info->method = (o->method >= 0) ? o->method : (int)p->method;
+  info->n_steps = (long)nd;
+  info->n_rows = info->n_steps / (long)floor(ratio + 0.5) + 1;
+  if (info->method < SD_EULER || info->method > SD_RK4)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "unknown integration method %d", info->method);
+  return 0;
+}
+
+int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
+                sd_run_info *info, sd_error *err) {
+  layout L = lay(p, work);
+  sd_exec_fn exec = pick(o->dispatch);
+  sd_vmctx ctx;
+  double settings[SD_NUM_CONTROL];
+  int i;
+  sd_error_clear(err);
+  memset(work, 0, sd_run_work_size(p) * sizeof(double));
+  for (i = 0; i < p->npreset; i++) L.v[p->preset_slot[i]] = p->preset_val[i];
+
+  /* overrides of constants (written now) and stock initial values (applied
+     by OVR as each stock is initialized) */
+  for (i = 0; i < o->n_override; i++) {
+    int k = o->override_var[i];
+    double x = o->override_val[i];
+    if (k < 0 || k >= p->nvis)
+      return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "override %d names no variable", i + 1);
+    if (k < SD_NUM_CONTROL) {
+      L.ctl_on[k] = 1;
+      L.ctl_val[k] = x;
+      L.v[p->vis_slot[k]] = x;
+    } else if (p->vis_stock[k] >= 0) {
+      L.ovr_on[p->vis_stock[k]] = 1;
+      L.ovr_val[p->vis_stock[k]] = x;
+    } else if (p->vis_const[k] >= 0) {
+      L.v[p->vis_slot[k]] = x;
+    } else {
+      return sd_fail(err, SD_E_RUN, p->vis_text[k], NULL, 0, 0,
+                     "'%s' is computed from other variables; only constants and the initial "
+                     "values of stocks can be changed for a run", p->vis_text[k]);
+    }
+  }
+  settings[0] = o->start; settings[1] = o->stop; settings[2] = o->dt; settings[3] = o->saveper;
+  for (i = 0; i < SD_NUM_CONTROL; i++) {
+    if (settings[i] != settings[i]) continue;      /* NaN: keep the model's */
+    L.ctl_on[i] = 1;
+    L.ctl_val[i] = settings[i];
+    L.v[SD_SLOT_T0 + i] = settings[i];
+  }
+
+  ctx.tables = p->tables;
+  ctx.ovr_on = L.ctl_on;
+  ctx.ovr_val = L.ctl_val;
+  L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = NAN;   /* the clock is not set yet */
+  exec(p->ctrl.ins, L.v, &ctx);
+  if (settle_time(p, L.v, o, info, err) != 0) return -1;
+
+  L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = info->start;
+  ctx.ovr_on = L.ovr_on;
+  ctx.ovr_val = L.ovr_val;
+  exec(p->init.ins, L.v, &ctx);
+  return 0;
+}
+
+static void save_row(const sd_program *p, const sd_run_opts *o, const double *v, long row,
+                     double t, double *time_out, double **cols) {
+  int k, n = o->out_var ? o->n_out : p->nvis;
+  if (time_out) time_out[row] = t;
+  if (!cols) return;
+  if (o->out_var)
+    for (k = 0; k < n; k++) cols[k][row] = v[p->vis_slot[o->out_var[k]]];
+  else
+    for (k = 0; k < n; k++) cols[k][row] = v[p->vis_slot[k]];
+}
+
+int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
+                 const sd_run_info *info, double *time_out, double **cols, sd_error *err) {
+  layout L = lay(p, work);
+  sd_exec_fn exec = pick(o->dispatch);
+  const sd_ins *step = p->step.ins;
+  const int ns = p->nstocks;
+  const int *ss = p->stock_slot, *rs = p->stock_rate;
+  double *v = L.v;
+  const double t0 = info->start, dt = info->dt;
+  const long stride = info->n_rows > 1 ? info->n_steps / (info->n_rows - 1) : 1;
+  long poll_every = o->poll_every, k, row = 0, since_poll = 0;
+  sd_vmctx ctx;
+  int s;
+  sd_error_clear(err);
+  ctx.tables = p->tables;
+  ctx.ovr_on = L.ovr_on;
+  ctx.ovr_val = L.ovr_val;
+  if (o->out_var)
+    for (s = 0; s < o->n_out; s++)
+      if (o->out_var[s] < 0 || o->out_var[s] >= p->nvis)
+        return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "output %d names no variable", s + 1);
+  if (poll_every <= 0) {
+    /* about every million instructions */
+    poll_every = 1000000L / (long)(p->step.n * (info->method == SD_RK4 ? 4 : info->method == SD_RK2 ? 2 : 1) + 1);
+    if (poll_every < 1) poll_every = 1;
+  }
+
+  for (k = 0;; k++) {
+    const double t = t0 + (double)k * dt;   /* no accumulated rounding */
+    v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
+    exec(step, v, &ctx);
+    if (k % stride == 0 && row < info->n_rows) save_row(p, o, v, row++, t, time_out, cols);
+    if (k >= info->n_steps) break;
+
+    if (info->method == SD_EULER) {
+      for (s = 0; s < ns; s++) v[ss[s]] += dt * v[rs[s]];
+    } else if (info->method == SD_RK2) {
+      /* midpoint: half a step on the rates at t, then a full step on the
+         rates at the midpoint */
+      for (s = 0; s < ns; s++) {
+        L.y0[s] = v[ss[s]];
+        v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
+      }
+      v[SD_SLOT_TIME] = t + 0.5 * dt;
+      exec(step, v, &ctx);
+      for (s = 0; s < ns; s++) v[ss[s]] = L.y0[s] + dt * v[rs[s]];
+    } else {
+      /* classic fourth-order Runge-Kutta; the input functions keep seeing
+         the time at the start of the step */
+      for (s = 0; s < ns; s++) {
+        L.y0[s] = v[ss[s]];
+        L.acc[s] = v[rs[s]];
+        v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
+      }
+      v[SD_SLOT_TIME] = t + 0.5 * dt;
+      exec(step, v, &ctx);
+      for (s = 0; s < ns; s++) {
+        L.acc[s] += 2 * v[rs[s]];
+        v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
+      }
+      exec(step, v, &ctx);
+      for (s = 0; s < ns; s++) {
+        L.acc[s] += 2 * v[rs[s]];
+        v[ss[s]] = L.y0[s] + dt * v[rs[s]];
+      }
+      v[SD_SLOT_TIME] = t + dt;
+      exec(step, v, &ctx);
+      for (s = 0; s < ns; s++) v[ss[s]] = L.y0[s] + dt / 6 * (L.acc[s] + v[rs[s]]);
+    }
+
+    if (o->poll && ++since_poll >= poll_every) {
+      since_poll = 0;
+      if (o->poll(o->poll_ud) != 0)
+        return sd_fail(err, SD_E_INTERRUPT, NULL, NULL, 0, 0, "the run was interrupted at time %g", t);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * sd_vm_body.h -- the interpreter loop.  Every opcode handler is written
+ * once, here.  This file is included by sd_vm_goto.c and sd_vm_switch.c
+ * with SD_VM_GOTO set to 1 or 0 and SD_VM_FN naming the function; the
+ * dispatch macros below make each handler a computed-goto target (threaded
+ * code: every handler ends with its own indirect jump, so the branch
+ * predictor learns per-opcode successors) or a case of one central switch.
+ *
+ * Handler conventions: V(x) is the value slot x; `vmnext(k)` moves on by k
+ * words (2 for ops that carry an EXT operand word) and dispatches;
+ * `vmjump(k)` is the same for jumps.
+ */
+#include "sd_math.h"
+
+#if SD_VM_GOTO
+
+#define vmdispatch(o)  __extension__ ({ goto *sd_disptab[(o)]; })
+#define vmcase(name)   L_##name:
+#define vmnext(k)      { pc += (k); vmdispatch(pc->op); }
+#define vmloop         vmdispatch(pc->op);
+#define vmendloop
+
+#else
+
+#define vmcase(name)   case SDI_##name:
+#define vmnext(k)      { pc += (k); continue; }
+#define vmloop         for (;;) { switch (pc->op) {
+#define vmendloop      default: return; } }
+
+#endif
+
+#define V(x)   v[(x)]
+#define D      V(pc->d)
+#define A      V(pc->a)
+#define B      V(pc->b)
+#define C      V(pc[1].d)     /* third source, in the EXT word */
+#define C2     V(pc[1].a)     /* fourth source, in the EXT word */
+
+void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
+#if SD_VM_GOTO
+#define SD_X_LABEL(name, fmt) __extension__ &&L_##name,
+  static const void *const sd_disptab[SDI__COUNT] = { SD_OPCODES(SD_X_LABEL) };
+#undef SD_X_LABEL
+#endif
+
+  vmloop
+
+  vmcase(HALT)    return;
+  vmcase(EXT)     vmnext(1)                 /* never reached: skipped by its owner */
+  vmcase(JMP)     vmnext(pc->a)
+  vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
+
+  vmcase(MOV)     { D = A; vmnext(1) }
+  vmcase(ADD)     { D = A + B; vmnext(1) }
+  vmcase(SUB)     { D = A - B; vmnext(1) }
+  vmcase(MUL)     { D = A * B; vmnext(1) }
+  vmcase(DIV)     { D = A / B; vmnext(1) }
+  vmcase(POW)     { D = pow(A, B); vmnext(1) }
+  vmcase(NEG)     { D = -A; vmnext(1) }
+
+  vmcase(SUBDIV)  { D = (A - B) / C; vmnext(2) }
+  vmcase(MULADD)  { D = A * B + C; vmnext(2) }
+  vmcase(MULMUL)  { D = A * B * C; vmnext(2) }
+  vmcase(DIVMUL)  { D = A / B * C; vmnext(2) }
+
+  vmcase(EQ)      { D = sd_bool(A == B); vmnext(1) }
+  vmcase(NE)      { D = sd_bool(A != B); vmnext(1) }
+  vmcase(LT)      { D = sd_bool(A < B); vmnext(1) }
+  vmcase(GT)      { D = sd_bool(A > B); vmnext(1) }
+  vmcase(LE)      { D = sd_bool(A <= B); vmnext(1) }
+  vmcase(GE)      { D = sd_bool(A >= B); vmnext(1) }
+  vmcase(AND)     { D = sd_bool(A != 0 && B != 0); vmnext(1) }
+  vmcase(OR)      { D = sd_bool(A != 0 || B != 0); vmnext(1) }
+  vmcase(NOT)     { D = sd_bool(A == 0); vmnext(1) }
+  vmcase(SELECT)  { D = (A != 0) ? B : C; vmnext(2) }
+
+  vmcase(ABS)     { D = fabs(A); vmnext(1) }
+  vmcase(EXP)     { D = exp(A); vmnext(1) }
+  vmcase(LN)      { D = log(A); vmnext(1) }
+  vmcase(LOG10)   { D = log10(A); vmnext(1) }
+  vmcase(LOGB)    { D = sd_logb(A, B); vmnext(1) }
+  vmcase(SQRT)    { D = sqrt(A); vmnext(1) }
+  vmcase(SIN)     { D = sin(A); vmnext(1) }
+  vmcase(COS)     { D = cos(A); vmnext(1) }
+  vmcase(TAN)     { D = tan(A); vmnext(1) }
+  vmcase(ASIN)    { D = asin(A); vmnext(1) }
+  vmcase(ACOS)    { D = acos(A); vmnext(1) }
+  vmcase(ATAN)    { D = atan(A); vmnext(1) }
+  vmcase(INT)     { D = sd_int(A); vmnext(1) }
+  vmcase(MIN)     { D = sd_min(A, B); vmnext(1) }
+  vmcase(MAX)     { D = sd_max(A, B); vmnext(1) }
+  vmcase(MOD)     { D = sd_mod(A, B); vmnext(1) }
+  vmcase(QUANTUM) { D = sd_quantum(A, B); vmnext(1) }
+  vmcase(ZIDZ)    { D = sd_zidz(A, B); vmnext(1) }
+  vmcase(XIDZ)    { D = sd_xidz(A, B, C); vmnext(2) }
+
+  vmcase(STEP)    { D = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
+  vmcase(PULSE)   { D = sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
+  vmcase(PULSETR) { D = sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2); vmnext(2) }
+  vmcase(RAMP)    { D = sd_ramp(V(SD_SLOT_XTIME), A, B, C); vmnext(2) }
+
+  vmcase(LOOKUP)  { D = sd_lookup(&ctx->tables[pc->b], A); vmnext(1) }
+  vmcase(OVR)     { if (ctx->ovr_on[pc->a] != 0) D = ctx->ovr_val[pc->a]; vmnext(1) }
+
+  vmendloop
+}
+
+#undef vmdispatch
+#undef vmcase
+#undef vmnext
+#undef vmloop
+#undef vmendloop
+#undef V
+#undef D
+#undef A
+#undef B
+#undef C
+#undef C2
