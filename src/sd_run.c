@@ -176,7 +176,7 @@ int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   const int *ss = p->stock_slot, *rs = p->stock_rate;
   double *v = L.v;
   const double t0 = info->start, dt = info->dt;
-  const long stride = info->n_rows > 1 ? info->n_steps / (info->n_rows - 1) : 1;
+  const long stride = (long)floor(info->saveper / info->dt + 0.5);
   long poll_every = o->poll_every, k, row = 0, since_poll = 0;
   sd_vmctx ctx;
   int s;
