@@ -1,0 +1,87 @@
+# Compiling a model, and the cache behind it.
+#
+# A model carries an environment `.cache` holding the external pointer to
+# its compiled program.  Builders make a fresh environment, so a cache
+# never outlives the definition it was compiled from.  After saveRDS() /
+# readRDS(), or in another process, the pointer comes back NULL: the
+# model is then compiled again, transparently, on its next run.
+
+kind_codes <- c(aux = 0L, flow = 1L, stock = 2L, const = 3L, lookup = 4L)
+kind_names <- c("aux", "flow", "stock", "const", "lookup")
+
+# The list C_sdvm_compile() reads (see src/r_compile.c).
+model_spec <- function(m) {
+  s <- m$settings
+  ctrl <- list(
+    list(name = "INITIAL TIME", kind = "const", eqn = sprintf("%.17g", s$start)),
+    list(name = "FINAL TIME", kind = "const", eqn = sprintf("%.17g", s$stop)),
+    list(name = "TIME STEP", kind = "const", eqn = sprintf("%.17g", s$dt)),
+    list(name = "SAVEPER", kind = "const", eqn = sprintf("%.17g", s$saveper))
+  )
+  vars <- c(ctrl, m$vars)
+  n <- length(vars)
+  get <- function(f, default) vapply(vars, function(v) if (is.null(v[[f]])) default else v[[f]], default)
+  list(
+    name = get("name", ""),
+    kind = unname(kind_codes[get("kind", "")]),
+    eqn = vapply(vars, function(v) if (v$kind == "stock") stock_rate(v) else if (is.null(v$eqn)) "" else v$eqn, ""),
+    init = get("init", ""),
+    lookup_x = lapply(vars, function(v) if (is.null(v$x)) double() else v$x),
+    lookup_y = lapply(vars, function(v) if (is.null(v$y)) double() else v$y),
+    method = match(s$method, c("euler", "rk2", "rk4")) - 1L
+  )
+}
+
+# The compiled program of m, compiling it if needed.
+compiled <- function(m) {
+  cache <- m$.cache
+  if (is.null(cache)) {
+    # a model rebuilt by hand (e.g. unclass()ed and back) lost its cache
+    cache <- new.env(parent = emptyenv())
+  }
+  ptr <- cache$ptr
+  if (is.null(ptr) || !.Call(C_sdvm_ptr_valid, ptr)) {
+    res <- .Call(C_sdvm_compile, model_spec(m))
+    if (!inherits(res, "externalptr")) engine_abort(res)
+    vars <- .Call(C_sdvm_program_vars, res)
+    vars$kind <- kind_names[vars$kind + 1L]
+    vars$key <- canon_name(vars$name)
+    cache$vars <- vars
+    cache$ptr <- res
+    cache$compiles <- (if (is.null(cache$compiles)) 0L else cache$compiles) + 1L
+  }
+  cache
+}
+
+# How many times this model value has been compiled (for tests).
+compile_count <- function(m) {
+  n <- m$.cache$compiles
+  if (is.null(n)) 0L else n
+}
+
+#' Compiled form of a model
+#'
+#' Compiles the model now (normally [simulate()] does it on first use) and
+#' reports the size of the bytecode.  Useful to check a model for errors
+#' without running it.
+#'
+#' @param m A model from [sd_model()].
+#' @return A list: `variables` (names and kinds), and the counts of value
+#'   slots, stocks (including the hidden ones made by SMOOTH, DELAY and
+#'   friends) and instructions run at initialization and per step.
+#' @export
+#' @examples
+#' m <- sd_model(stop = 5) |> sd_stock("x", 1, inflows = "g") |> sd_flow("g", "x * 0.1")
+#' str(sd_compile(m))
+sd_compile <- function(m) {
+  check_model(m)
+  cache <- compiled(m)
+  stats <- .Call(C_sdvm_program_stats, cache$ptr)
+  c(list(variables = data.frame(name = cache$vars$name, kind = cache$vars$kind)), stats)
+}
+
+# Bytecode listing, for debugging the compiler.
+sd_disasm <- function(m) {
+  cat(.Call(C_sdvm_disasm, compiled(m)$ptr))
+  invisible(m)
+}

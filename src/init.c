@@ -1,0 +1,22 @@
+/* init.c -- registration of the .Call entry points (no dynamic lookup). */
+#include <R_ext/Rdynload.h>
+#include "r_sdvm.h"
+
+#define CALLDEF(name, n) { #name, (DL_FUNC) &name, n }
+
+static const R_CallMethodDef call_entries[] = {
+  CALLDEF(C_sdvm_compile, 1),
+  CALLDEF(C_sdvm_run, 7),
+  CALLDEF(C_sdvm_ptr_valid, 1),
+  CALLDEF(C_sdvm_program_vars, 1),
+  CALLDEF(C_sdvm_program_stats, 1),
+  CALLDEF(C_sdvm_disasm, 1),
+  CALLDEF(C_sdvm_engine_info, 0),
+  { NULL, NULL, 0 }
+};
+
+void R_init_sdvm(DllInfo *dll) {
+  R_registerRoutines(dll, NULL, call_entries, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

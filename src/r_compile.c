@@ -1,0 +1,161 @@
+/*
+ * r_compile.c -- from the R model description to a compiled program behind
+ * an external pointer.
+ *
+ * spec is the list made by R's sdvm:::model_spec(): parallel vectors
+ * name, kind (sd_kind codes), eqn, init (stocks) and lists lookup_x,
+ * lookup_y, plus method.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "r_sdvm.h"
+
+static void holder_finalize(SEXP ptr) {
+  sdvm_holder *h = R_ExternalPtrAddr(ptr);
+  if (!h) return;
+  sd_model_free(h->model);
+  sd_program_free(h->program);
+  free(h);
+  R_ClearExternalPtr(ptr);
+}
+
+sd_program *sdvm_program(SEXP ptr) {
+  sdvm_holder *h;
+  if (TYPEOF(ptr) != EXTPTRSXP) return NULL;
+  h = R_ExternalPtrAddr(ptr);
+  return h ? h->program : NULL;
+}
+
+SEXP sdvm_error_list(const sd_error *err) {
+  const char *names[] = { "code", "message", "variable", "file", "line", "column", "" };
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, Rf_ScalarInteger((int)err->code));
+  SET_VECTOR_ELT(out, 1, Rf_mkString(err->msg));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarString(Rf_mkCharCE(err->var, CE_UTF8)));
+  SET_VECTOR_ELT(out, 3, Rf_mkString(err->file));
+  SET_VECTOR_ELT(out, 4, Rf_ScalarInteger(err->line));
+  SET_VECTOR_ELT(out, 5, Rf_ScalarInteger(err->col));
+  UNPROTECT(1);
+  return out;
+}
+
+static SEXP field(SEXP list, const char *name) {
+  SEXP names = Rf_getAttrib(list, R_NamesSymbol);
+  R_xlen_t i;
+  for (i = 0; i < Rf_xlength(list); i++)
+    if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
+  Rf_error("internal error: model spec has no '%s'", name);
+  return R_NilValue;
+}
+
+SEXP C_sdvm_compile(SEXP spec) {
+  SEXP ptr, name, kind, eqn, init, lx, ly;
+  sdvm_holder *h;
+  sd_error err;
+  R_xlen_t i, n;
+  int rc = 0;
+
+  /* the pointer first: from here on the finalizer owns the engine memory */
+  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_program"), R_NilValue));
+  R_RegisterCFinalizerEx(ptr, holder_finalize, TRUE);
+  h = calloc(1, sizeof *h);
+  if (!h) Rf_error("out of memory");
+  R_SetExternalPtrAddr(ptr, h);
+  h->model = sd_model_new();
+  if (!h->model) Rf_error("out of memory");
+
+  name = field(spec, "name");
+  kind = field(spec, "kind");
+  eqn = field(spec, "eqn");
+  init = field(spec, "init");
+  lx = field(spec, "lookup_x");
+  ly = field(spec, "lookup_y");
+  sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
+  n = Rf_xlength(name);
+
+  for (i = 0; i < n && rc == 0; i++) {
+    const char *nm = Rf_translateCharUTF8(STRING_ELT(name, i));
+    sd_kind k = (sd_kind)INTEGER(kind)[i];
+    if (k == SD_STOCK) {
+      rc = sd_model_add_stock(h->model, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)),
+                              Rf_translateCharUTF8(STRING_ELT(init, i)), NULL, &err);
+    } else if (k == SD_LOOKUP) {
+      SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
+      rc = sd_model_add_lookup(h->model, nm, REAL(x), REAL(y), (int)Rf_xlength(x), &err);
+    } else {
+      rc = sd_model_add(h->model, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), NULL, &err);
+    }
+  }
+  if (rc == 0) {
+    h->program = sd_compile(h->model, &err);
+    if (!h->program) rc = -1;
+  }
+  /* the model is not needed once compiled (or once it has failed) */
+  sd_model_free(h->model);
+  h->model = NULL;
+  UNPROTECT(1);
+  if (rc != 0) return sdvm_error_list(&err);
+  return ptr;
+}
+
+SEXP C_sdvm_ptr_valid(SEXP ptr) {
+  return Rf_ScalarLogical(sdvm_program(ptr) != NULL);
+}
+
+SEXP C_sdvm_program_vars(SEXP ptr) {
+  const sd_program *p = sdvm_program(ptr);
+  const char *names[] = { "name", "kind", "" };
+  SEXP out, nm, kd;
+  int i, n;
+  if (!p) Rf_error("the compiled model is no longer valid");
+  n = sd_program_nvars(p);
+  out = PROTECT(Rf_mkNamed(VECSXP, names));
+  nm = Rf_allocVector(STRSXP, n);
+  SET_VECTOR_ELT(out, 0, nm);
+  kd = Rf_allocVector(INTSXP, n);
+  SET_VECTOR_ELT(out, 1, kd);
+  for (i = 0; i < n; i++) {
+    SET_STRING_ELT(nm, i, Rf_mkCharCE(sd_program_var_name(p, i), CE_UTF8));
+    INTEGER(kd)[i] = (int)sd_program_var_kind(p, i);
+  }
+  UNPROTECT(1);
+  return out;
+}
+
+SEXP C_sdvm_program_stats(SEXP ptr) {
+  const sd_program *p = sdvm_program(ptr);
+  const char *names[] = { "slots", "stocks", "init_instructions", "step_instructions", "" };
+  sd_program_stats st;
+  SEXP out;
+  if (!p) Rf_error("the compiled model is no longer valid");
+  sd_program_get_stats(p, &st);
+  out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, Rf_ScalarInteger(st.n_slots));
+  SET_VECTOR_ELT(out, 1, Rf_ScalarInteger(st.n_stocks));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarInteger(st.n_init_instr));
+  SET_VECTOR_ELT(out, 3, Rf_ScalarInteger(st.n_step_instr));
+  UNPROTECT(1);
+  return out;
+}
+
+SEXP C_sdvm_disasm(SEXP ptr) {
+  const sd_program *p = sdvm_program(ptr);
+  size_t need;
+  char *buf;
+  if (!p) Rf_error("the compiled model is no longer valid");
+  need = sd_program_disasm(p, NULL, 0);
+  buf = R_alloc(need + 1, 1);     /* R-owned: nothing to free on error */
+  sd_program_disasm(p, buf, need + 1);
+  return Rf_mkString(buf);
+}
+
+SEXP C_sdvm_engine_info(void) {
+  const char *names[] = { "dispatch", "have_computed_goto", "opcodes", "version", "" };
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, Rf_mkString(sd_dispatch_name(sd_default_dispatch())));
+  SET_VECTOR_ELT(out, 1, Rf_ScalarLogical(sd_have_computed_goto()));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarInteger(sd_n_opcodes()));
+  SET_VECTOR_ELT(out, 3, Rf_mkString(SD_ENGINE_VERSION));
+  UNPROTECT(1);
+  return out;
+}

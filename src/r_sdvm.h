@@ -1,0 +1,39 @@
+/*
+ * r_sdvm.h -- the R glue: .Call entry points (registered in init.c) and
+ * the external-pointer holder they share.  Only files named r_*.c and
+ * init.c include R headers; the engine (sd_*.c) never does.
+ */
+#ifndef R_SDVM_H
+#define R_SDVM_H
+
+#define R_NO_REMAP
+#include <R.h>
+#include <Rinternals.h>
+#include "sd_engine.h"
+
+/* What a compiled-model external pointer owns.  The pointer is made
+ * before anything is allocated, so the finalizer frees whatever has been
+ * attached even if R longjmps out half way. */
+typedef struct sdvm_holder {
+  sd_model *model;       /* only while compiling */
+  sd_program *program;
+} sdvm_holder;
+
+/* The program behind an external pointer, or NULL when the pointer is
+ * stale (after saveRDS/readRDS, or in another process). */
+sd_program *sdvm_program(SEXP ptr);
+
+/* An R list describing an engine error, for R code to raise as a classed
+ * condition: list(code, message, variable, file, line, column). */
+SEXP sdvm_error_list(const sd_error *err);
+
+SEXP C_sdvm_compile(SEXP spec);
+SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
+                SEXP out_idx, SEXP dispatch);
+SEXP C_sdvm_ptr_valid(SEXP ptr);
+SEXP C_sdvm_program_vars(SEXP ptr);
+SEXP C_sdvm_program_stats(SEXP ptr);
+SEXP C_sdvm_disasm(SEXP ptr);
+SEXP C_sdvm_engine_info(void);
+
+#endif
