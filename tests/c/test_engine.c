@@ -1,0 +1,321 @@
+/* test_engine.c -- the engine through its public API: integration methods
+ * against closed forms, ordering, errors, every builtin, overrides, and
+ * bit-identical results from both interpreter loops. */
+#include "test_helpers.h"
+
+static const sd_dispatch modes[2] = { SD_DISPATCH_SWITCH, SD_DISPATCH_GOTO };
+
+/* Build, run in both dispatch modes, check they agree bit for bit. */
+static sd_program *P;
+static trun R;
+static void setup(const tdef *d, int n, int method) {
+  sd_error err;
+  trun other;
+  if (P) { sd_program_free(P); t_free(&R); }
+  P = t_build(d, n, method, &err);
+  if (!P) { fprintf(stderr, "compile failed: %s (%s)\n", err.msg, err.var); CHECK(0); return; }
+  R = t_run(P, modes[0]);
+  if (!R.ok) fprintf(stderr, "run failed: %s\n", R.err.msg);
+  CHECK(R.ok);
+  if (sd_have_computed_goto()) {
+    other = t_run(P, modes[1]);
+    CHECK(t_identical(&R, &other));
+    t_free(&other);
+  }
+}
+#define SETUP(defs, method) setup(defs, (int)(sizeof defs / sizeof defs[0]), method)
+#define AT(name, t) t_at(P, &R, name, t)
+
+static void test_euler_decay(void) {
+  static const tdef d[] = { {"$x", "-k * x ; 1"}, {"k", "0.5"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"} };
+  SETUP(d, SD_EULER);
+  CHECK_NEAR(AT("x", 4), pow(1 - 0.125, 16), 1e-14);
+  CHECK_NEAR(AT("x", 1), pow(1 - 0.125, 4), 1e-14);
+  CHECK(R.info.n_rows == 17);
+}
+
+static void test_rk_methods(void) {
+  static const tdef d[] = { {"$x", "-k * x ; 1"}, {"k", "0.5"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"} };
+  double h = 0.125, e_euler, e_rk2, e_rk4;
+  SETUP(d, SD_RK2);
+  /* midpoint method on a linear ODE: factor 1 - h + h^2/2 per step */
+  CHECK_NEAR(AT("x", 4), pow(1 - h + h * h / 2, 16), 1e-14);
+  e_rk2 = fabs(AT("x", 4) - exp(-2));
+  SETUP(d, SD_RK4);
+  CHECK_NEAR(AT("x", 4), pow(1 - h + h * h / 2 - h * h * h / 6 + h * h * h * h / 24, 16), 1e-14);
+  e_rk4 = fabs(AT("x", 4) - exp(-2));
+  CHECK(e_rk4 < 1e-6);
+  SETUP(d, SD_EULER);
+  e_euler = fabs(AT("x", 4) - exp(-2));
+  CHECK(e_rk4 < e_rk2 && e_rk2 < e_euler);
+}
+
+static void test_saveper(void) {
+  static const tdef fine[] = { {"$x", "g ; 1"}, {"g", "0.1 * x + SIN(Time)"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"} };
+  static const tdef coarse[] = { {"$x", "g ; 1"}, {"g", "0.1 * x + SIN(Time)"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"},
+                                 {"SAVEPER", "TIME STEP * 4"} };
+  double at2, at3;
+  SETUP(fine, SD_EULER);
+  at2 = AT("x", 2); at3 = AT("g", 3);
+  SETUP(coarse, SD_EULER);
+  CHECK(R.info.n_rows == 5);
+  CHECK(AT("x", 2) == at2);
+  CHECK(AT("g", 3) == at3);
+  CHECK(R.time[4] == 4);
+}
+
+static void test_ordering(void) {
+  /* defined in reverse order of dependency */
+  static const tdef d[] = { {"d", "c * 2"}, {"c", "b + 1"}, {"b", "a * 3"}, {"a", "Time + 1"}, {"FINAL TIME", "2"} };
+  SETUP(d, SD_EULER);
+  CHECK_NEAR(AT("d", 2), ((2 + 1) * 3 + 1) * 2, 0);
+}
+
+static void test_errors(void) {
+  sd_error err;
+  sd_program *p;
+  static const tdef cyc[] = { {"alpha", "beta + 1"}, {"beta", "gamma * 2"}, {"gamma", "alpha"}, {"ok", "1"} };
+  static const tdef unk[] = { {"a", "1 + bogus"} };
+  static const tdef ar[] = { {"a", "MAX(1)"} };
+  static const tdef fn[] = { {"a", "NOSUCH(1)"} };
+  static const tdef initcyc[] = { {"$s", "0 ; a"}, {"a", "s * 2"} };
+  p = t_build(cyc, 4, SD_EULER, &err);
+  CHECK(p == NULL && err.code == SD_E_CYCLE);
+  CHECK(strstr(err.msg, "'alpha'") && strstr(err.msg, "'beta'") && strstr(err.msg, "'gamma'"));
+  CHECK(strstr(err.msg, "'ok'") == NULL);
+  p = t_build(unk, 1, SD_EULER, &err);
+  CHECK(p == NULL && err.code == SD_E_NAME);
+  CHECK_STR(err.var, "a");
+  CHECK(err.col == 5);
+  CHECK(strstr(err.msg, "bogus") != NULL);
+  p = t_build(ar, 1, SD_EULER, &err);
+  CHECK(p == NULL && err.code == SD_E_ARITY);
+  p = t_build(fn, 1, SD_EULER, &err);
+  CHECK(p == NULL && err.code == SD_E_NAME && strstr(err.msg, "NOSUCH"));
+  p = t_build(initcyc, 2, SD_EULER, &err);
+  CHECK(p == NULL && err.code == SD_E_CYCLE);
+}
+
+static void test_run_errors(void) {
+  static const tdef d[] = { {"a", "1"} };
+  sd_error err;
+  sd_program *p = t_build(d, 1, SD_EULER, &err);
+  sd_run_opts o;
+  trun r;
+  sd_run_opts_init(&o); o.dt = 0;
+  r = t_run_opts(p, &o); CHECK(!r.ok && r.err.code == SD_E_RUN); t_free(&r);
+  sd_run_opts_init(&o); o.dt = 0.3; o.saveper = 0.5;
+  r = t_run_opts(p, &o); CHECK(!r.ok && r.err.code == SD_E_RUN && strstr(r.err.msg, "multiple")); t_free(&r);
+  sd_run_opts_init(&o); o.start = 10; o.stop = 5;
+  r = t_run_opts(p, &o); CHECK(!r.ok && r.err.code == SD_E_RUN); t_free(&r);
+  sd_run_opts_init(&o); o.start = 2; o.stop = 5; o.dt = 0.5;
+  r = t_run_opts(p, &o); CHECK(r.ok && r.info.n_rows == 7 && r.time[0] == 2 && r.time[6] == 5); t_free(&r);
+  sd_program_free(p);
+}
+
+static void test_math_builtins(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "1"},
+    {"ab", "ABS(-3)"}, {"mn", "MIN(2, Time - 5)"}, {"mx", "MAX(2, Time + 5)"}, {"ex", "EXP(1)"},
+    {"ln", "LN(EXP(2))"}, {"lg", "LOG(8, 2)"}, {"lg10", "LOG(1000)"}, {"sq", "SQRT(16)"},
+    {"sn", "SIN(Time)"}, {"cs", "COS(Time)"}, {"tn", "TAN(Time)"}, {"asn", "ARCSIN(0.5)"},
+    {"acs", "ARCCOS(0.5)"}, {"atn", "ARCTAN(Time)"}, {"int1", "INTEGER(-2.5)"}, {"int2", "INTEGER(2.7)"},
+    {"md", "MODULO(-7, 3)"}, {"md2", "MODULO(7, 3)"}, {"pw", "POWER(2, 10)"}, {"q", "QUANTUM(7.5, 2)"},
+    {"q0", "QUANTUM(7.5, 0)"}, {"x0", "XIDZ(1, Time - Time, 9)"}, {"x1", "XIDZ(6, 3, 9)"},
+    {"z0", "ZIDZ(1, 0 * Time)"}, {"z1", "ZIDZ(6, 4)"}, {"ite", "IF THEN ELSE(Time > 0.5, 1, 2)"},
+    {"ite2", "IF THEN ELSE(Time > 0.5, SQRT(Time), -Time)"}, {"neg", "-2^2"}, {"rassoc", "2^3^2"},
+    {"andor", "(1 :AND: 0) + 10 * (1 :OR: 0) + 100 * (:NOT: 0)"}, {"cmp", "(1 = 1) + (1 <> 1) + (2 >= 2) + (2 <= 1)"},
+    {"ts", "TIME STEP"}, {"it", "INITIAL TIME"}, {"ft", "FINAL TIME"}, {"sp", "SAVEPER"},
+  };
+  SETUP(d, SD_EULER);
+  CHECK(AT("ab", 0) == 3);
+  CHECK(AT("mn", 1) == -4);
+  CHECK(AT("mx", 1) == 6);
+  CHECK(AT("ex", 0) == exp(1));
+  CHECK_NEAR(AT("ln", 0), 2, 1e-15);
+  CHECK_NEAR(AT("lg", 0), 3, 1e-15);
+  CHECK_NEAR(AT("lg10", 0), 3, 1e-15);
+  CHECK(AT("sq", 0) == 4);
+  CHECK(AT("sn", 1) == sin(1.0) && AT("cs", 1) == cos(1.0) && AT("tn", 1) == tan(1.0));
+  CHECK(AT("asn", 0) == asin(0.5) && AT("acs", 0) == acos(0.5) && AT("atn", 1) == atan(1.0));
+  CHECK(AT("int1", 0) == -2 && AT("int2", 0) == 2);
+  CHECK(AT("md", 0) == 2 && AT("md2", 0) == 1);
+  CHECK(AT("pw", 0) == 1024);
+  CHECK(AT("q", 0) == 6 && AT("q0", 0) == 7.5);
+  CHECK(AT("x0", 0) == 9 && AT("x1", 0) == 2);
+  CHECK(AT("z0", 0) == 0 && AT("z1", 0) == 1.5);
+  CHECK(AT("ite", 0) == 2 && AT("ite", 1) == 1);
+  CHECK(AT("ite2", 0) == 0 && AT("ite2", 1) == 1);
+  CHECK(AT("neg", 0) == -4);
+  CHECK(AT("rassoc", 0) == 512);
+  CHECK(AT("andor", 0) == 110);
+  CHECK(AT("cmp", 0) == 2);
+  CHECK(AT("ts", 0) == 1 && AT("it", 0) == 0 && AT("ft", 0) == 1 && AT("sp", 0) == 1);
+}
+
+static void test_input_builtins(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "10"},
+    {"st", "STEP(5, 4)"}, {"pu", "PULSE(2, 3)"}, {"pu0", "PULSE(3, 0)"}, {"pt", "PULSE TRAIN(1, 1, 3, 8)"},
+    {"rp", "RAMP(2, 3, 6)"}, {"tm", "Time"}, {"ini", "INITIAL(Time + 7)"},
+    {"@tbl", "0 0  5 10  10 0"}, {"lk", "tbl(Time)"}, {"lklo", "tbl(-5)"}, {"lkhi", "tbl(50)"},
+    {"wl", "WITH LOOKUP(Time, ([(0,0)-(10,10)], (0,0), (5,10), (10,0)))"},
+  };
+  static const double st[] = {0, 0, 0, 0, 5, 5, 5, 5, 5, 5, 5};
+  static const double pu[] = {0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0};
+  static const double pu0[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+  static const double pt[] = {0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0};
+  static const double rp[] = {0, 0, 0, 0, 2, 4, 6, 6, 6, 6, 6};
+  static const double lk[] = {0, 2, 4, 6, 8, 10, 8, 6, 4, 2, 0};
+  int t;
+  SETUP(d, SD_EULER);
+  for (t = 0; t <= 10; t++) {
+    CHECK(AT("st", t) == st[t]);
+    CHECK(AT("pu", t) == pu[t]);
+    CHECK(AT("pu0", t) == pu0[t]);
+    CHECK(AT("pt", t) == pt[t]);
+    CHECK(AT("rp", t) == rp[t]);
+    CHECK(AT("tm", t) == t);
+    CHECK(AT("ini", t) == 7);
+    CHECK_NEAR(AT("lk", t), lk[t], 1e-12);
+    CHECK_NEAR(AT("wl", t), lk[t], 1e-12);
+  }
+  CHECK(AT("lklo", 3) == 0 && AT("lkhi", 3) == 0);
+}
+
+/* Each stateful builtin against the same structure written by hand. */
+static void test_stateful_equivalence(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "20"}, {"TIME STEP", "0.25"},
+    {"input", "10 + STEP(5, 3) + 2 * SIN(Time)"}, {"T", "4"},
+    {"sm", "SMOOTH(input, T)"}, {"$hsm", "(input - hsm) / T ; input"},
+    {"smi", "SMOOTHI(input, T, 1)"}, {"$hsmi", "(input - hsmi) / T ; 1"},
+    {"sm3", "SMOOTH3(input, T)"},
+    {"$a1", "(input - a1) / (T / 3) ; input"}, {"$a2", "(a1 - a2) / (T / 3) ; input"}, {"$a3", "(a2 - a3) / (T / 3) ; input"},
+    {"sm3i", "SMOOTH3I(input, T, 2)"},
+    {"$b1", "(input - b1) / (T / 3) ; 2"}, {"$b2", "(b1 - b2) / (T / 3) ; 2"}, {"$b3", "(b2 - b3) / (T / 3) ; 2"},
+    {"d1", "DELAY1(input, T)"}, {"$l", "input - l / T ; input * T"}, {"hd1", "l / T"},
+    {"d1i", "DELAY1I(input, T, 3)"}, {"$li", "input - li / T ; 3 * T"}, {"hd1i", "li / T"},
+    {"d3", "DELAY3(input, T)"},
+    {"$c1", "input - c1 / (T / 3) ; input * T / 3"}, {"$c2", "c1 / (T / 3) - c2 / (T / 3) ; input * T / 3"},
+    {"$c3", "c2 / (T / 3) - c3 / (T / 3) ; input * T / 3"}, {"hd3", "c3 / (T / 3)"},
+    {"d3i", "DELAY3I(input, T, 0)"},
+    {"$e1", "input - e1 / (T / 3) ; 0"}, {"$e2", "e1 / (T / 3) - e2 / (T / 3) ; 0"},
+    {"$e3", "e2 / (T / 3) - e3 / (T / 3) ; 0"}, {"hd3i", "e3 / (T / 3)"},
+    {"tr", "TREND(input, T, 0.1)"}, {"$avg", "(input - avg) / T ; input / (1 + 0.1 * T)"},
+    {"htr", "ZIDZ(input - avg, T * ABS(avg))"},
+  };
+  int method;
+  for (method = SD_EULER; method <= SD_RK4; method++) {
+    double t;
+    SETUP(d, method);
+    for (t = 0; t <= 20; t += 0.25) {
+      CHECK_NEAR(AT("sm", t), AT("hsm", t), 1e-12);
+      CHECK_NEAR(AT("smi", t), AT("hsmi", t), 1e-12);
+      CHECK_NEAR(AT("sm3", t), AT("a3", t), 1e-12);
+      CHECK_NEAR(AT("sm3i", t), AT("b3", t), 1e-12);
+      CHECK_NEAR(AT("d1", t), AT("hd1", t), 1e-12);
+      CHECK_NEAR(AT("d1i", t), AT("hd1i", t), 1e-12);
+      CHECK_NEAR(AT("d3", t), AT("hd3", t), 1e-12);
+      CHECK_NEAR(AT("d3i", t), AT("hd3i", t), 1e-12);
+      CHECK_NEAR(AT("tr", t), AT("htr", t), 1e-12);
+    }
+  }
+}
+
+/* Stateful builtins against closed forms of their Euler recurrences. */
+static void test_stateful_closed_forms(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "10"}, {"TIME STEP", "0.5"},
+    {"sm", "SMOOTHI(10, 2, 0)"}, {"d1", "DELAY1I(5, 2, 0)"}, {"sm0", "SMOOTH(7, 3)"},
+    {"d3", "DELAY3(4, 6)"}, {"tr", "TREND(3, 2, 0.25)"},
+  };
+  int n;
+  SETUP(d, SD_EULER);
+  for (n = 0; n <= 20; n++) {
+    double t = n * 0.5;
+    CHECK_NEAR(AT("sm", t), 10 * (1 - pow(1 - 0.5 / 2, n)), 1e-12);
+    CHECK_NEAR(AT("d1", t), 5 * (1 - pow(1 - 0.5 / 2, n)), 1e-12);
+    CHECK_NEAR(AT("sm0", t), 7, 1e-12);          /* starts at its input */
+    CHECK_NEAR(AT("d3", t), 4, 1e-12);           /* in equilibrium from the start */
+  }
+  /* TREND of a constant: average starts at 3/(1+0.5) = 2 and converges to 3 */
+  CHECK_NEAR(AT("tr", 0), (3 - 2.0) / (2 * 2.0), 1e-12);
+}
+
+static void test_initial_of_stock(void) {
+  static const tdef d[] = { {"$x", "1 ; 5"}, {"x0", "INITIAL(x)"}, {"FINAL TIME", "3"} };
+  SETUP(d, SD_EULER);
+  CHECK(AT("x", 3) == 8 && AT("x0", 3) == 5 && AT("x0", 0) == 5);
+}
+
+static void test_overrides(void) {
+  static const tdef d[] = { {"$x", "r ; x0"}, {"r", "k * 2"}, {"k", "3"}, {"x0", "10"}, {"$y", "1 ; 4"},
+                            {"FINAL TIME", "2"} };
+  sd_error err;
+  sd_program *p = t_build(d, 6, SD_EULER, &err);
+  sd_run_opts o;
+  trun r;
+  int vars[2];
+  double vals[2];
+  vars[0] = sd_program_find(p, "k"); vals[0] = 5;
+  vars[1] = sd_program_find(p, "y"); vals[1] = 100;
+  sd_run_opts_init(&o);
+  o.n_override = 2; o.override_var = vars; o.override_val = vals;
+  r = t_run_opts(p, &o);
+  CHECK(r.ok);
+  CHECK(t_at(p, &r, "x", 2) == 10 + 2 * 10);    /* r = 10 */
+  CHECK(t_at(p, &r, "y", 0) == 100 && t_at(p, &r, "y", 2) == 102);
+  t_free(&r);
+  /* the initial value of x comes from constant x0: overriding x0 moves it */
+  vars[0] = sd_program_find(p, "x0"); vals[0] = -1;
+  o.n_override = 1;
+  r = t_run_opts(p, &o);
+  CHECK(t_at(p, &r, "x", 0) == -1);
+  t_free(&r);
+  /* an auxiliary cannot be overridden */
+  vars[0] = sd_program_find(p, "r");
+  r = t_run_opts(p, &o);
+  CHECK(!r.ok && r.err.code == SD_E_RUN && strstr(r.err.msg, "'r'"));
+  t_free(&r);
+  /* a run without overrides is unchanged by the earlier ones */
+  sd_run_opts_init(&o);
+  r = t_run_opts(p, &o);
+  CHECK(t_at(p, &r, "x", 2) == 10 + 2 * 6);
+  t_free(&r);
+  sd_program_free(p);
+}
+
+static void test_names(void) {
+  static const tdef d[] = { {"Teacup Temperature", "5"}, {"b", "teacup_temperature * 2 + \"Teacup  Temperature\""} };
+  SETUP(d, SD_EULER);
+  CHECK(AT("b", 0) == 15);
+  CHECK(sd_program_find(P, "TEACUP__temperature") >= 0);
+  CHECK(sd_program_find(P, "nope") < 0);
+}
+
+static void test_dispatch_info(void) {
+  CHECK(sd_n_opcodes() > 40);
+  CHECK_STR(sd_dispatch_name(SD_DISPATCH_SWITCH), "switch");
+  CHECK_STR(sd_dispatch_name(SD_DISPATCH_GOTO), "computed-goto");
+  CHECK(sd_default_dispatch() == (SD_HAVE_COMPUTED_GOTO ? SD_DISPATCH_GOTO : SD_DISPATCH_SWITCH));
+}
+
+int main(void) {
+  RUN(test_euler_decay);
+  RUN(test_rk_methods);
+  RUN(test_saveper);
+  RUN(test_ordering);
+  RUN(test_errors);
+  RUN(test_run_errors);
+  RUN(test_math_builtins);
+  RUN(test_input_builtins);
+  RUN(test_stateful_equivalence);
+  RUN(test_stateful_closed_forms);
+  RUN(test_initial_of_stock);
+  RUN(test_overrides);
+  RUN(test_names);
+  RUN(test_dispatch_info);
+  if (P) { sd_program_free(P); t_free(&R); }
+  return SD_TEST_SUMMARY();
+}
