@@ -1,0 +1,4 @@
+library(testthat)
+library(sdvm)
+
+test_check("sdvm")

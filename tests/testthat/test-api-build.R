@@ -1,0 +1,36 @@
+test_that("builders make a model value and reject bad definitions", {
+  m <- teacup_model()
+  expect_s3_class(m, "sdvm_model")
+  expect_length(m$vars, 4)
+  m2 <- sd_const(m, "Extra", 1)
+  expect_length(m$vars, 4)            # the input is unchanged
+  expect_length(m2$vars, 5)
+  expect_error(sd_const(m, "room_temperature", 3), class = "sdvm_name_error")
+  expect_error(sd_const(m, "TIME STEP", 3), class = "sdvm_name_error")
+  expect_error(sd_const(m, "k", "abc"), class = "sdvm_definition_error")
+  expect_error(sd_const(m, "k", Inf), class = "sdvm_definition_error")
+  expect_error(sd_lookup(m, "t", x = c(2, 1), y = c(0, 1)), class = "sdvm_definition_error")
+  expect_error(sd_stock(m, "s", 1, inflows = "a", rate = "b"), class = "sdvm_definition_error")
+  expect_error(sd_model(dt = 0), class = "sdvm_run_error")
+  expect_error(sd_model(start = 5, stop = 1), class = "sdvm_run_error")
+})
+
+test_that("print and summary show the equations", {
+  m <- teacup_model()
+  txt <- format(m)
+  expect_match(txt[1], "4 variables")
+  expect_true(any(grepl("Heat Loss to Room = \\(Teacup Temperature", txt)))
+  expect_true(any(grepl('INTEG\\(- "Heat Loss to Room", 180\\)', txt)))
+  expect_output(print(m), "teacup")
+  s <- summary(m)
+  expect_equal(nrow(s$variables), 4)
+  expect_equal(s$variables$kind, c("stock", "flow", "const", "const"))
+  expect_output(print(s), "TIME STEP 0.125")
+})
+
+test_that("sd_compile reports the compiled program", {
+  info <- sd_compile(teacup_model())
+  expect_equal(info$stocks, 1L)
+  expect_true(info$step_instructions >= 2)
+  expect_true("Heat Loss to Room" %in% info$variables$name)
+})

@@ -1,0 +1,31 @@
+test_that("parse errors are classed and point at the column", {
+  m <- sd_model() |> sd_aux("a", "b + (1") |> sd_const("b", 1)
+  e <- expect_error(simulate(m), class = "sdvm_parse_error")
+  expect_equal(e$variable, "a")
+  expect_equal(e$line, 1L)
+  expect_equal(e$column, 7L)
+  expect_match(conditionMessage(e), "missing '\\)'")
+  e <- expect_error(simulate(sd_model() |> sd_aux("a", "1 + # 2")), class = "sdvm_parse_error")
+  expect_equal(e$column, 5L)
+  expect_s3_class(e, "sdvm_error")
+})
+
+test_that("unknown names and functions, arity and cycles are reported by name", {
+  e <- expect_error(simulate(sd_model() |> sd_aux("a", "1 + nothing")), class = "sdvm_name_error")
+  expect_match(conditionMessage(e), "unknown variable 'nothing'")
+  expect_equal(e$column, 5L)
+  expect_error(simulate(sd_model() |> sd_aux("a", "FROB(1)")), class = "sdvm_name_error")
+  e <- expect_error(simulate(sd_model() |> sd_aux("a", "MAX(1)")), class = "sdvm_arity_error")
+  expect_match(conditionMessage(e), "2 arguments")
+  cyc <- sd_model() |> sd_aux("a", "b + 1") |> sd_aux("b", "c * 2") |> sd_aux("c", "a") |> sd_aux("d", "1")
+  e <- expect_error(simulate(cyc), class = "sdvm_cycle_error")
+  expect_match(conditionMessage(e), "'a'")
+  expect_match(conditionMessage(e), "'b'")
+  expect_match(conditionMessage(e), "'c'")
+  expect_no_match(conditionMessage(e), "'d'")
+})
+
+test_that("a cycle through a stock is fine", {
+  m <- sd_model(stop = 2) |> sd_stock("s", 1, inflows = "f") |> sd_flow("f", "s * g") |> sd_aux("g", "0.5 + s * 0")
+  expect_equal(simulate(m)$s, c(1, 1.5, 2.25))
+})
