@@ -17,7 +17,7 @@ MODES   = goto switch
 FLAG_goto   = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch = -DSD_HAVE_COMPUTED_GOTO=0
 
-.PHONY: test asan bench clean
+.PHONY: test asan bench clean check
 
 build/%/libsdvm.a: $(ENGINE) $(wildcard src/sd_*.h)
 	@mkdir -p build/$*
@@ -59,3 +59,9 @@ bench: build/goto/libsdvm.a
 
 clean:
 	rm -rf build
+
+# The full suite (README): C tests in both dispatch builds, and the R
+# package installed twice (goto, switch) with its testthat suite run on each.
+.PHONY: check
+check:
+	bash tools/check.sh
