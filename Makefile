@@ -19,28 +19,28 @@ FLAG_switch = -DSD_HAVE_COMPUTED_GOTO=0
 
 .PHONY: test asan bench clean check
 
-build/%/libsdvm.a: $(ENGINE) $(wildcard src/sd_*.h)
-	@mkdir -p build/$*
+cbuild/%/libsdvm.a: $(ENGINE) $(wildcard src/sd_*.h)
+	@mkdir -p cbuild/$*
 	@rm -f $@
 	@for f in $(ENGINE); do \
 	  $(CC) $(CSTD) $(OPT) $(WARN) $(EXTRA) $(FLAG_$(word 1,$(subst -, ,$*))) -Isrc -c $$f \
-	    -o build/$*/$$(basename $$f .c).o || exit 1; done
-	@ar rcs $@ build/$*/*.o
+	    -o cbuild/$*/$$(basename $$f .c).o || exit 1; done
+	@ar rcs $@ cbuild/$*/*.o
 
-build/%/tests.stamp: build/%/libsdvm.a $(TESTS) tests/c/sd_test.h
+cbuild/%/tests.stamp: cbuild/%/libsdvm.a $(TESTS) tests/c/sd_test.h
 	@for t in $(TESTS); do \
 	  $(CC) $(CSTD) $(OPT) $(WARN) $(EXTRA) $(FLAG_$(word 1,$(subst -, ,$*))) -Isrc -Itests/c $$t \
-	    build/$*/libsdvm.a -lm -o build/$*/$$(basename $$t .c) || exit 1; done
+	    cbuild/$*/libsdvm.a -lm -o cbuild/$*/$$(basename $$t .c) || exit 1; done
 	@touch $@
 
 # Run every test program in both dispatch modes; print one total line.
-test: $(foreach m,$(MODES),build/$(m)/tests.stamp)
+test: $(foreach m,$(MODES),cbuild/$(m)/tests.stamp)
 	@pass=0; fail=0; status=0; \
 	for m in $(MODES); do for t in $(TESTS); do \
-	  b=build/$$m/$$(basename $$t .c); \
-	  line=$$($$b 2>build/$$m/$$(basename $$t .c).err | tail -n 1) || status=1; \
+	  b=cbuild/$$m/$$(basename $$t .c); \
+	  line=$$($$b 2>cbuild/$$m/$$(basename $$t .c).err | tail -n 1) || status=1; \
 	  echo "[$$m] $$(basename $$t .c): $$line"; \
-	  cat build/$$m/$$(basename $$t .c).err >&2; \
+	  cat cbuild/$$m/$$(basename $$t .c).err >&2; \
 	  p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$$/\1/p'); \
 	  f=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$$/\2/p'); \
 	  if [ -z "$$p" ]; then status=1; p=0; f=1; fi; \
@@ -53,12 +53,12 @@ asan:
 	$(MAKE) test MODES="goto-asan switch-asan" EXTRA="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  FLAG_goto-asan=-DSD_HAVE_COMPUTED_GOTO=1 FLAG_switch-asan=-DSD_HAVE_COMPUTED_GOTO=0
 
-bench: build/goto/libsdvm.a
-	$(CC) $(CSTD) -O2 -g -Wall -DSD_HAVE_COMPUTED_GOTO=1 -Isrc bench/bench_engine.c build/goto/libsdvm.a -lm -o build/bench_engine
-	./build/bench_engine
+bench: cbuild/goto/libsdvm.a
+	$(CC) $(CSTD) -O2 -g -Wall -DSD_HAVE_COMPUTED_GOTO=1 -Isrc bench/bench_engine.c cbuild/goto/libsdvm.a -lm -o cbuild/bench_engine
+	./cbuild/bench_engine
 
 clean:
-	rm -rf build
+	rm -rf cbuild
 
 # The full suite (README): C tests in both dispatch builds, and the R
 # package installed twice (goto, switch) with its testthat suite run on each.

@@ -28,7 +28,7 @@ make -s test 2>&1 | tee "$log/c.txt" || status=1
 add_counts "$log/c.txt"
 
 for mode in goto switch; do
-  lib="build/R-$mode"
+  lib="cbuild/R-$mode"
   rm -rf "$lib"; mkdir -p "$lib"
   echo "== R package, $mode build"
   if [ "$mode" = switch ]; then disp=switch; else disp=; fi
