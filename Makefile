@@ -18,6 +18,8 @@ FLAG_goto   = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch = -DSD_HAVE_COMPUTED_GOTO=0
 
 .PHONY: test asan bench clean check
+# keep the libraries between runs
+.SECONDARY:
 
 cbuild/%/libsdvm.a: $(ENGINE) $(wildcard src/sd_*.h)
 	@mkdir -p cbuild/$*

@@ -127,7 +127,11 @@ static void next(parser *p) {
       /* blanks inside a name are kept only if more name follows */
       while (name_char((unsigned char)p->s[p->i])) adv(p);
       last = p->i; lline = p->line; lcol = p->col;
-      while (p->s[p->i] == ' ' || p->s[p->i] == '\t' || at_continuation(p)) adv(p);
+      for (;;) {
+        if (p->s[p->i] == ' ' || p->s[p->i] == '\t') adv(p);
+        else if (at_continuation(p)) { adv(p); if (p->s[p->i] == '\r') adv(p); adv(p); }
+        else break;
+      }
       if (!name_char((unsigned char)p->s[p->i]) || p->i == last) break;
     }
     p->i = last; p->line = lline; p->col = lcol;
