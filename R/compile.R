@@ -12,11 +12,13 @@ kind_names <- c("aux", "flow", "stock", "const", "lookup")
 # The list C_sdvm_compile() reads (see src/r_compile.c).
 model_spec <- function(m) {
   s <- m$settings
+  # a time setting is a number, or (read from a file) an equation
+  setting <- function(x) if (is.numeric(x)) sprintf("%.17g", x) else x
   ctrl <- list(
-    list(name = "INITIAL TIME", kind = "const", eqn = sprintf("%.17g", s$start)),
-    list(name = "FINAL TIME", kind = "const", eqn = sprintf("%.17g", s$stop)),
-    list(name = "TIME STEP", kind = "const", eqn = sprintf("%.17g", s$dt)),
-    list(name = "SAVEPER", kind = "const", eqn = sprintf("%.17g", s$saveper))
+    list(name = "INITIAL TIME", kind = "const", eqn = setting(s$start)),
+    list(name = "FINAL TIME", kind = "const", eqn = setting(s$stop)),
+    list(name = "TIME STEP", kind = "const", eqn = setting(s$dt)),
+    list(name = "SAVEPER", kind = "const", eqn = setting(s$saveper))
   )
   vars <- c(ctrl, m$vars)
   n <- length(vars)
@@ -28,7 +30,13 @@ model_spec <- function(m) {
     init = get("init", ""),
     lookup_x = lapply(vars, function(v) if (is.null(v$x)) double() else v$x),
     lookup_y = lapply(vars, function(v) if (is.null(v$y)) double() else v$y),
-    method = match(s$method, c("euler", "rk2", "rk4")) - 1L
+    method = match(s$method, c("euler", "rk2", "rk4")) - 1L,
+    # where equations start in the model file (0: built in R)
+    line = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[1]), 0L),
+    col = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[2]), 0L),
+    init_line = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[1]), 0L),
+    init_col = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[2]), 0L),
+    file = if (is.null(m$file)) "" else m$file
   )
 }
 

@@ -128,8 +128,36 @@ static void bench(const char *label, sd_model *m, int reps) {
   sd_model_free(m);
 }
 
-int main(void) {
+/* `bench_engine MODEL goto|switch` runs one model once in one loop, for
+ * valgrind (callgrind instruction counts, cachegrind branch simulation). */
+static int profile_one(const char *which, const char *mode) {
+  sd_model *m = strcmp(which, "teacup") == 0 ? teacup() : strcmp(which, "SIR") == 0 ? sir()
+              : strcmp(which, "chain-1k") == 0 ? chain(1000, 1000) : NULL;
+  sd_error e;
+  sd_program *p;
+  double *work, *tcol, **cols;
+  sd_run_opts o;
+  sd_run_info info;
+  long steps;
+  int i, n;
+  if (!m) { fprintf(stderr, "models: teacup, SIR, chain-1k\n"); return 2; }
+  p = sd_compile(m, &e);
+  if (!p) die(&e);
+  work = malloc(sd_run_work_size(p) * sizeof(double));
+  sd_run_opts_init(&o);
+  if (sd_run_init(p, &o, work, &info, &e)) die(&e);
+  n = sd_program_nvars(p);
+  tcol = malloc((size_t)info.n_rows * sizeof(double));
+  cols = malloc((size_t)n * sizeof(double *));
+  for (i = 0; i < n; i++) cols[i] = malloc((size_t)info.n_rows * sizeof(double));
+  run_once(p, strcmp(mode, "switch") == 0 ? SD_DISPATCH_SWITCH : SD_DISPATCH_GOTO, work, tcol, cols, &steps);
+  printf("%s %s: %ld steps\n", which, mode, steps);
+  return 0;
+}
+
+int main(int argc, char **argv) {
   if (!sd_have_computed_goto()) { fprintf(stderr, "built without computed goto\n"); return 1; }
+  if (argc == 3) return profile_one(argv[1], argv[2]);
   printf("%-14s %7s %6s %9s %8s | medians of interleaved runs, whole run incl. init and saving every step\n",
          "model", "vars", "stocks", "steps", "instr");
   bench("teacup", teacup(), 21);

@@ -49,7 +49,7 @@ static SEXP field(SEXP list, const char *name) {
 }
 
 SEXP C_sdvm_compile(SEXP spec) {
-  SEXP ptr, name, kind, eqn, init, lx, ly;
+  SEXP ptr, name, kind, eqn, init, lx, ly, line, col, iline, icol, file;
   sdvm_holder *h;
   sd_error err;
   R_xlen_t i, n;
@@ -70,20 +70,40 @@ SEXP C_sdvm_compile(SEXP spec) {
   init = field(spec, "init");
   lx = field(spec, "lookup_x");
   ly = field(spec, "lookup_y");
+  line = field(spec, "line");
+  col = field(spec, "col");
+  iline = field(spec, "init_line");
+  icol = field(spec, "init_col");
+  file = field(spec, "file");
   sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
   n = Rf_xlength(name);
 
   for (i = 0; i < n && rc == 0; i++) {
     const char *nm = Rf_translateCharUTF8(STRING_ELT(name, i));
     sd_kind k = (sd_kind)INTEGER(kind)[i];
+    /* where the equation text came from, when read from a file */
+    sd_srcpos pos, ipos;
+    const sd_srcpos *pp = NULL, *ipp = NULL;
+    if (INTEGER(line)[i] > 0) {
+      pos.file = Rf_translateCharUTF8(STRING_ELT(file, 0));
+      pos.line = INTEGER(line)[i];
+      pos.col = INTEGER(col)[i];
+      pp = &pos;
+    }
+    if (INTEGER(iline)[i] > 0) {
+      ipos.file = Rf_translateCharUTF8(STRING_ELT(file, 0));
+      ipos.line = INTEGER(iline)[i];
+      ipos.col = INTEGER(icol)[i];
+      ipp = &ipos;
+    }
     if (k == SD_STOCK) {
-      rc = sd_model_add_stock(h->model, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)),
-                              Rf_translateCharUTF8(STRING_ELT(init, i)), NULL, &err);
+      rc = sd_model_add_stock_at(h->model, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
+                                 Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, &err);
     } else if (k == SD_LOOKUP) {
       SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
       rc = sd_model_add_lookup(h->model, nm, REAL(x), REAL(y), (int)Rf_xlength(x), &err);
     } else {
-      rc = sd_model_add(h->model, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), NULL, &err);
+      rc = sd_model_add(h->model, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, &err);
     }
   }
   if (rc == 0) {

@@ -33,7 +33,7 @@ typedef struct cvar {
   cv_kind kind;
   int visible;           /* index among visible variables, or -1 */
   sd_node *eqn, *init;
-  const sd_srcpos *pos;
+  const sd_srcpos *pos, *init_pos;
   int slot, rate_slot, stock, table;
   int is_const;          /* equation folded to a number: preset slot */
   double cval;
@@ -49,6 +49,7 @@ typedef struct cc {
   cvar *v;
   int nv, vcap;
   int cur;               /* variable being compiled, for messages */
+  int in_init;           /* compiling cur's initial value (stocks) */
   /* lookup tables */
   sd_table *tables;
   int ntables, tcap;
@@ -74,7 +75,8 @@ static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, co
   const cvar *v = &c->v[c->cur];
   char msg[SD_ERR_MSG];
   snprintf(msg, sizeof msg, fmt, a1 ? a1 : "", a2 ? a2 : "");
-  return sd_fail(c->err, code, v->text, v->pos, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+  return sd_fail(c->err, code, v->text, c->in_init && v->init_pos ? v->init_pos : v->pos,
+                 n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
 static int oom(cc *c) {
@@ -107,7 +109,7 @@ static int add_cvar(cc *c, const char *name, const char *text, cv_kind kind) {
 static int add_hidden(cc *c, const char *what, cv_kind kind) {
   char buf[SD_ERR_NAME + 64];
   const cvar *owner = &c->v[c->cur];
-  const sd_srcpos *pos = owner->pos;
+  const sd_srcpos *pos = c->in_init && owner->init_pos ? owner->init_pos : owner->pos;
   int i;
   snprintf(buf, sizeof buf, "%s in '%s'", what, owner->text);
   {
@@ -944,6 +946,7 @@ static int build_vars(cc *c) {
     if (j < 0) return oom(c);
     c->v[j].visible = i;
     c->v[j].pos = &mv->pos;
+    c->v[j].init_pos = &mv->init_pos;
     if (mv->eqn && !(c->v[j].eqn = copy_tree(c, mv->eqn))) return oom(c);
     if (mv->init && !(c->v[j].init = copy_tree(c, mv->init))) return oom(c);
     if (k == CV_LOOKUP) {
@@ -960,8 +963,11 @@ static int resolve_all(cc *c) {
   int i, nmodel = c->nv;
   for (i = 1; i < nmodel; i++) {
     c->cur = i;
+    c->in_init = 0;
     if (c->v[i].eqn && resolve(c, c->v[i].eqn, 0) != 0) return -1;
+    c->in_init = 1;
     if (c->v[i].init && resolve(c, c->v[i].init, 0) != 0) return -1;
+    c->in_init = 0;
   }
   return 0;
 }

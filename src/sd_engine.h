@@ -89,6 +89,12 @@ int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
 int sd_model_add_stock(sd_model *m, const char *name, const char *rate,
                        const char *init, const sd_srcpos *pos, sd_error *err);
 
+/* The same, with separate source positions for the rate and the initial
+ * value (as they appear in INTEG(rate, init) in a .mdl file). */
+int sd_model_add_stock_at(sd_model *m, const char *name, const char *rate,
+                          const sd_srcpos *rate_pos, const char *init,
+                          const sd_srcpos *init_pos, sd_error *err);
+
 /* Define a lookup (graphical function) from n points, x strictly
  * increasing.  Called in equations as name(x): linear interpolation,
  * clamped at the ends. */

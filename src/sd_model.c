@@ -66,7 +66,7 @@ static sd_var *new_var(sd_model *m, const char *name, const sd_srcpos *pos,
       }
       return v;
     }
-    sd_fail(err, SD_E_NAME, name, pos, 0, 0, "'%s' is defined more than once", name);
+    sd_fail(err, SD_E_NAME, name, pos, pos ? 1 : 0, pos ? 1 : 0, "'%s' is defined more than once", name);
     return NULL;
   }
   if (grow(m) != 0 || sd_strmap_put(&m->index, canon, m->nvars) != 0) {
@@ -134,12 +134,19 @@ int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
 
 int sd_model_add_stock(sd_model *m, const char *name, const char *rate,
                        const char *init, const sd_srcpos *pos, sd_error *err) {
+  return sd_model_add_stock_at(m, name, rate, pos, init, pos, err);
+}
+
+int sd_model_add_stock_at(sd_model *m, const char *name, const char *rate,
+                          const sd_srcpos *rate_pos, const char *init,
+                          const sd_srcpos *init_pos, sd_error *err) {
   sd_var *v;
   sd_node *r, *i;
+  const sd_srcpos *pos = rate_pos;
   sd_error_clear(err);
-  r = parse(m, name, rate, pos, err);
+  r = parse(m, name, rate, rate_pos, err);
   if (!r) return -1;
-  i = parse(m, name, init, pos, err);
+  i = parse(m, name, init, init_pos, err);
   if (!i) return -1;
   v = new_var(m, name, pos, err);
   if (!v) return -1;
@@ -148,6 +155,11 @@ int sd_model_add_stock(sd_model *m, const char *name, const char *rate,
   v->kind = SD_STOCK;
   v->eqn = r;
   v->init = i;
+  v->init_pos = v->pos;
+  if (init_pos) {
+    v->init_pos = *init_pos;
+    if (init_pos->file) v->init_pos.file = sd_arena_strdup(&m->arena, init_pos->file);
+  }
   return 0;
 }
 

@@ -14,7 +14,8 @@ typedef struct sd_var {
   sd_kind kind;
   sd_node *eqn;           /* aux/flow/const value; stock net rate */
   sd_node *init;          /* stock initial value */
-  sd_srcpos pos;          /* where the definition starts (file may be NULL) */
+  sd_srcpos pos;          /* where the equation (stock: rate) starts */
+  sd_srcpos init_pos;     /* stock: where the initial value starts */
   int ntab;               /* lookup points */
   double *tx, *ty;
   int is_control;         /* INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER */

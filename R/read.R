@@ -1,0 +1,83 @@
+#' Read a model file
+#'
+#' `read_vensim()` reads a Vensim `.mdl` file into the same kind of model
+#' object the builders make ([sd_model()], [sd_stock()], ...), so it can be
+#' printed, changed in R and run with [simulate()].  `read_model()` picks
+#' the reader from the file extension.
+#'
+#' This version reads models without subscripts or macros: equations,
+#' stocks (`INTEG`), lookups, units and comments, and the time settings
+#' (which may be equations such as `SAVEPER = TIME STEP`).  Models that use
+#' arrays or macros give a classed error (`sdvm_definition_error`) pointing
+#' at the first such definition.
+#'
+#' @param path Path to the model file.
+#' @return An `sdvm_model`.
+#' @export
+#' @examples
+#' path <- system.file("models", "teacup.mdl", package = "sdvm")
+#' m <- read_vensim(path)
+#' m
+#' head(simulate(m))
+read_vensim <- function(path) {
+  if (!is.character(path) || length(path) != 1 || !file.exists(path))
+    sdvm_abort(sprintf("Cannot read '%s': no such file.", path), "sdvm_io_error", file = path)
+  size <- file.size(path)
+  text <- readChar(path, size, useBytes = TRUE)
+  if (length(text) == 0) text <- ""
+  if (grepl("\r", text, fixed = TRUE)) text <- gsub("\r\n?", "\n", text, useBytes = TRUE)
+  Encoding(text) <- "UTF-8"
+  if (!validUTF8(text))
+    sdvm_abort(sprintf("'%s' is not valid UTF-8 text.", path), "sdvm_parse_error", file = path)
+  recs <- .Call(C_sdvm_read_mdl, text, path)
+  if (identical(names(recs)[1], "code")) engine_abort(recs)
+  mdl_model(recs, path)
+}
+
+#' @rdname read_vensim
+#' @export
+read_model <- function(path) {
+  ext <- tolower(tools::file_ext(path))
+  switch(ext,
+    mdl = read_vensim(path),
+    xmile = , stmx = , itmx = sdvm_abort(
+      sprintf("Reading XMILE/Stella files ('%s') is not supported yet.", basename(path)),
+      "sdvm_io_error", file = path),
+    sdvm_abort(sprintf("Unknown model file type '.%s' ('%s'): expected .mdl, .xmile, .stmx or .itmx.",
+                       ext, basename(path)), "sdvm_io_error", file = path))
+}
+
+# Build the model object from the records C_sdvm_read_mdl returned.
+mdl_model <- function(recs, path) {
+  key <- canon_name(recs$name)
+  control <- match(canon_name(control_names), key)
+  setting <- function(k, default) {
+    i <- control[k]
+    if (is.na(i)) return(default)
+    e <- recs$eqn[i]
+    num <- suppressWarnings(as.numeric(e))
+    if (!is.na(num) && grepl("^[[:space:]]*[-+]?[0-9.]", e)) num else e
+  }
+  settings <- list(start = setting(1, 0), stop = setting(2, 100), dt = setting(3, 1),
+                   saveper = setting(4, "TIME STEP"), method = "euler")
+  keep <- setdiff(seq_along(recs$name), control)
+  vars <- lapply(keep, function(i) {
+    kind <- c("aux", "flow", "stock", "const", "lookup")[recs$kind[i] + 1L]
+    src <- c(recs$eqn_line[i], recs$eqn_col[i])
+    v <- switch(kind,
+      stock = list(name = recs$name[i], kind = "stock", init = recs$init[i], inflows = character(),
+                   outflows = character(), rate = recs$eqn[i],
+                   source = src, init_source = c(recs$init_line[i], recs$init_col[i])),
+      lookup = list(name = recs$name[i], kind = "lookup", x = recs$x[[i]], y = recs$y[[i]],
+                    source = c(recs$line[i], 1L)),
+      list(name = recs$name[i],
+           kind = if (grepl("^[[:space:]]*-?[[:space:]]*([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$",
+                            recs$eqn[i])) "const" else "aux",
+           eqn = recs$eqn[i], source = src))
+    if (nzchar(recs$units[i])) v$units <- recs$units[i]
+    if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
+    v
+  })
+  new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
+                 settings = settings, vars = vars))
+}

@@ -1,0 +1,66 @@
+/*
+ * r_mdl.c -- .Call entry for the Vensim reader: the records of a .mdl file
+ * as an R list of parallel vectors (R code builds the model object).
+ */
+#include <stdlib.h>
+#include "r_sdvm.h"
+#include "sd_mdl.h"
+
+static void mdl_finalize(SEXP ptr) {
+  sd_mdl *m = R_ExternalPtrAddr(ptr);
+  if (m) sd_mdl_free(m);
+  R_ClearExternalPtr(ptr);
+}
+
+static SEXP str_or_na(const char *s) {
+  return s ? Rf_mkCharCE(s, CE_UTF8) : NA_STRING;
+}
+
+SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
+  const char *names[] = { "name", "kind", "unchangeable", "eqn", "eqn_line", "eqn_col",
+                          "init", "init_line", "init_col", "units", "doc", "x", "y", "line", "" };
+  const char *fname = Rf_translateCharUTF8(STRING_ELT(file, 0));
+  SEXP holder, out, col[14];
+  sd_error err;
+  sd_mdl *m;
+  int i, k;
+
+  /* the holder owns the records until the R list is built */
+  holder = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue));
+  R_RegisterCFinalizerEx(holder, mdl_finalize, TRUE);
+  m = sd_mdl_read(Rf_translateCharUTF8(STRING_ELT(text, 0)), fname, &err);
+  if (!m) { UNPROTECT(1); return sdvm_error_list(&err); }
+  R_SetExternalPtrAddr(holder, m);
+
+  out = PROTECT(Rf_mkNamed(VECSXP, names));
+  for (k = 0; k < 14; k++) {
+    SEXPTYPE t = (k == 0 || k == 3 || k == 6 || k == 9 || k == 10) ? STRSXP
+               : (k == 11 || k == 12) ? VECSXP : INTSXP;
+    col[k] = Rf_allocVector(t, m->n);
+    SET_VECTOR_ELT(out, k, col[k]);
+  }
+  for (i = 0; i < m->n; i++) {
+    const sd_mdl_rec *r = &m->recs[i];
+    SEXP x = Rf_allocVector(REALSXP, r->npts), y;
+    SET_VECTOR_ELT(col[11], i, x);
+    y = Rf_allocVector(REALSXP, r->npts);
+    SET_VECTOR_ELT(col[12], i, y);
+    for (k = 0; k < r->npts; k++) { REAL(x)[k] = r->x[k]; REAL(y)[k] = r->y[k]; }
+    SET_STRING_ELT(col[0], i, str_or_na(r->name));
+    INTEGER(col[1])[i] = (int)r->kind;
+    INTEGER(col[2])[i] = r->unchangeable;
+    SET_STRING_ELT(col[3], i, str_or_na(r->eqn));
+    INTEGER(col[4])[i] = r->eqn_line;
+    INTEGER(col[5])[i] = r->eqn_col;
+    SET_STRING_ELT(col[6], i, str_or_na(r->init));
+    INTEGER(col[7])[i] = r->init_line;
+    INTEGER(col[8])[i] = r->init_col;
+    SET_STRING_ELT(col[9], i, str_or_na(r->units));
+    SET_STRING_ELT(col[10], i, str_or_na(r->doc));
+    INTEGER(col[13])[i] = r->line;
+  }
+  sd_mdl_free(m);
+  R_SetExternalPtrAddr(holder, NULL);
+  UNPROTECT(2);
+  return out;
+}

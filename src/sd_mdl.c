@@ -1,0 +1,305 @@
+/*
+ * sd_mdl.c -- Vensim .mdl file reader (see sd_mdl.h).
+ *
+ * A .mdl file is a sequence of records "lhs = rhs ~ units ~ comment |",
+ * with group headers ("****...~ name |"), an optional {UTF-8} marker at
+ * the top, and a sketch section after "\\\---///" that is ignored.
+ * Records are split here; the equation text itself is parsed later by
+ * sd_parse.c, with positions mapped back into the file.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sd_ast.h"
+#include "sd_mdl.h"
+
+typedef struct reader {
+  const char *s;
+  size_t n;
+  const char *file;
+  sd_error *err;
+  sd_mdl *out;
+  size_t *line_start;   /* offsets of line starts */
+  int nlines;
+} reader;
+
+/* ---- positions ---- */
+
+static int index_lines(reader *r) {
+  size_t i;
+  int k = 1;
+  for (i = 0; i < r->n; i++) if (r->s[i] == '\n') k++;
+  r->line_start = malloc((size_t)k * sizeof(size_t));
+  if (!r->line_start) return -1;
+  r->line_start[0] = 0;
+  k = 1;
+  for (i = 0; i < r->n; i++) if (r->s[i] == '\n') r->line_start[k++] = i + 1;
+  r->nlines = k;
+  return 0;
+}
+
+static void pos_of(const reader *r, size_t off, int *line, int *col) {
+  int lo = 0, hi = r->nlines - 1;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (r->line_start[mid] <= off) lo = mid; else hi = mid - 1;
+  }
+  *line = lo + 1;
+  *col = (int)(off - r->line_start[lo]) + 1;
+}
+
+static int fail_at(reader *r, sd_errcode code, size_t off, const char *name, const char *what) {
+  sd_srcpos pos;
+  int line, col;
+  size_t len = 0;
+  char quote[64];
+  pos_of(r, off, &line, &col);
+  while (off + len < r->n && len < 40 && r->s[off + len] != '\n' && r->s[off + len] != '\r') len++;
+  snprintf(quote, sizeof quote, "%.*s", (int)len, r->s + off);
+  pos.file = r->file; pos.line = 1; pos.col = 1;
+  return sd_fail(r->err, code, name, &pos, line, col, "%s (at '%s')", what, quote);
+}
+
+/* ---- scanning helpers ---- */
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static size_t skip_blank(const reader *r, size_t i, size_t end) {
+  for (;;) {
+    while (i < end && is_blank(r->s[i])) i++;
+    if (i + 1 < end && r->s[i] == '\\' && (r->s[i + 1] == '\n' || r->s[i + 1] == '\r')) { i++; continue; }
+    return i;
+  }
+}
+
+/* Next occurrence of c at or after i, outside double quotes; end if none. */
+static size_t find_unquoted(const reader *r, size_t i, size_t end, char c) {
+  int q = 0;
+  for (; i < end; i++) {
+    char ch = r->s[i];
+    if (ch == '"') q = !q;
+    else if (!q && ch == c) return i;
+  }
+  return end;
+}
+
+/* The ')' matching the '(' at i, outside quotes; end if unbalanced. */
+static size_t match_paren(const reader *r, size_t i, size_t end) {
+  int depth = 0, q = 0;
+  for (; i < end; i++) {
+    char ch = r->s[i];
+    if (ch == '"') q = !q;
+    else if (q) continue;
+    else if (ch == '(') depth++;
+    else if (ch == ')' && --depth == 0) return i;
+  }
+  return end;
+}
+
+static char *copy_trim(reader *r, size_t a, size_t b) {
+  while (a < b && is_blank(r->s[a])) a++;
+  while (b > a && is_blank(r->s[b - 1])) b--;
+  return sd_arena_strndup(&r->out->arena, r->s + a, b - a);
+}
+
+static int starts_ci(const reader *r, size_t i, size_t end, const char *word) {
+  size_t k = strlen(word), j;
+  if (i + k > end) return 0;
+  for (j = 0; j < k; j++)
+    if (toupper((unsigned char)r->s[i + j]) != toupper((unsigned char)word[j])) return 0;
+  return 1;
+}
+
+static sd_mdl_rec *new_rec(reader *r) {
+  sd_mdl *m = r->out;
+  if (m->n == m->cap) {
+    int ncap = m->cap ? m->cap * 2 : 128;
+    sd_mdl_rec *nr = realloc(m->recs, (size_t)ncap * sizeof *nr);
+    if (!nr) return NULL;
+    m->recs = nr;
+    m->cap = ncap;
+  }
+  memset(&m->recs[m->n], 0, sizeof m->recs[0]);
+  return &m->recs[m->n++];
+}
+
+/* ---- one record ---- */
+
+static int read_stock(reader *r, sd_mdl_rec *rec, size_t rhs, size_t end) {
+  size_t open = skip_blank(r, rhs + 5, end), close, comma, tail;
+  int depth = 0, q = 0;
+  close = match_paren(r, open, end);
+  if (close >= end)
+    return fail_at(r, SD_E_PARSE, open, rec->name, "INTEG has no closing ')'");
+  tail = skip_blank(r, close + 1, end);
+  if (tail < end)
+    return fail_at(r, SD_E_DEFINITION, tail, rec->name,
+                   "INTEG(rate, initial value) must be the whole equation of a stock");
+  for (comma = open + 1; comma < close; comma++) {
+    char ch = r->s[comma];
+    if (ch == '"') q = !q;
+    else if (q) continue;
+    else if (ch == '(') depth++;
+    else if (ch == ')') depth--;
+    else if (ch == ',' && depth == 0) break;
+  }
+  if (comma >= close)
+    return fail_at(r, SD_E_PARSE, open, rec->name, "INTEG needs two arguments: INTEG(rate, initial value)");
+  rec->kind = SD_STOCK;
+  {
+    size_t a = skip_blank(r, open + 1, comma), b = skip_blank(r, comma + 1, close);
+    rec->eqn = copy_trim(r, a, comma);
+    rec->init = copy_trim(r, b, close);
+    pos_of(r, a, &rec->eqn_line, &rec->eqn_col);
+    pos_of(r, b, &rec->init_line, &rec->init_col);
+  }
+  return 0;
+}
+
+static int read_lookup(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
+  size_t close = match_paren(r, open, end);
+  sd_node *t;
+  sd_srcpos pos;
+  char *body;
+  int line, col;
+  if (close >= end) return fail_at(r, SD_E_PARSE, open, rec->name, "lookup definition has no closing ')'");
+  if (skip_blank(r, close + 1, end) < end)
+    return fail_at(r, SD_E_PARSE, skip_blank(r, close + 1, end), rec->name,
+                   "unexpected text after the lookup definition");
+  body = sd_arena_strndup(&r->out->arena, r->s + open + 1, close - open - 1);
+  if (!body) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  if (strstr(body, "GET ") || strstr(body, "get "))
+    return fail_at(r, SD_E_DEFINITION, open, rec->name, "lookups read from data files are not supported yet");
+  pos_of(r, open + 1, &line, &col);
+  pos.file = r->file; pos.line = line; pos.col = col;
+  t = sd_parse_table(&r->out->arena, body, &pos, r->err);
+  if (!t) {
+    if (r->err) snprintf(r->err->var, sizeof r->err->var, "%s", rec->name);
+    return -1;
+  }
+  rec->kind = SD_LOOKUP;
+  rec->npts = t->npts;
+  rec->x = t->xs;
+  rec->y = t->ys;
+  return 0;
+}
+
+static int read_record(reader *r, size_t start, size_t bar) {
+  size_t tilde = find_unquoted(r, start, bar, '~'), i, name_end, rhs;
+  size_t eq_end = tilde;
+  sd_mdl_rec *rec;
+  int quoted = 0;
+
+  i = skip_blank(r, start, eq_end);
+  if (i >= eq_end) return 0;                           /* empty record */
+  if (r->s[i] == '*') return 0;                        /* group header */
+
+  /* the name on the left-hand side */
+  if (r->s[i] == '"') {
+    quoted = 1;
+    name_end = i + 1;
+    while (name_end < eq_end && r->s[name_end] != '"') name_end++;
+    if (name_end >= eq_end) return fail_at(r, SD_E_PARSE, i, NULL, "unterminated quoted name");
+    name_end++;
+  } else {
+    name_end = i;
+    while (name_end < eq_end && !strchr("=([:~", r->s[name_end])) name_end++;
+  }
+  rec = new_rec(r);
+  if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  pos_of(r, i, &rec->line, &rec->col);
+  rec->name = quoted ? copy_trim(r, i + 1, name_end - 1) : copy_trim(r, i, name_end);
+  if (!rec->name) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  if (tilde < bar) {
+    size_t t2 = find_unquoted(r, tilde + 1, bar, '~');
+    rec->units = copy_trim(r, tilde + 1, t2);
+    rec->doc = t2 < bar ? copy_trim(r, t2 + 1, bar) : "";
+  } else {
+    rec->units = rec->doc = "";
+  }
+
+  i = skip_blank(r, name_end, eq_end);
+  if (i >= eq_end)
+    return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
+                   "this variable has no equation (data variables are not supported yet)");
+  switch (r->s[i]) {
+  case '[':
+    return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscripted (arrayed) variables are not supported yet");
+  case '(':
+    return read_lookup(r, rec, i, eq_end);
+  case ':':
+    if (i + 1 < eq_end && r->s[i + 1] == '=') { rhs = i + 2; break; }
+    return fail_at(r, SD_E_DEFINITION, i, rec->name,
+                   "subscript ranges and ':' qualifiers are not supported yet");
+  case '=':
+    if (i + 1 < eq_end && r->s[i + 1] == '=') { rec->unchangeable = 1; rhs = i + 2; }
+    else rhs = i + 1;
+    break;
+  default:
+    return fail_at(r, SD_E_PARSE, i, rec->name, "expected '=' after the variable name");
+  }
+
+  rhs = skip_blank(r, rhs, eq_end);
+  if (rhs >= eq_end) return fail_at(r, SD_E_PARSE, rhs, rec->name, "empty equation");
+  if (starts_ci(r, rhs, eq_end, "INTEG")) {
+    size_t k = skip_blank(r, rhs + 5, eq_end);
+    if (k < eq_end && r->s[k] == '(') return read_stock(r, rec, rhs, eq_end);
+  }
+  rec->kind = SD_AUX;
+  rec->eqn = copy_trim(r, rhs, eq_end);
+  pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
+  return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+}
+
+sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
+  reader r;
+  size_t i = 0, end;
+  const char *sketch;
+  sd_mdl *m = calloc(1, sizeof *m);
+  sd_error_clear(err);
+  if (!m) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return NULL; }
+  sd_arena_init(&m->arena);
+  memset(&r, 0, sizeof r);
+  r.s = text;
+  r.n = strlen(text);
+  r.file = file;
+  r.err = err;
+  r.out = m;
+  if (index_lines(&r) != 0) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); sd_mdl_free(m); return NULL; }
+
+  sketch = strstr(text, "\\\\\\---///");
+  end = sketch ? (size_t)(sketch - text) : r.n;
+  if (end >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
+    i = 3;                                              /* UTF-8 byte order mark */
+  i = skip_blank(&r, i, end);
+  if (i < end && text[i] == '{') {                      /* {UTF-8} */
+    while (i < end && text[i] != '}') i++;
+    i++;
+  }
+  while (i < end) {
+    size_t bar, j = skip_blank(&r, i, end);
+    if (j >= end) break;
+    if (starts_ci(&r, j, end, ":MACRO:")) {
+      fail_at(&r, SD_E_DEFINITION, j, NULL, "macros are not supported yet");
+      goto fail;
+    }
+    bar = find_unquoted(&r, j, end, '|');
+    if (read_record(&r, j, bar) != 0) goto fail;
+    i = bar + 1;
+  }
+  if (m->arena.failed) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); goto fail; }
+  free(r.line_start);
+  return m;
+fail:
+  free(r.line_start);
+  sd_mdl_free(m);
+  return NULL;
+}
+
+void sd_mdl_free(sd_mdl *m) {
+  if (!m) return;
+  sd_arena_free(&m->arena);
+  free(m->recs);
+  free(m);
+}

@@ -1,0 +1,43 @@
+/*
+ * sd_mdl.h -- reading Vensim .mdl files into definition records.
+ *
+ * The reader splits the file into its equations (name, equation text,
+ * units, comment), recognises stocks (INTEG), lookup definitions and the
+ * time settings, and reports where each equation's text starts so that
+ * errors found later point into the file.  It does not evaluate anything:
+ * the R layer turns the records into a model object users can inspect and
+ * change, which the compiler then reads like any other model.
+ */
+#ifndef SD_MDL_H
+#define SD_MDL_H
+
+#include "sd_util.h"
+
+typedef struct sd_mdl_rec {
+  const char *name;      /* as written (quotes removed) */
+  sd_kind kind;          /* SD_AUX, SD_STOCK, SD_LOOKUP */
+  int unchangeable;      /* defined with == */
+  const char *eqn;       /* aux: equation; stock: net rate */
+  int eqn_line, eqn_col;
+  const char *init;      /* stock: initial value */
+  int init_line, init_col;
+  const char *units;     /* text between the first and second ~, trimmed */
+  const char *doc;       /* text after the second ~, trimmed */
+  int npts;              /* lookup points */
+  double *x, *y;
+  int line, col;         /* where the definition starts */
+} sd_mdl_rec;
+
+typedef struct sd_mdl {
+  sd_arena arena;
+  sd_mdl_rec *recs;
+  int n, cap;
+} sd_mdl;
+
+/* Read a whole .mdl file (NUL-terminated text).  `file` is used in error
+ * messages.  Returns NULL with err filled (file, line, column, and the
+ * offending text quoted in the message). */
+sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err);
+void sd_mdl_free(sd_mdl *m);
+
+#endif
