@@ -16,14 +16,10 @@ static inline double sd_bool(int c) { return c ? 1.0 : 0.0; }
 /* Vensim's INTEGER truncates toward zero. */
 static inline double sd_int(double x) { return x < 0 ? ceil(x) : floor(x); }
 
-/* MODULO(a, b): remainder with the sign of the divisor, as Vensim (and
- * R's %%) define it: a - b * floor(a / b). */
+/* MODULO(a, b): Vensim's is C's fmod, with the sign of the dividend
+ * (MODULO(-7, 3) = -1; checked against Vensim in test-models/rounding). */
 static inline double sd_mod(double a, double b) {
-  double r;
-  if (b == 0) return NAN;
-  r = fmod(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
+  return fmod(a, b);
 }
 
 /* QUANTUM(x, q): x truncated to a multiple of q; x when q is 0. */

@@ -78,6 +78,7 @@ static size_t find_unquoted(const reader *r, size_t i, size_t end, char c) {
   int q = 0;
   for (; i < end; i++) {
     char ch = r->s[i];
+    if (q && ch == '\\' && i + 1 < end && r->s[i + 1] == '"') { i++; continue; }
     if (ch == '"') q = !q;
     else if (!q && ch == c) return i;
   }
@@ -89,6 +90,7 @@ static size_t match_paren(const reader *r, size_t i, size_t end) {
   int depth = 0, q = 0;
   for (; i < end; i++) {
     char ch = r->s[i];
+    if (q && ch == '\\' && i + 1 < end && r->s[i + 1] == '"') { i++; continue; }
     if (ch == '"') q = !q;
     else if (q) continue;
     else if (ch == '(') depth++;
@@ -98,9 +100,31 @@ static size_t match_paren(const reader *r, size_t i, size_t end) {
 }
 
 static char *copy_trim(reader *r, size_t a, size_t b) {
+  for (;;) {   /* blanks, and line continuations left dangling at the end */
+    while (b > a && is_blank(r->s[b - 1])) b--;
+    if (b > a && r->s[b - 1] == '\\' && b < r->n && (r->s[b] == '\n' || r->s[b] == '\r')) b--;
+    else break;
+  }
   while (a < b && is_blank(r->s[a])) a++;
-  while (b > a && is_blank(r->s[b - 1])) b--;
   return sd_arena_strndup(&r->out->arena, r->s + a, b - a);
+}
+
+/* A name as written, on one line: continuations and runs of blanks become
+ * one space, and the \" escapes of quoted names become quotes. */
+static char *copy_name(reader *r, size_t a, size_t b) {
+  char *raw = copy_trim(r, a, b), *o, *w;
+  int space = 0;
+  if (!raw) return NULL;
+  for (o = w = raw; *o; o++) {
+    if (*o == '\\' && (o[1] == '\n' || o[1] == '\r')) { space = 1; continue; }
+    if (*o == '\\' && o[1] == '"') { if (space) *w++ = ' '; space = 0; *w++ = '"'; o++; continue; }
+    if (is_blank(*o)) { space = 1; continue; }
+    if (space && w > raw) *w++ = ' ';
+    space = 0;
+    *w++ = *o;
+  }
+  *w = '\0';
+  return raw;
 }
 
 static int starts_ci(const reader *r, size_t i, size_t end, const char *word) {
@@ -199,7 +223,10 @@ static int read_record(reader *r, size_t start, size_t bar) {
   if (r->s[i] == '"') {
     quoted = 1;
     name_end = i + 1;
-    while (name_end < eq_end && r->s[name_end] != '"') name_end++;
+    while (name_end < eq_end && r->s[name_end] != '"') {
+      if (r->s[name_end] == '\\' && name_end + 1 < eq_end && r->s[name_end + 1] == '"') name_end++;
+      name_end++;
+    }
     if (name_end >= eq_end) return fail_at(r, SD_E_PARSE, i, NULL, "unterminated quoted name");
     name_end++;
   } else {
@@ -209,7 +236,7 @@ static int read_record(reader *r, size_t start, size_t bar) {
   rec = new_rec(r);
   if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
   pos_of(r, i, &rec->line, &rec->col);
-  rec->name = quoted ? copy_trim(r, i + 1, name_end - 1) : copy_trim(r, i, name_end);
+  rec->name = quoted ? copy_name(r, i + 1, name_end - 1) : copy_name(r, i, name_end);
   if (!rec->name) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
   if (tilde < bar) {
     size_t t2 = find_unquoted(r, tilde + 1, bar, '~');
@@ -268,7 +295,10 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
   r.out = m;
   if (index_lines(&r) != 0) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); sd_mdl_free(m); return NULL; }
 
-  sketch = strstr(text, "\\\\\\---///");
+  /* the sketch starts on the line holding "\\\---///" (some files
+     have two backslashes, not three) */
+  sketch = strstr(text, "\\---///");
+  if (sketch) while (sketch > text && sketch[-1] != '\n') sketch--;
   end = sketch ? (size_t)(sketch - text) : r.n;
   if (end >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
     i = 3;                                              /* UTF-8 byte order mark */
@@ -284,7 +314,15 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
       fail_at(&r, SD_E_DEFINITION, j, NULL, "macros are not supported yet");
       goto fail;
     }
+    /* quotes matter only in the equation: comments may hold stray ones */
     bar = find_unquoted(&r, j, end, '|');
+    {
+      size_t tilde = find_unquoted(&r, j, end, '~');
+      if (tilde < bar || (bar >= end && tilde < end)) {
+        bar = tilde;
+        while (bar < end && text[bar] != '|') bar++;
+      }
+    }
     if (read_record(&r, j, bar) != 0) goto fail;
     i = bar + 1;
   }

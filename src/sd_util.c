@@ -60,14 +60,15 @@ char *sd_arena_strdup(sd_arena *a, const char *s) {
 char *sd_canon_name(sd_arena *a, const char *s, size_t n) {
   char *out = sd_arena_alloc(a, n + 1);
   size_t i, j = 0;
-  int pend_space = 0;
+  int pend_space = 0, quoted = 0;
   if (!out) return NULL;
   /* strip one pair of surrounding double quotes */
   while (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')) { s++; n--; }
   while (n > 0 && (s[n-1] == ' ' || s[n-1] == '\t' || s[n-1] == '\n' || s[n-1] == '\r')) n--;
-  if (n >= 2 && s[0] == '"' && s[n - 1] == '"') { s++; n -= 2; }
+  if (n >= 2 && s[0] == '"' && s[n - 1] == '"') { s++; n -= 2; quoted = 1; }
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (quoted && c == '\\' && i + 1 < n && s[i + 1] == '"') continue;   /* \" is a quote */
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '_') {
       pend_space = 1;
       continue;
