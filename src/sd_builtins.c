@@ -39,6 +39,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "delay3",         SD_FN_DELAY3,       SD_B_STATE,   2, 2, 0 },
   { "delay3i",        SD_FN_DELAY3I,      SD_B_STATE,   3, 3, 0 },
   { "trend",          SD_FN_TREND,        SD_B_STATE,   3, 3, 0 },
+  { "delay n",        SD_FN_DELAY_N,      SD_B_STATE,   4, 4, 0 },
+  { "smooth n",       SD_FN_SMOOTH_N,     SD_B_STATE,   4, 4, 0 },
+  { "game",           SD_FN_GAME,         SD_B_SPECIAL, 1, 1, 0 },
+  { "active initial", SD_FN_ACTIVE_INITIAL, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -227,6 +227,18 @@ static int add_table(cc *c, int n, const double *x, const double *y) {
 /* name resolution and lowering                                        */
 
 static int resolve(cc *c, sd_node *n, int depth);
+static void fold(sd_node *n);
+
+/* The order n of DELAY N / SMOOTH N: fixed when the model is compiled. */
+static int const_order(cc *c, sd_node *arg, const char *what, int *out) {
+  fold(arg);
+  if (arg->kind != SD_N_NUM || !(arg->num >= 1) || arg->num > 1000 || arg->num != floor(arg->num))
+    return fail_at(c, SD_E_DEFINITION, arg,
+                   "the order of %s must be a whole number from 1 to 1000 known when the model is built%s",
+                   what, NULL);
+  *out = (int)arg->num;
+  return 0;
+}
 
 /* Replace the call node n by a reference to variable `ref` (in place, so
  * the parent's pointer stays valid). */
@@ -308,6 +320,41 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
       out = mk_bin(c, SD_OP_DIV, mk_var(c, s, n), D, n);
       c->v[s].eqn = mk_bin(c, SD_OP_SUB, flow_in, out, n);
       c->v[s].init = mk_bin(c, SD_OP_MUL, init, D, n);
+      if (!c->v[s].eqn || !c->v[s].init) return oom(c);
+      flow_in = out;
+    }
+    *n = *out;
+    return 0;
+  }
+  case SD_FN_SMOOTH_N: {
+    /* n first-order stages, each with T/n, all starting at init */
+    int order, j, s = -1;
+    sd_node *D, *prev = in;
+    if (const_order(c, a[3], "SMOOTH N", &order) != 0) return -1;
+    D = mk_bin(c, SD_OP_DIV, T, mk_num(c, order, n), n);
+    for (j = 0; j < order; j++) {
+      s = new_hidden_stock(c, label, NULL);
+      if (s < 0) return oom(c);
+      c->v[s].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, prev, mk_var(c, s, n), n), D, n);
+      c->v[s].init = a[2];
+      if (!c->v[s].eqn) return oom(c);
+      prev = mk_var(c, s, n);
+    }
+    become_var(c, n, s);
+    return 0;
+  }
+  case SD_FN_DELAY_N: {
+    /* n material stages of T/n, each starting at init * T/n; out = Ln/(T/n) */
+    int order, j;
+    sd_node *D, *flow_in = in, *out = NULL;
+    if (const_order(c, a[3], "DELAY N", &order) != 0) return -1;
+    D = mk_bin(c, SD_OP_DIV, T, mk_num(c, order, n), n);
+    for (j = 0; j < order; j++) {
+      int s = new_hidden_stock(c, label, NULL);
+      if (s < 0) return oom(c);
+      out = mk_bin(c, SD_OP_DIV, mk_var(c, s, n), D, n);
+      c->v[s].eqn = mk_bin(c, SD_OP_SUB, flow_in, out, n);
+      c->v[s].init = mk_bin(c, SD_OP_MUL, a[2], D, n);
       if (!c->v[s].eqn || !c->v[s].init) return oom(c);
       flow_in = out;
     }
@@ -397,6 +444,19 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (resolve(c, n->args[i], depth + 1) != 0) return -1;
   }
   if (b->kind == SD_B_STATE) return lower_state(c, n, b->fn);
+  if (b->fn == SD_FN_GAME) {            /* GAME passes its input through */
+    *n = *n->args[0];
+    return 0;
+  }
+  if (b->fn == SD_FN_ACTIVE_INITIAL) {
+    /* an auxiliary whose initial value has its own equation */
+    int h = add_hidden(c, "ACTIVE INITIAL", CV_AUX);
+    if (h < 0) return oom(c);
+    c->v[h].eqn = n->args[0];
+    c->v[h].init = n->args[1];
+    become_var(c, n, h);
+    return 0;
+  }
   if (b->fn == SD_FN_INITIAL) {
     int h = add_hidden(c, "INITIAL", CV_INITIAL);
     if (h < 0) return oom(c);
@@ -818,10 +878,11 @@ static void patch_consts(sd_code *code, int kbase) {
 /* ------------------------------------------------------------------ */
 /* ordering                                                            */
 
-/* Dependencies that constrain the order of initial computation. */
+/* Dependencies that constrain the order of initial computation: a stock's
+ * initial value, an ACTIVE INITIAL's initial expression, else the equation. */
 static int init_deps(cc *c, int i, deplist *l, int *timefn) {
   const cvar *v = &c->v[i];
-  const sd_node *n = v->kind == CV_STOCK ? v->init : v->eqn;
+  const sd_node *n = v->init ? v->init : v->eqn;
   l->n = 0;
   *timefn = 0;
   if (!n) return 0;
@@ -832,13 +893,13 @@ static int orderable(const cvar *v) {
   return v->kind != CV_TIME && v->kind != CV_LOOKUP && !v->is_const;
 }
 
-/* Report one cycle among the variables not yet ordered. */
-static int report_cycle(cc *c, deplist *deps) {
+/* Report one cycle among the included variables not yet ordered. */
+static int report_cycle(cc *c, const deplist *deps, const char *incl, const char *when) {
   int start = -1, i, steps;
   int *seen;
   char msg[SD_ERR_MSG];
   size_t len = 0;
-  for (i = 0; i < c->nv; i++) if (orderable(&c->v[i]) && !c->v[i].done) { start = i; break; }
+  for (i = 0; i < c->nv; i++) if (incl[i] && !c->v[i].done) { start = i; break; }
   seen = calloc((size_t)c->nv, sizeof *seen);
   if (!seen) return oom(c);
   /* walk unfinished dependencies until a variable repeats */
@@ -848,50 +909,55 @@ static int report_cycle(cc *c, deplist *deps) {
     seen[i] = steps;
     for (j = 0; j < deps[i].n; j++) {
       int d = deps[i].d[j];
-      if (orderable(&c->v[d]) && !c->v[d].done) { next = d; break; }
+      if (incl[d] && !c->v[d].done) { next = d; break; }
     }
     if (next < 0) break;
     i = next;
   }
   /* i is on the cycle: print it in dependency order */
   msg[0] = '\0';
+  (void)when;
   {
-    int k = i, first = 1, guard = 0;
+    int k = i, first = 1, guard = 0, via_init = 0;
     len += (size_t)snprintf(msg + len, sizeof msg - len, "circular definition: ");
     do {
       int j, next = -1;
+      if (c->v[k].kind == CV_STOCK || c->v[k].init) via_init = 1;
       if (len < sizeof msg)
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s'%s'", first ? "" : " -> ", cv_display(&c->v[k]));
       first = 0;
       for (j = 0; j < deps[k].n; j++) {
         int d = deps[k].d[j];
-        if (orderable(&c->v[d]) && !c->v[d].done && seen[d]) { next = d; break; }
+        if (incl[d] && !c->v[d].done && seen[d]) { next = d; break; }
       }
       k = next;
     } while (k >= 0 && k != i && ++guard < c->nv);
     if (len < sizeof msg)
-      snprintf(msg + len, sizeof msg - len, " -> '%s' (each needs the next to be computed first; "
-               "break the loop with a stock or a delay)", cv_display(&c->v[i]));
+      snprintf(msg + len, sizeof msg - len, " -> '%s' (%s)", cv_display(&c->v[i]),
+               via_init ? "the initial values depend on each other; give one of them an initial value "
+                          "that does not, for example with ACTIVE INITIAL"
+                        : "each needs the next to be computed first; break the loop with a stock or a delay");
   }
   free(seen);
   c->cur = i;
   return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, 0, 0, "%s", msg);
 }
 
-/* Kahn's algorithm over the initial-value graph.  Fills order[] with
- * every orderable variable; returns its length, or -1 on a cycle. */
-static int order_all(cc *c, int *order, deplist *deps, int *has_timefn) {
+/* Kahn's algorithm over the included variables and their dependencies
+ * (definition order breaks ties).  Fills order[]; returns its length, or
+ * -1 after reporting a cycle. */
+static int topo_sort(cc *c, const char *incl, const deplist *deps, int *order, const char *when) {
   int *indeg = calloc((size_t)c->nv, sizeof(int));
   int *rstart = calloc((size_t)c->nv + 1, sizeof(int));
   int *radj = NULL, *fill = NULL, *queue = NULL;
   int i, j, n = 0, qh = 0, qt = 0, total = 0, nedges = 0, rc = -1;
   if (!indeg || !rstart) goto out;
   for (i = 0; i < c->nv; i++) {
-    if (!orderable(&c->v[i])) continue;
-    if (init_deps(c, i, &deps[i], &has_timefn[i]) != 0) { oom(c); goto out; }
+    c->v[i].done = 0;
+    if (!incl[i]) continue;
     for (j = 0; j < deps[i].n; j++) {
       int d = deps[i].d[j];
-      if (!orderable(&c->v[d])) continue;
+      if (!incl[d]) continue;
       indeg[i]++;
       rstart[d + 1]++;
       nedges++;
@@ -902,17 +968,16 @@ static int order_all(cc *c, int *order, deplist *deps, int *has_timefn) {
   radj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
   fill = calloc((size_t)c->nv, sizeof(int));
   queue = malloc((size_t)(c->nv ? c->nv : 1) * sizeof(int));
-  if (!radj || !fill || !queue) { oom(c); goto out; }
+  if (!radj || !fill || !queue) goto out;
   for (i = 0; i < c->nv; i++) {
-    if (!orderable(&c->v[i])) continue;
+    if (!incl[i]) continue;
     for (j = 0; j < deps[i].n; j++) {
       int d = deps[i].d[j];
-      if (!orderable(&c->v[d])) continue;
-      radj[rstart[d] + fill[d]++] = i;
+      if (incl[d]) radj[rstart[d] + fill[d]++] = i;
     }
   }
   for (i = 0; i < c->nv; i++)
-    if (orderable(&c->v[i]) && indeg[i] == 0) queue[qt++] = i;
+    if (incl[i] && indeg[i] == 0) queue[qt++] = i;
   while (qh < qt) {
     int x = queue[qh++];
     order[n++] = x;
@@ -920,12 +985,48 @@ static int order_all(cc *c, int *order, deplist *deps, int *has_timefn) {
     for (j = rstart[x]; j < rstart[x + 1]; j++)
       if (--indeg[radj[j]] == 0) queue[qt++] = radj[j];
   }
-  if (n < total) { report_cycle(c, deps); goto out; }
+  if (n < total) { report_cycle(c, deps, incl, when); goto out; }
   rc = n;
 out:
   if (rc < 0 && !c->err->code) oom(c);
   free(indeg); free(rstart); free(radj); free(fill); free(queue);
   return rc;
+}
+
+/* The initial-value order of every orderable variable. */
+static int order_all(cc *c, int *order, deplist *deps, int *has_timefn) {
+  char *incl = calloc((size_t)c->nv, 1);
+  int i, n;
+  if (!incl) return oom(c);
+  for (i = 0; i < c->nv; i++) {
+    if (!orderable(&c->v[i])) continue;
+    incl[i] = 1;
+    if (init_deps(c, i, &deps[i], &has_timefn[i]) != 0) { free(incl); return oom(c); }
+  }
+  n = topo_sort(c, incl, deps, order, " at the initial time");
+  free(incl);
+  return n;
+}
+
+/* The per-step order of the auxiliaries that change over time, from
+ * their equations (which differ from the initial ones for ACTIVE INITIAL). */
+static int order_step(cc *c, int *order) {
+  char *incl = calloc((size_t)c->nv, 1);
+  deplist *deps = calloc((size_t)c->nv, sizeof(deplist));
+  int i, n = -1, dummy;
+  if (!incl || !deps) { oom(c); goto out; }
+  for (i = 0; i < c->nv; i++) {
+    cvar *v = &c->v[i];
+    if (v->kind != CV_AUX || !v->dynamic || v->is_const) continue;
+    incl[i] = 1;
+    if (collect(v->eqn, &deps[i], &dummy) != 0) { oom(c); goto out; }
+  }
+  n = topo_sort(c, incl, deps, order, "");
+out:
+  if (deps) for (i = 0; i < c->nv; i++) free(deps[i].d);
+  free(deps);
+  free(incl);
+  return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1001,6 +1102,7 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     int dyn = has_timefn[order[k]];
     if (v->kind == CV_STOCK) { v->dynamic = 1; continue; }
     if (v->kind == CV_INITIAL) { v->dynamic = 0; continue; }
+    if (v->kind == CV_AUX && v->init) { v->dynamic = 1; continue; }
     for (j = 0; j < deps[order[k]].n && !dyn; j++) dyn = c->v[deps[order[k]].d[j]].dynamic;
     v->dynamic = dyn;
   }
@@ -1037,17 +1139,22 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     if (v->kind == CV_STOCK) {
       if (gen_stmt(c, x, v->init, v->slot) != 0) return -1;
       if (emit(c, SDI_OVR, v->slot, v->stock, 0) < 0) return oom(c);
-    } else if (gen_stmt(c, x, v->eqn, v->slot) != 0) {
+    } else if (gen_stmt(c, x, v->init ? v->init : v->eqn, v->slot) != 0) {
       return -1;
     }
   }
   if (take_code(c, &p->init) != 0) return -1;
 
-  /* step: what changes over time, then every net rate */
-  for (k = 0; k < norder; k++) {
-    int x = order[k];
-    cvar *v = &c->v[x];
-    if (v->kind == CV_AUX && v->dynamic && gen_stmt(c, x, v->eqn, v->slot) != 0) return -1;
+  /* step: what changes over time, in its own order, then every net rate */
+  {
+    int *sorder = malloc((size_t)(c->nv ? c->nv : 1) * sizeof(int));
+    int ns;
+    if (!sorder) return oom(c);
+    ns = order_step(c, sorder);
+    for (k = 0; k < ns; k++)
+      if (gen_stmt(c, sorder[k], c->v[sorder[k]].eqn, c->v[sorder[k]].slot) != 0) { ns = -1; break; }
+    free(sorder);
+    if (ns < 0) return -1;
   }
   p->stock_slot = sd_arena_alloc(&p->arena, (size_t)(p->nstocks ? p->nstocks : 1) * sizeof(int));
   p->stock_rate = sd_arena_alloc(&p->arena, (size_t)(p->nstocks ? p->nstocks : 1) * sizeof(int));
@@ -1140,7 +1247,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
     if (v->eqn) fold(v->eqn);
     if (v->init) fold(v->init);
     if ((v->kind == CV_AUX || v->kind == CV_CONTROL || v->kind == CV_INITIAL) &&
-        v->eqn && v->eqn->kind == SD_N_NUM) {
+        v->eqn && v->eqn->kind == SD_N_NUM && !v->init) {
       v->is_const = 1;
       v->cval = v->eqn->num;
     }

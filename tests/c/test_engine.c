@@ -243,6 +243,43 @@ static void test_stateful_closed_forms(void) {
   CHECK_NEAR(AT("tr", 0), (3 - 2.0) / (2 * 2.0), 1e-12);
 }
 
+/* The N-order forms against the fixed-order ones; GAME; ACTIVE INITIAL. */
+static void test_more_builtins(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "15"}, {"TIME STEP", "0.5"},
+    {"input", "3 + STEP(2, 4) - PULSE(8, 2)"},
+    {"dn3", "DELAY N(input, 6, 1, 3)"}, {"d3i", "DELAY3I(input, 6, 1)"},
+    {"sn3", "SMOOTH N(input, 6, 2, 3)"}, {"s3i", "SMOOTH3I(input, 6, 2)"},
+    {"sn1", "SMOOTH N(input, 6, 2, 1)"}, {"s1i", "SMOOTHI(input, 6, 2)"},
+    {"dn1", "DELAY N(input, 6, 1, 1)"}, {"d1i", "DELAY1I(input, 6, 1)"},
+    {"g", "GAME(input * 2)"},
+    {"ai", "ACTIVE INITIAL(Time * 2, 45)"}, {"$st", "0 ; ai"},
+    /* ACTIVE INITIAL breaks a loop among initial values */
+    {"loop", "ACTIVE INITIAL(sm + 1, 1)"}, {"sm", "SMOOTH(loop, 2)"},
+  };
+  int method;
+  for (method = SD_EULER; method <= SD_RK4; method++) {
+    double t;
+    SETUP(d, method);
+    for (t = 0; t <= 15; t += 0.5) {
+      CHECK_NEAR(AT("dn3", t), AT("d3i", t), 1e-12);
+      CHECK_NEAR(AT("sn3", t), AT("s3i", t), 1e-12);
+      CHECK_NEAR(AT("sn1", t), AT("s1i", t), 1e-12);
+      CHECK_NEAR(AT("dn1", t), AT("d1i", t), 1e-12);
+      CHECK(AT("g", t) == 2 * AT("input", t));
+      CHECK(AT("ai", t) == 2 * t);
+      CHECK(AT("st", t) == 45);
+    }
+    CHECK(AT("sm", 0) == 1);            /* smooth starts at loop's initial value */
+    CHECK(AT("loop", 0) == 2);          /* then loop follows its equation */
+  }
+  {
+    static const tdef bad[] = { {"x", "DELAY N(1, 2, 0, Time)"} };
+    sd_error err;
+    CHECK(t_build(bad, 1, SD_EULER, &err) == NULL && err.code == SD_E_DEFINITION);
+  }
+}
+
 static void test_initial_of_stock(void) {
   static const tdef d[] = { {"$x", "1 ; 5"}, {"x0", "INITIAL(x)"}, {"FINAL TIME", "3"} };
   SETUP(d, SD_EULER);
@@ -312,6 +349,7 @@ int main(void) {
   RUN(test_input_builtins);
   RUN(test_stateful_equivalence);
   RUN(test_stateful_closed_forms);
+  RUN(test_more_builtins);
   RUN(test_initial_of_stock);
   RUN(test_overrides);
   RUN(test_names);
