@@ -4,6 +4,7 @@
 canon_name <- function(x) {
   x <- gsub('^[[:space:]]*"|"[[:space:]]*$', "", x)
   x <- gsub("[[:space:]_]+", " ", x)
+  x <- gsub(" *([][,]) *", "\\1", x)   # "a[x, y]" is "a[x,y]"
   tolower(trimws(x))
 }
 

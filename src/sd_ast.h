@@ -44,6 +44,10 @@ struct sd_node {
   double *xs, *ys;
   int ref;            /* set by the compiler (parser leaves 0): resolved
                          variable, builtin or lookup index */
+  int nsubs;          /* SD_N_VAR, SD_N_CALL: subscripts written after the
+                         name, as in a[Dim1, e2] or tbl[e1](x) */
+  const char **subs;  /* canonical subscript names */
+  unsigned char *bang;/* 1 where the subscript is marked '!' (whole range) */
 };
 
 /* Parse one equation right-hand side.  Positions stored in the tree are

@@ -43,6 +43,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "smooth n",       SD_FN_SMOOTH_N,     SD_B_STATE,   4, 4, 0 },
   { "game",           SD_FN_GAME,         SD_B_SPECIAL, 1, 1, 0 },
   { "active initial", SD_FN_ACTIVE_INITIAL, SD_B_SPECIAL, 2, 2, 0 },
+  { "sum",            SD_FN_SUM,          SD_B_SPECIAL, 1, 1, 0 },
+  { "prod",           SD_FN_PROD,         SD_B_SPECIAL, 1, 1, 0 },
+  { "vmin",           SD_FN_VMIN,         SD_B_SPECIAL, 1, 1, 0 },
+  { "vmax",           SD_FN_VMAX,         SD_B_SPECIAL, 1, 1, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -39,6 +39,9 @@ typedef struct cvar {
   double cval;
   int dynamic;           /* value changes during the run */
   int done;              /* ordering state */
+  sd_kind vkind;         /* visible: the kind reported to users */
+  int nbind;             /* array element: its subscript bindings */
+  const char **bind_dim, **bind_elem;
 } cvar;
 
 typedef struct cc {
@@ -63,6 +66,13 @@ typedef struct cc {
   int *khash;            /* open addressing, -1 empty */
   int khcap;
   int hidden_count;
+  /* model variable -> its first cvar and, if arrayed, its dimensions */
+  int *mbase, *mnd, **mdims;
+  /* subscript bindings in force while resolving (element's own, then
+     those pushed by SUM and friends) */
+  const char **bdim, **belem;
+  int nb, bcap;
+  int nvis;
 } cc;
 
 /* ------------------------------------------------------------------ */
@@ -385,18 +395,160 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
   }
 }
 
+/* ---- subscripts ---- */
+
+static int dim_of(const cc *c, const char *name) { return sd_strmap_get(&c->m->dim_index, name); }
+
+static int elem_in(const sd_dim *d, const char *e) {
+  int i;
+  for (i = 0; i < d->n; i++) if (strcmp(d->elems[i], e) == 0) return i;
+  return -1;
+}
+
+static int is_element(const cc *c, const char *e) {
+  int i;
+  for (i = 0; i < c->m->ndims; i++) if (elem_in(&c->m->dims[i], e) >= 0) return 1;
+  return 0;
+}
+
+static int bind_push(cc *c, const char *dim, const char *elem) {
+  if (c->nb == c->bcap) {
+    int ncap = c->bcap ? c->bcap * 2 : 32;
+    const char **nd = realloc((void *)c->bdim, (size_t)ncap * sizeof *nd);
+    const char **ne;
+    if (!nd) return oom(c);
+    c->bdim = nd;
+    ne = realloc((void *)c->belem, (size_t)ncap * sizeof *ne);
+    if (!ne) return oom(c);
+    c->belem = ne;
+    c->bcap = ncap;
+  }
+  c->bdim[c->nb] = dim;
+  c->belem[c->nb++] = elem;
+  return 0;
+}
+
+/* The element a subscript stands for where it is used: a bound dimension
+ * (the innermost binding wins), a range holding a bound element (subrange
+ * and parent range), or an element named directly.  NULL if none. */
+static const char *resolve_sub(const cc *c, const char *sub) {
+  int i, d = dim_of(c, sub);
+  for (i = c->nb - 1; i >= 0; i--) if (strcmp(c->bdim[i], sub) == 0) return c->belem[i];
+  if (d >= 0) {
+    for (i = c->nb - 1; i >= 0; i--) if (elem_in(&c->m->dims[d], c->belem[i]) >= 0) return c->belem[i];
+    return NULL;
+  }
+  return is_element(c, sub) ? sub : NULL;
+}
+
+/* The cvar of variable reference n to model variable idx. */
+static int element_ref(cc *c, const sd_node *n, int idx) {
+  const sd_var *mv = &c->m->vars[idx];
+  int j, off = 0;
+  if (mv->ndefs == 0) {
+    if (n->nsubs > 0)
+      return fail_at(c, SD_E_NAME, n, "'%s' has no subscripts, but is used with some%s", n->text, NULL);
+    return c->mbase[idx];
+  }
+  if (n->nsubs != c->mnd[idx]) {
+    char msg[SD_ERR_MSG];
+    snprintf(msg, sizeof msg, "'%s' has %d subscript%s, but is used with %d", n->text, c->mnd[idx],
+             c->mnd[idx] == 1 ? "" : "s", n->nsubs);
+    return fail_at(c, SD_E_NAME, n, "%s%s", msg, NULL);
+  }
+  for (j = 0; j < n->nsubs; j++) {
+    const sd_dim *d = &c->m->dims[c->mdims[idx][j]];
+    const char *e = resolve_sub(c, n->subs[j]);
+    int k;
+    if (!e) {
+      if (dim_of(c, n->subs[j]) >= 0)
+        return fail_at(c, SD_E_NAME, n, "subscript '%s' of '%s' does not match the subscripts of "
+                       "the equation it is used in", n->subs[j], n->text);
+      return fail_at(c, SD_E_NAME, n, "unknown subscript '%s' in '%s'", n->subs[j], n->text);
+    }
+    k = elem_in(d, e);
+    if (k < 0)
+      return fail_at(c, SD_E_NAME, n, "element '%s' is not in the range of this subscript of '%s'", e, n->text);
+    off = off * d->n + k;
+  }
+  return c->mbase[idx] + off;
+}
+
+/* Collect the dimensions marked '!' in a tree (distinct, in order). */
+static void bang_dims(const sd_node *n, const char **out, int *nout, int cap) {
+  int i, j;
+  for (i = 0; i < n->nsubs; i++) {
+    if (!n->bang[i]) continue;
+    for (j = 0; j < *nout; j++) if (strcmp(out[j], n->subs[i]) == 0) break;
+    if (j == *nout && *nout < cap) out[(*nout)++] = n->subs[i];
+  }
+  for (i = 0; i < n->nargs; i++) bang_dims(n->args[i], out, nout, cap);
+}
+
+/* Combine parts[lo..hi) pairwise into a balanced tree, so that long sums
+ * do not make deep trees. */
+static sd_node *combine(cc *c, sd_fn fn, sd_node **parts, int lo, int hi, const sd_node *at) {
+  sd_node *l, *r;
+  if (hi - lo == 1) return parts[lo];
+  l = combine(c, fn, parts, lo, (lo + hi) / 2, at);
+  r = combine(c, fn, parts, (lo + hi) / 2, hi, at);
+  if (!l || !r) return NULL;
+  if (fn == SD_FN_SUM) return mk_bin(c, SD_OP_ADD, l, r, at);
+  if (fn == SD_FN_PROD) return mk_bin(c, SD_OP_MUL, l, r, at);
+  {
+    sd_node *args[2];
+    args[0] = l; args[1] = r;
+    return mk_call(c, fn == SD_FN_VMIN ? SD_FN_MIN : SD_FN_MAX, 2, args, at);
+  }
+}
+
+/* SUM, PROD, VMIN, VMAX: one copy of the argument per element of the
+ * ranges marked '!', combined. */
+static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
+  const char *dims[8];
+  int nd = 0, total = 1, i, k, sizes[8], didx[8];
+  sd_node **parts, *res;
+  bang_dims(n->args[0], dims, &nd, 8);
+  if (nd == 0)
+    return fail_at(c, SD_E_DEFINITION, n, "%s needs a range to work over, marked with '!' as in %s(a[Dim!])",
+                   n->text, n->text);
+  for (i = 0; i < nd; i++) {
+    didx[i] = dim_of(c, dims[i]);
+    if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
+    sizes[i] = c->m->dims[didx[i]].n;
+    total *= sizes[i];
+  }
+  parts = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
+  if (!parts) return oom(c);
+  for (k = 0; k < total; k++) {
+    int rem = k, base = c->nb;
+    for (i = nd - 1; i >= 0; i--) {
+      if (bind_push(c, dims[i], c->m->dims[didx[i]].elems[rem % sizes[i]]) != 0) return -1;
+      rem /= sizes[i];
+    }
+    parts[k] = copy_tree(c, n->args[0]);
+    if (!parts[k]) return oom(c);
+    if (resolve(c, parts[k], depth + 1) != 0) return -1;
+    c->nb = base;
+  }
+  res = combine(c, fn, parts, 0, total, n);
+  if (!res) return oom(c);
+  *n = *res;
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   int i;
   if (!b) {
     int idx = sd_strmap_get(&c->m->index, n->name);
-    if (idx >= 0 && c->v[idx + 1].kind == CV_LOOKUP) {
+    if (idx >= 0 && c->v[c->mbase[idx]].kind == CV_LOOKUP) {
       if (n->nargs != 1)
         return fail_at(c, SD_E_ARITY, n, "lookup '%s' takes one argument (the input to look up)",
                        n->text, NULL);
       if (resolve(c, n->args[0], depth + 1) != 0) return -1;
       n->kind = SD_N_LOOKUPCALL;
-      n->ref = c->v[idx + 1].table;
+      n->ref = c->v[c->mbase[idx]].table;
       return 0;
     }
     if (idx >= 0)
@@ -418,6 +570,8 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     }
   }
   n->ref = (int)b->fn;
+  if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
+    return resolve_reduction(c, n, b->fn, depth);
   if (b->fn == SD_FN_WITH_LOOKUP) {
     sd_node *t = n->args[1];
     int k;
@@ -475,7 +629,7 @@ static int resolve(cc *c, sd_node *n, int depth) {
     return 0;
   case SD_N_VAR: {
     int idx;
-    if (strcmp(n->name, "time") == 0) { n->ref = 0; return 0; }
+    if (strcmp(n->name, "time") == 0 && n->nsubs == 0) { n->ref = 0; return 0; }
     idx = sd_strmap_get(&c->m->index, n->name);
     if (idx < 0) {
       const sd_builtin *b = sd_builtin_find(n->name);
@@ -483,11 +637,11 @@ static int resolve(cc *c, sd_node *n, int depth) {
                             n->text, NULL);
       return fail_at(c, SD_E_NAME, n, "unknown variable '%s'%s", n->text, NULL);
     }
-    if (c->v[idx + 1].kind == CV_LOOKUP)
+    if (c->v[c->mbase[idx]].kind == CV_LOOKUP)
       return fail_at(c, SD_E_NAME, n, "lookup '%s' must be called with an input, as in %s(x)",
                      n->text, n->text);
-    n->ref = idx + 1;
-    return 0;
+    n->ref = element_ref(c, n, idx);
+    return n->ref < 0 ? -1 : 0;
   }
   case SD_N_UNARY:
   case SD_N_BINARY:
@@ -1032,6 +1186,144 @@ out:
 /* ------------------------------------------------------------------ */
 /* driver                                                              */
 
+/* The range of each subscript position of an arrayed variable: the
+ * largest range holding every element its definitions use there. */
+static int var_dims(cc *c, int vi, int *out) {
+  const sd_model *m = c->m;
+  const sd_var *mv = &m->vars[vi];
+  int nd = mv->defs[0].nsubs, j, k, e, di;
+  for (k = 1; k < mv->ndefs; k++)
+    if (mv->defs[k].nsubs != nd) {
+      c->cur = 0;
+      return sd_fail(c->err, SD_E_DEFINITION, mv->text, &mv->defs[k].pos, 1, 1,
+                     "'%s' is defined with %d subscripts here and %d elsewhere", mv->text,
+                     mv->defs[k].nsubs, nd);
+    }
+  for (j = 0; j < nd; j++) {
+    int best = -1;
+    for (di = 0; di < m->ndims; di++) {
+      const sd_dim *cand = &m->dims[di];
+      int ok = 1;
+      for (k = 0; k < mv->ndefs && ok; k++) {
+        const char *sub = mv->defs[k].subs[j];
+        int sd = dim_of(c, sub);
+        if (sd >= 0) {
+          for (e = 0; e < m->dims[sd].n && ok; e++) ok = elem_in(cand, m->dims[sd].elems[e]) >= 0;
+        } else {
+          ok = elem_in(cand, sub) >= 0;
+        }
+      }
+      if (ok && (best < 0 || cand->n > m->dims[best].n)) best = di;
+    }
+    if (best < 0)
+      return sd_fail(c->err, SD_E_NAME, mv->text, &mv->defs[0].pos, 1, 1,
+                     "subscript %d of '%s' (%s) is not a known subscript range or element", j + 1,
+                     mv->text, mv->defs[0].subs[j]);
+    out[j] = best;
+  }
+  return nd;
+}
+
+/* Does definition d cover the element tuple el (canonical names)? */
+static int def_covers(const cc *c, const sd_def *d, const char **el) {
+  int j;
+  for (j = 0; j < d->nsubs; j++) {
+    int sd = dim_of(c, d->subs[j]);
+    if (sd >= 0 ? elem_in(&c->m->dims[sd], el[j]) < 0 : strcmp(d->subs[j], el[j]) != 0) return 0;
+  }
+  return 1;
+}
+
+/* The value of element el in a list of numbers given for definition d. */
+static int def_value(const cc *c, const sd_def *d, const char **el, double *out) {
+  int j, off = 0;
+  for (j = 0; j < d->nsubs; j++) {
+    int sd = dim_of(c, d->subs[j]);
+    if (sd < 0) continue;
+    off = off * c->m->dims[sd].n + elem_in(&c->m->dims[sd], el[j]);
+  }
+  if (off >= d->nvals) return -1;
+  *out = d->vals[off];
+  return 0;
+}
+
+/* One cvar per element of an arrayed model variable, row-major. */
+static int expand_arrayed(cc *c, int vi) {
+  const sd_model *m = c->m;
+  const sd_var *mv = &m->vars[vi];
+  int nd, total = 1, k, j, dims[64];
+  const char *el[64];
+  nd = var_dims(c, vi, dims);
+  if (nd < 0) return -1;
+  c->mnd[vi] = nd;
+  c->mdims[vi] = sd_arena_alloc(&c->ast, (size_t)nd * sizeof(int));
+  if (!c->mdims[vi]) return oom(c);
+  for (j = 0; j < nd; j++) { c->mdims[vi][j] = dims[j]; total *= m->dims[dims[j]].n; }
+  c->mbase[vi] = c->nv;
+  for (k = 0; k < total; k++) {
+    char name[1024], text[1024];
+    size_t ln, lt;
+    int rem = k, di, ci;
+    const sd_def *d = NULL;
+    cvar *v;
+    for (j = nd - 1; j >= 0; j--) {
+      const sd_dim *dd = &m->dims[dims[j]];
+      el[j] = dd->elems[rem % dd->n];
+      rem /= dd->n;
+    }
+    /* "name[e1,e2]": canonical, and as written */
+    ln = (size_t)snprintf(name, sizeof name, "%s[", mv->name);
+    lt = (size_t)snprintf(text, sizeof text, "%s[", mv->text);
+    rem = k;
+    for (j = 0; j < nd; j++) {
+      const sd_dim *dd = &m->dims[dims[j]];
+      int stride = 1, jj, idx;
+      for (jj = j + 1; jj < nd; jj++) stride *= m->dims[dims[jj]].n;
+      idx = (k / stride) % dd->n;
+      if (ln < sizeof name) ln += (size_t)snprintf(name + ln, sizeof name - ln, "%s%s", j ? "," : "", dd->elems[idx]);
+      if (lt < sizeof text) lt += (size_t)snprintf(text + lt, sizeof text - lt, "%s%s", j ? "," : "", dd->elem_text[idx]);
+    }
+    if (ln < sizeof name) snprintf(name + ln, sizeof name - ln, "]");
+    if (lt < sizeof text) snprintf(text + lt, sizeof text - lt, "]");
+    for (di = 0; di < mv->ndefs; di++)
+      if (def_covers(c, &mv->defs[di], el)) { d = &mv->defs[di]; break; }
+    ci = add_cvar(c, sd_arena_strdup(&c->ast, name), sd_arena_strdup(&c->ast, text),
+                  d && d->init ? CV_STOCK : CV_AUX);
+    if (ci < 0 || !c->v[ci].name || !c->v[ci].text) return oom(c);
+    v = &c->v[ci];
+    v->visible = c->nvis++;
+    v->vkind = d && d->init ? SD_STOCK : (d && d->nvals ? SD_CONST : mv->kind == SD_STOCK ? SD_AUX : mv->kind);
+    v->pos = d ? &d->pos : &mv->pos;
+    v->init_pos = d ? &d->init_pos : &mv->pos;
+    if (!d) {                            /* an element no definition covers */
+      v->eqn = mk_num(c, 0, NULL);
+    } else if (d->nvals) {
+      double x;
+      if (def_value(c, d, el, &x) != 0)
+        return sd_fail(c->err, SD_E_DEFINITION, mv->text, &d->pos, 1, 1,
+                       "'%s': the list has %d values, fewer than its subscripts need", mv->text, d->nvals);
+      v->eqn = mk_num(c, x, NULL);
+    } else {
+      v->eqn = copy_tree(c, d->eqn);
+      if (d->init) v->init = copy_tree(c, d->init);
+    }
+    if (!v->eqn || (d && d->init && !v->init)) return oom(c);
+    /* bindings: the variable's ranges, and the ranges its definition names */
+    v->bind_dim = sd_arena_alloc(&c->ast, (size_t)(2 * nd) * sizeof(char *));
+    v->bind_elem = sd_arena_alloc(&c->ast, (size_t)(2 * nd) * sizeof(char *));
+    if (!v->bind_dim || !v->bind_elem) return oom(c);
+    for (j = 0; j < nd; j++) {
+      v->bind_dim[v->nbind] = m->dims[dims[j]].name;
+      v->bind_elem[v->nbind++] = el[j];
+      if (d && dim_of(c, d->subs[j]) >= 0 && strcmp(d->subs[j], m->dims[dims[j]].name) != 0) {
+        v->bind_dim[v->nbind] = d->subs[j];
+        v->bind_elem[v->nbind++] = el[j];
+      }
+    }
+  }
+  return 0;
+}
+
 static int build_vars(cc *c) {
   const sd_model *m = c->m;
   int i;
@@ -1039,13 +1331,25 @@ static int build_vars(cc *c) {
   c->v[0].slot = SD_SLOT_TIME;
   c->v[0].dynamic = 1;
   c->v[0].done = 1;
+  c->mbase = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int));
+  c->mnd = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int));
+  c->mdims = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int *));
+  if (!c->mbase || !c->mnd || !c->mdims) return oom(c);
   for (i = 0; i < m->nvars; i++) {
     const sd_var *mv = &m->vars[i];
-    cv_kind k = mv->is_control ? CV_CONTROL : mv->kind == SD_STOCK ? CV_STOCK
-              : mv->kind == SD_LOOKUP ? CV_LOOKUP : CV_AUX;
-    int j = add_cvar(c, mv->name, mv->text, k);
+    cv_kind k;
+    int j;
+    if (mv->ndefs > 0) {
+      if (expand_arrayed(c, i) != 0) return -1;
+      continue;
+    }
+    k = mv->is_control ? CV_CONTROL : mv->kind == SD_STOCK ? CV_STOCK
+      : mv->kind == SD_LOOKUP ? CV_LOOKUP : CV_AUX;
+    j = add_cvar(c, mv->name, mv->text, k);
     if (j < 0) return oom(c);
-    c->v[j].visible = i;
+    c->mbase[i] = j;
+    c->v[j].visible = c->nvis++;
+    c->v[j].vkind = mv->kind;
     c->v[j].pos = &mv->pos;
     c->v[j].init_pos = &mv->init_pos;
     if (mv->eqn && !(c->v[j].eqn = copy_tree(c, mv->eqn))) return oom(c);
@@ -1061,15 +1365,19 @@ static int build_vars(cc *c) {
 /* Resolve and lower every equation; hidden variables appended on the way
  * are resolved as they are made (their trees reuse resolved parts). */
 static int resolve_all(cc *c) {
-  int i, nmodel = c->nv;
+  int i, j, nmodel = c->nv;
   for (i = 1; i < nmodel; i++) {
     c->cur = i;
+    c->nb = 0;
+    for (j = 0; j < c->v[i].nbind; j++)
+      if (bind_push(c, c->v[i].bind_dim[j], c->v[i].bind_elem[j]) != 0) return -1;
     c->in_init = 0;
     if (c->v[i].eqn && resolve(c, c->v[i].eqn, 0) != 0) return -1;
     c->in_init = 1;
     if (c->v[i].init && resolve(c, c->v[i].init, 0) != 0) return -1;
     c->in_init = 0;
   }
+  c->nb = 0;
   return 0;
 }
 
@@ -1199,23 +1507,26 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
 static int make_visible(cc *c) {
   sd_program *p = c->p;
   int i;
-  p->nvis = c->m->nvars;
-  p->vis_text = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(char *));
-  p->vis_kind = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(sd_kind));
-  p->vis_slot = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
-  p->vis_const = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
-  p->vis_stock = sd_arena_alloc(&p->arena, (size_t)p->nvis * sizeof(int));
+  p->nvis = c->nvis;
+  p->vis_text = sd_arena_alloc(&p->arena, (size_t)(p->nvis ? p->nvis : 1) * sizeof(char *));
+  p->vis_kind = sd_arena_alloc(&p->arena, (size_t)(p->nvis ? p->nvis : 1) * sizeof(sd_kind));
+  p->vis_slot = sd_arena_alloc(&p->arena, (size_t)(p->nvis ? p->nvis : 1) * sizeof(int));
+  p->vis_const = sd_arena_alloc(&p->arena, (size_t)(p->nvis ? p->nvis : 1) * sizeof(int));
+  p->vis_stock = sd_arena_alloc(&p->arena, (size_t)(p->nvis ? p->nvis : 1) * sizeof(int));
   if (!p->vis_text || !p->vis_kind || !p->vis_slot || !p->vis_const || !p->vis_stock) return oom(c);
-  for (i = 0; i < p->nvis; i++) {
-    const cvar *v = &c->v[i + 1];
-    const char *canon = sd_arena_strdup(&p->arena, v->name);
-    p->vis_text[i] = sd_arena_strdup(&p->arena, v->text);
-    if (!canon || !p->vis_text[i]) return oom(c);
-    p->vis_kind[i] = c->m->vars[i].kind;
-    p->vis_slot[i] = v->slot;
-    p->vis_const[i] = -1;
-    p->vis_stock[i] = v->stock;
-    if (sd_strmap_put(&p->vis_index, canon, i) != 0) return oom(c);
+  for (i = 1; i < c->nv; i++) {
+    const cvar *v = &c->v[i];
+    int k = v->visible;
+    const char *canon;
+    if (k < 0) continue;
+    canon = sd_arena_strdup(&p->arena, v->name);
+    p->vis_text[k] = sd_arena_strdup(&p->arena, v->text);
+    if (!canon || !p->vis_text[k]) return oom(c);
+    p->vis_kind[k] = v->vkind;
+    p->vis_slot[k] = v->slot;
+    p->vis_const[k] = -1;
+    p->vis_stock[k] = v->stock;
+    if (sd_strmap_put(&p->vis_index, canon, k) != 0) return oom(c);
   }
   return 0;
 }
@@ -1274,6 +1585,7 @@ done:
   if (deps) for (i = 0; i < c.nv; i++) free(deps[i].d);
   free(deps); free(order); free(has_timefn);
   free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
+  free(c.mbase); free(c.mnd); free(c.mdims); free((void *)c.bdim); free((void *)c.belem);
   sd_arena_free(&c.ast);
   if (!ok) { sd_program_free(p); return NULL; }
   return p;

@@ -101,6 +101,29 @@ int sd_model_add_stock_at(sd_model *m, const char *name, const char *rate,
 int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
                         const double *y, int n, sd_error *err);
 
+/* ---- arrays ------------------------------------------------------------- */
+
+/* Define a subscript range (dimension) and its elements, in order.  A range
+ * whose elements all belong to another range is a subrange of it. */
+int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, int n,
+                     sd_error *err);
+
+/* Define (part of) an arrayed variable: `name[subs...] = eqn`.  Each
+ * subscript is a dimension, subrange or element name; a variable may be
+ * defined piecewise by several calls (element by element, or subrange by
+ * subrange).  Elements no definition covers are 0. */
+int sd_model_add_arrayed(sd_model *m, const char *name, sd_kind kind,
+                         const char *const *subs, int nsubs, const char *eqn,
+                         const sd_srcpos *pos, sd_error *err);
+int sd_model_add_arrayed_stock(sd_model *m, const char *name, const char *const *subs,
+                               int nsubs, const char *rate, const sd_srcpos *rate_pos,
+                               const char *init, const sd_srcpos *init_pos, sd_error *err);
+/* `name[subs...] = v1, v2, ...` (Vensim's lists and tables of numbers),
+ * in row-major order over the dimensions among subs. */
+int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const *subs,
+                                int nsubs, const double *vals, int nvals,
+                                const sd_srcpos *pos, sd_error *err);
+
 /* ---- compiling -------------------------------------------------------- */
 
 typedef struct sd_program sd_program;

@@ -91,6 +91,7 @@ sd_model *sd_model_new(void) {
   if (!m) return NULL;
   sd_arena_init(&m->arena);
   sd_strmap_init(&m->index);
+  sd_strmap_init(&m->dim_index);
   m->method = SD_EULER;
   for (i = 0; i < SD_NUM_CONTROL; i++) {
     sd_error err;
@@ -109,7 +110,9 @@ void sd_model_free(sd_model *m) {
   if (!m) return;
   sd_arena_free(&m->arena);
   sd_strmap_free(&m->index);
+  sd_strmap_free(&m->dim_index);
   free(m->vars);
+  free(m->dims);
   free(m);
 }
 
@@ -190,5 +193,143 @@ int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
   if (!v->tx || !v->ty) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
   memcpy(v->tx, x, (size_t)n * sizeof(double));
   memcpy(v->ty, y, (size_t)n * sizeof(double));
+  return 0;
+}
+
+/* ---- arrays ---- */
+
+int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, int n,
+                     sd_error *err) {
+  char *canon;
+  sd_dim *d;
+  int i;
+  sd_error_clear(err);
+  canon = sd_canon_name(&m->arena, name, strlen(name));
+  if (!canon) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  if (n < 1) return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, "subscript range '%s' has no elements", name);
+  if (sd_strmap_get(&m->dim_index, canon) >= 0)
+    return sd_fail(err, SD_E_NAME, name, NULL, 0, 0, "subscript range '%s' is defined more than once", name);
+  if (m->ndims == m->dimcap) {
+    int ncap = m->dimcap ? m->dimcap * 2 : 16;
+    sd_dim *nd = realloc(m->dims, (size_t)ncap * sizeof *nd);
+    if (!nd) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+    m->dims = nd;
+    m->dimcap = ncap;
+  }
+  d = &m->dims[m->ndims];
+  d->name = canon;
+  d->text = sd_arena_strdup(&m->arena, name);
+  d->n = n;
+  d->elems = sd_arena_alloc(&m->arena, (size_t)n * sizeof(char *));
+  d->elem_text = sd_arena_alloc(&m->arena, (size_t)n * sizeof(char *));
+  if (!d->text || !d->elems || !d->elem_text) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  for (i = 0; i < n; i++) {
+    d->elems[i] = sd_canon_name(&m->arena, elems[i], strlen(elems[i]));
+    d->elem_text[i] = sd_arena_strdup(&m->arena, elems[i]);
+    if (!d->elems[i] || !d->elem_text[i]) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  }
+  if (sd_strmap_put(&m->dim_index, canon, m->ndims) != 0)
+    return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  m->ndims++;
+  return 0;
+}
+
+/* The arrayed variable `name`, made on first use; a scalar definition of
+ * the same name is an error. */
+static sd_def *new_def(sd_model *m, const char *name, const char *const *subs, int nsubs,
+                       const sd_srcpos *pos, sd_error *err) {
+  char *canon = sd_canon_name(&m->arena, name, strlen(name));
+  int idx, i;
+  sd_var *v;
+  sd_def *d;
+  if (!canon) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+  if (nsubs < 1) { sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "'%s': no subscripts", name); return NULL; }
+  idx = sd_strmap_get(&m->index, canon);
+  if (idx < 0) {
+    v = new_var(m, name, pos, err);
+    if (!v) return NULL;
+    v->kind = SD_AUX;
+  } else {
+    v = &m->vars[idx];
+    if (v->ndefs == 0) {
+      sd_fail(err, SD_E_NAME, name, pos, pos ? 1 : 0, pos ? 1 : 0,
+              "'%s' is defined both with and without subscripts", name);
+      return NULL;
+    }
+  }
+  if (v->ndefs == v->defcap) {
+    int ncap = v->defcap ? v->defcap * 2 : 4;
+    sd_def *nd = sd_arena_alloc(&m->arena, (size_t)ncap * sizeof *nd);
+    if (!nd) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+    if (v->ndefs) memcpy(nd, v->defs, (size_t)v->ndefs * sizeof *nd);
+    v->defs = nd;
+    v->defcap = ncap;
+  }
+  d = &v->defs[v->ndefs++];
+  memset(d, 0, sizeof *d);
+  d->nsubs = nsubs;
+  d->subs = sd_arena_alloc(&m->arena, (size_t)nsubs * sizeof(char *));
+  if (!d->subs) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+  for (i = 0; i < nsubs; i++) {
+    d->subs[i] = sd_canon_name(&m->arena, subs[i], strlen(subs[i]));
+    if (!d->subs[i]) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
+  }
+  if (pos) {
+    d->pos = *pos;
+    if (pos->file) d->pos.file = sd_arena_strdup(&m->arena, pos->file);
+  }
+  return d;
+}
+
+int sd_model_add_arrayed(sd_model *m, const char *name, sd_kind kind,
+                         const char *const *subs, int nsubs, const char *eqn,
+                         const sd_srcpos *pos, sd_error *err) {
+  sd_node *n;
+  sd_def *d;
+  sd_error_clear(err);
+  (void)kind;
+  n = parse(m, name, eqn, pos, err);
+  if (!n) return -1;
+  d = new_def(m, name, subs, nsubs, pos, err);
+  if (!d) return -1;
+  d->eqn = n;
+  return 0;
+}
+
+int sd_model_add_arrayed_stock(sd_model *m, const char *name, const char *const *subs,
+                               int nsubs, const char *rate, const sd_srcpos *rate_pos,
+                               const char *init, const sd_srcpos *init_pos, sd_error *err) {
+  sd_node *r, *i;
+  sd_def *d;
+  sd_error_clear(err);
+  r = parse(m, name, rate, rate_pos, err);
+  if (!r) return -1;
+  i = parse(m, name, init, init_pos, err);
+  if (!i) return -1;
+  d = new_def(m, name, subs, nsubs, rate_pos, err);
+  if (!d) return -1;
+  d->eqn = r;
+  d->init = i;
+  d->init_pos = d->pos;
+  if (init_pos) {
+    d->init_pos = *init_pos;
+    if (init_pos->file) d->init_pos.file = sd_arena_strdup(&m->arena, init_pos->file);
+  }
+  m->vars[sd_strmap_get(&m->index, sd_canon_name(&m->arena, name, strlen(name)))].kind = SD_STOCK;
+  return 0;
+}
+
+int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const *subs,
+                                int nsubs, const double *vals, int nvals,
+                                const sd_srcpos *pos, sd_error *err) {
+  sd_def *d;
+  sd_error_clear(err);
+  if (nvals < 1) return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "'%s': empty list of values", name);
+  d = new_def(m, name, subs, nsubs, pos, err);
+  if (!d) return -1;
+  d->nvals = nvals;
+  d->vals = sd_arena_alloc(&m->arena, (size_t)nvals * sizeof(double));
+  if (!d->vals) return sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory");
+  memcpy(d->vals, vals, (size_t)nvals * sizeof(double));
   return 0;
 }

@@ -8,6 +8,26 @@
 
 #include "sd_ast.h"
 
+/* One definition of (part of) an arrayed variable: the subscripts on its
+ * left-hand side (dimension, subrange or element names), and either an
+ * equation (stock: rate and initial value) or a list of numbers. */
+typedef struct sd_def {
+  int nsubs;
+  const char **subs;      /* canonical */
+  sd_node *eqn, *init;
+  sd_srcpos pos, init_pos;
+  int nvals;              /* "1, 2, 3; 4, 5, 6": values in row-major order */
+  double *vals;
+} sd_def;
+
+/* A subscript range: its elements in order. */
+typedef struct sd_dim {
+  const char *name, *text;
+  int n;
+  const char **elems;     /* canonical */
+  const char **elem_text; /* as written */
+} sd_dim;
+
 typedef struct sd_var {
   const char *name;       /* canonical */
   const char *text;       /* as spelled */
@@ -19,6 +39,8 @@ typedef struct sd_var {
   int ntab;               /* lookup points */
   double *tx, *ty;
   int is_control;         /* INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER */
+  int ndefs, defcap;      /* arrayed: its definitions (eqn/init unused) */
+  sd_def *defs;
 } sd_var;
 
 struct sd_model {
@@ -27,6 +49,9 @@ struct sd_model {
   int nvars, cap;
   sd_strmap index;        /* canonical name -> index in vars */
   sd_method method;
+  sd_dim *dims;
+  int ndims, dimcap;
+  sd_strmap dim_index;    /* canonical dimension name -> index in dims */
 };
 
 /* The control variables occupy vars[0..3] in this order, matching the

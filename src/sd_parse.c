@@ -18,7 +18,7 @@
 typedef enum {
   T_EOF, T_NUM, T_NAME, T_LP, T_RP, T_LB, T_RB, T_COMMA,
   T_PLUS, T_MINUS, T_STAR, T_SLASH, T_CARET,
-  T_EQ, T_NE, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_NOT, T_ERR
+  T_EQ, T_NE, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_NOT, T_BANG, T_ERR
 } tok_kind;
 
 typedef struct tok {
@@ -171,6 +171,7 @@ static void next(parser *p) {
   case '*': t->kind = T_STAR; return;
   case '/': t->kind = T_SLASH; return;
   case '^': t->kind = T_CARET; return;
+  case '!': t->kind = T_BANG; return;
   case '=': t->kind = T_EQ; return;
   case '<':
     if (p->s[p->i] == '=') { adv(p); t->kind = T_LE; }
@@ -262,6 +263,43 @@ static int expect_rp(parser *p, int line, int col, const char *what) {
   return 0;
 }
 
+/* [sub, sub!, ...] after a name: dimension or element names, each
+ * optionally marked '!' (the whole range, for SUM and friends). */
+static int parse_subscripts(parser *p, sd_node *n) {
+  const char *subs[64];
+  unsigned char bang[64];
+  int k = 0, line = p->t.line, col = p->t.col;
+  next(p);
+  for (;;) {
+    if (p->t.kind != T_NAME) { unexpected(p, "a subscript name"); return -1; }
+    if (k == 64) { perr(p, p->t.line, p->t.col, "too many subscripts (more than 64)%s", NULL); return -1; }
+    subs[k] = sd_canon_name(p->a, p->s + p->t.start, p->t.end - p->t.start);
+    if (!subs[k]) { perr(p, 0, 0, "out of memory while parsing%s", NULL); return -1; }
+    bang[k] = 0;
+    next(p);
+    if (p->t.kind == T_ERR) return -1;
+    if (p->t.kind == T_BANG) { bang[k] = 1; next(p); }
+    k++;
+    if (p->t.kind == T_COMMA) { next(p); continue; }
+    break;
+  }
+  if (p->t.kind != T_RB) {
+    char msg[160];
+    if (p->failed) return -1;
+    snprintf(msg, sizeof msg, "missing ']' to close the '[' at line %d, column %d", line, col);
+    perr(p, p->t.line, p->t.col, "%s", msg);
+    return -1;
+  }
+  next(p);
+  n->nsubs = k;
+  n->subs = sd_arena_alloc(p->a, (size_t)k * sizeof(char *));
+  n->bang = sd_arena_alloc(p->a, (size_t)k);
+  if (!n->subs || !n->bang) { perr(p, 0, 0, "out of memory while parsing%s", NULL); return -1; }
+  memcpy(n->subs, subs, (size_t)k * sizeof(char *));
+  memcpy(n->bang, bang, (size_t)k);
+  return 0;
+}
+
 static sd_node *name_or_call(parser *p) {
   tok nt = p->t;
   const char *raw = p->s + nt.start;
@@ -273,6 +311,7 @@ static sd_node *name_or_call(parser *p) {
   n->text = sd_arena_strndup(p->a, raw, len);
   if (!n->name || !n->text) return perr(p, 0, 0, "out of memory while parsing%s", NULL);
   next(p);
+  if (p->t.kind == T_LB && parse_subscripts(p, n) != 0) return NULL;
   if (p->t.kind == T_LP) {
     /* a call: builtin or lookup, decided by the compiler */
     sd_node *args[64];

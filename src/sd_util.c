@@ -77,7 +77,10 @@ char *sd_canon_name(sd_arena *a, const char *s, size_t n) {
       pend_space = 1;
       continue;
     }
-    if (pend_space && j > 0) out[j++] = ' ';
+    /* no space next to the brackets and commas of subscripts, so that
+       "a[x, y]" and "a[x,y]" are the same name */
+    if (c == '[' || c == ']' || c == ',') pend_space = 0;
+    if (pend_space && j > 0 && out[j - 1] != '[' && out[j - 1] != ',') out[j++] = ' ';
     pend_space = 0;
     out[j++] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
   }

@@ -6,12 +6,18 @@
 #include "sd_engine.h"
 #include "sd_test.h"
 
+#ifdef __GNUC__
+#define SD_MAYBE_UNUSED __attribute__((unused))
+#else
+#define SD_MAYBE_UNUSED
+#endif
+
 /* A definition: "name", "equation"; a name starting with '$' is a stock
  * whose equation is "rate ; init"; a name starting with '@' is a lookup
  * with "x1 y1 x2 y2 ...". */
 typedef struct tdef { const char *name, *eqn; } tdef;
 
-static sd_program *t_build(const tdef *d, int n, int method, sd_error *err) {
+SD_MAYBE_UNUSED static sd_program *t_build(const tdef *d, int n, int method, sd_error *err) {
   sd_model *m = sd_model_new();
   sd_program *p;
   int i, rc = 0;
@@ -54,7 +60,7 @@ typedef struct trun {
   sd_error err;
 } trun;
 
-static trun t_run_opts(const sd_program *p, sd_run_opts *o) {
+SD_MAYBE_UNUSED static trun t_run_opts(const sd_program *p, sd_run_opts *o) {
   trun r;
   double *work = malloc(sd_run_work_size(p) * sizeof(double));
   int i;
@@ -70,14 +76,14 @@ static trun t_run_opts(const sd_program *p, sd_run_opts *o) {
   return r;
 }
 
-static trun t_run(const sd_program *p, sd_dispatch d) {
+SD_MAYBE_UNUSED static trun t_run(const sd_program *p, sd_dispatch d) {
   sd_run_opts o;
   sd_run_opts_init(&o);
   o.dispatch = d;
   return t_run_opts(p, &o);
 }
 
-static void t_free(trun *r) {
+SD_MAYBE_UNUSED static void t_free(trun *r) {
   int i;
   if (r->cols) for (i = 0; i < r->ncols; i++) free(r->cols[i]);
   free(r->cols);
@@ -86,7 +92,7 @@ static void t_free(trun *r) {
 }
 
 /* Value of variable `name` at time t (NaN if absent). */
-static double t_at(const sd_program *p, const trun *r, const char *name, double t) {
+SD_MAYBE_UNUSED static double t_at(const sd_program *p, const trun *r, const char *name, double t) {
   int v = sd_program_find(p, name);
   long k;
   if (v < 0 || !r->ok) return NAN;
@@ -96,7 +102,7 @@ static double t_at(const sd_program *p, const trun *r, const char *name, double 
 }
 
 /* Bit-for-bit equality of two runs. */
-static int t_identical(const trun *a, const trun *b) {
+SD_MAYBE_UNUSED static int t_identical(const trun *a, const trun *b) {
   int i;
   if (!a->ok || !b->ok || a->info.n_rows != b->info.n_rows || a->ncols != b->ncols) return 0;
   if (memcmp(a->time, b->time, (size_t)a->info.n_rows * sizeof(double)) != 0) return 0;

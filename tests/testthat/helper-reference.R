@@ -15,6 +15,7 @@ corpus_path <- function(...) file.path(sd_corpus(), ...)
 ref_canon <- function(x) {
   x <- gsub('"', "", x)
   x <- gsub("[[:space:]_]+", " ", x)
+  x <- gsub(" *([][,]) *", "\\1", x)
   tolower(trimws(x))
 }
 
