@@ -36,7 +36,11 @@ model_spec <- function(m) {
     col = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[2]), 0L),
     init_line = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[1]), 0L),
     init_col = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[2]), 0L),
-    file = if (is.null(m$file)) "" else m$file
+    file = if (is.null(m$file)) "" else m$file,
+    subs = lapply(vars, function(v) if (is.null(v$subs)) character() else v$subs),
+    vals = lapply(vars, function(v) if (is.null(v$vals)) double() else as.double(v$vals)),
+    dims = if (is.null(m$dims)) list() else m$dims,
+    except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except)
   )
 }
 

@@ -206,6 +206,7 @@ stock_rate <- function(v) {
 
 # How a variable reads as a Vensim equation, for printing.
 var_equation <- function(v) {
+  if (!is.null(v$vals)) return(paste(format(v$vals), collapse = ", "))
   switch(v$kind,
     stock = sprintf("INTEG(%s, %s)", stock_rate(v), v$init),
     lookup = paste0("(", paste(sprintf("(%s,%s)", format(v$x), format(v$y)), collapse = ", "), ")"),

@@ -1,7 +1,7 @@
 #' @export
 format.sdvm_model <- function(x, ...) {
   s <- x$settings
-  kinds <- vapply(x$vars, `[[`, "", "kind")
+  kinds <- vapply(x$vars[!duplicated(vapply(x$vars, `[[`, "", "name"))], `[[`, "", "kind")
   counts <- table(factor(kinds, levels = c("stock", "flow", "aux", "const", "lookup")))
   counts <- counts[counts > 0]
   head <- sprintf("<sdvm model%s> %d variable%s%s", if (is.null(x$name)) "" else paste0(" '", x$name, "'"),
@@ -10,7 +10,9 @@ format.sdvm_model <- function(x, ...) {
   time <- sprintf("time %s to %s by %s, saved every %s, %s%s",
                   format(s$start), format(s$stop), format(s$dt), format(s$saveper), s$method,
                   if (is.null(x$time_units)) "" else paste0(" (", x$time_units, ")"))
-  eqs <- vapply(x$vars, function(v) sprintf("  %s = %s", v$name, var_equation(v)), "")
+  lhs <- function(v) if (is.null(v$subs)) v$name else sprintf("%s[%s]", v$name, paste(v$subs, collapse = ","))
+  dims <- vapply(names(x$dims), function(d) sprintf("  %s: %s", d, paste(x$dims[[d]], collapse = ", ")), "")
+  eqs <- c(dims, vapply(x$vars, function(v) sprintf("  %s = %s", lhs(v), var_equation(v)), ""))
   c(head, time, eqs)
 }
 

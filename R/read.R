@@ -60,11 +60,16 @@ mdl_model <- function(recs, path) {
   }
   settings <- list(start = setting(1, 0), stop = setting(2, 100), dt = setting(3, 1),
                    saveper = setting(4, "TIME STEP"), method = "euler")
-  keep <- setdiff(seq_along(recs$name), control)
+  is_dim <- recs$is_dim == 1L
+  keep <- setdiff(which(!is_dim), control)
+  dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim])
   vars <- lapply(keep, function(i) {
     kind <- c("aux", "flow", "stock", "const", "lookup")[recs$kind[i] + 1L]
     src <- c(recs$eqn_line[i], recs$eqn_col[i])
-    v <- switch(kind,
+    subs <- recs$subs[[i]]
+    v <- if (length(recs$vals[[i]])) {
+      list(name = recs$name[i], kind = "const", vals = recs$vals[[i]], source = src)
+    } else switch(kind,
       stock = list(name = recs$name[i], kind = "stock", init = recs$init[i], inflows = character(),
                    outflows = character(), rate = recs$eqn[i],
                    source = src, init_source = c(recs$init_line[i], recs$init_col[i])),
@@ -74,10 +79,27 @@ mdl_model <- function(recs, path) {
            kind = if (grepl("^[[:space:]]*-?[[:space:]]*([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$",
                             recs$eqn[i])) "const" else "aux",
            eqn = recs$eqn[i], source = src))
+    if (length(subs)) v$subs <- subs
+    if (length(recs$except[[i]])) v$except <- recs$except[[i]]
     if (nzchar(recs$units[i])) v$units <- recs$units[i]
     if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
     v
   })
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
-                 settings = settings, vars = vars))
+                 settings = settings, dims = dims, vars = vars))
+}
+
+# Subscript ranges as list(name = elements); a range listed among the
+# elements of another (DimAB: DimA, DimB) contributes its elements.
+mdl_dims <- function(names, elems) {
+  dims <- stats::setNames(elems, names)
+  key <- canon_name(names)
+  expand <- function(e, depth = 0) {
+    if (depth > 20) return(e)
+    unlist(lapply(e, function(x) {
+      k <- match(canon_name(x), key)
+      if (is.na(k)) x else expand(dims[[k]], depth + 1)
+    }))
+  }
+  lapply(dims, expand)
 }

@@ -49,7 +49,7 @@ static SEXP field(SEXP list, const char *name) {
 }
 
 SEXP C_sdvm_compile(SEXP spec) {
-  SEXP ptr, name, kind, eqn, init, lx, ly, line, col, iline, icol, file;
+  SEXP ptr, name, kind, eqn, init, lx, ly, line, col, iline, icol, file, subs, vals, dims, except;
   sdvm_holder *h;
   sd_error err;
   R_xlen_t i, n;
@@ -75,8 +75,25 @@ SEXP C_sdvm_compile(SEXP spec) {
   iline = field(spec, "init_line");
   icol = field(spec, "init_col");
   file = field(spec, "file");
+  subs = field(spec, "subs");
+  vals = field(spec, "vals");
+  dims = field(spec, "dims");
+  except = field(spec, "except");
   sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
   n = Rf_xlength(name);
+
+  /* subscript ranges first: list(name = elements) */
+  {
+    SEXP dn = Rf_getAttrib(dims, R_NamesSymbol);
+    R_xlen_t d;
+    for (d = 0; d < Rf_xlength(dims) && rc == 0; d++) {
+      SEXP el = VECTOR_ELT(dims, d);
+      int ne = (int)Rf_xlength(el), e;
+      const char **names = (const char **)R_alloc((size_t)(ne ? ne : 1), sizeof(char *));
+      for (e = 0; e < ne; e++) names[e] = Rf_translateCharUTF8(STRING_ELT(el, e));
+      rc = sd_model_add_dim(h->model, Rf_translateCharUTF8(STRING_ELT(dn, d)), names, ne, &err);
+    }
+  }
 
   for (i = 0; i < n && rc == 0; i++) {
     const char *nm = Rf_translateCharUTF8(STRING_ELT(name, i));
@@ -96,7 +113,18 @@ SEXP C_sdvm_compile(SEXP spec) {
       ipos.col = INTEGER(icol)[i];
       ipp = &ipos;
     }
-    if (k == SD_STOCK) {
+    SEXP sb = VECTOR_ELT(subs, i), vl = VECTOR_ELT(vals, i);
+    int ns = (int)Rf_xlength(sb), s2;
+    const char **sv = (const char **)R_alloc((size_t)(ns ? ns : 1), sizeof(char *));
+    for (s2 = 0; s2 < ns; s2++) sv[s2] = Rf_translateCharUTF8(STRING_ELT(sb, s2));
+    if (ns > 0 && Rf_xlength(vl) > 0) {
+      rc = sd_model_add_arrayed_values(h->model, nm, sv, ns, REAL(vl), (int)Rf_xlength(vl), pp, &err);
+    } else if (ns > 0 && k == SD_STOCK) {
+      rc = sd_model_add_arrayed_stock(h->model, nm, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
+                                      Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, &err);
+    } else if (ns > 0) {
+      rc = sd_model_add_arrayed(h->model, nm, k, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, &err);
+    } else if (k == SD_STOCK) {
       rc = sd_model_add_stock_at(h->model, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
                                  Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, &err);
     } else if (k == SD_LOOKUP) {
@@ -104,6 +132,17 @@ SEXP C_sdvm_compile(SEXP spec) {
       rc = sd_model_add_lookup(h->model, nm, REAL(x), REAL(y), (int)Rf_xlength(x), &err);
     } else {
       rc = sd_model_add(h->model, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, &err);
+    }
+    if (rc == 0 && ns > 0) {               /* :EXCEPT: lists of this definition */
+      SEXP ex = VECTOR_ELT(except, i);
+      R_xlen_t x;
+      for (x = 0; x < Rf_xlength(ex) && rc == 0; x++) {
+        SEXP one = VECTOR_ELT(ex, x);
+        int ne = (int)Rf_xlength(one), e;
+        const char **ev = (const char **)R_alloc((size_t)(ne ? ne : 1), sizeof(char *));
+        for (e = 0; e < ne; e++) ev[e] = Rf_translateCharUTF8(STRING_ELT(one, e));
+        rc = sd_model_add_except(h->model, nm, ev, ne, &err);
+      }
     }
   }
   if (rc == 0) {

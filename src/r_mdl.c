@@ -18,9 +18,10 @@ static SEXP str_or_na(const char *s) {
 
 SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   const char *names[] = { "name", "kind", "unchangeable", "eqn", "eqn_line", "eqn_col",
-                          "init", "init_line", "init_col", "units", "doc", "x", "y", "line", "" };
+                          "init", "init_line", "init_col", "units", "doc", "x", "y", "line",
+                          "subs", "vals", "is_dim", "except", "" };
   const char *fname = Rf_translateCharUTF8(STRING_ELT(file, 0));
-  SEXP holder, out, col[14];
+  SEXP holder, out, col[18];
   sd_error err;
   sd_mdl *m;
   int i, k;
@@ -33,9 +34,9 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   R_SetExternalPtrAddr(holder, m);
 
   out = PROTECT(Rf_mkNamed(VECSXP, names));
-  for (k = 0; k < 14; k++) {
+  for (k = 0; k < 18; k++) {
     SEXPTYPE t = (k == 0 || k == 3 || k == 6 || k == 9 || k == 10) ? STRSXP
-               : (k == 11 || k == 12) ? VECSXP : INTSXP;
+               : (k == 11 || k == 12 || k == 14 || k == 15 || k == 17) ? VECSXP : INTSXP;
     col[k] = Rf_allocVector(t, m->n);
     SET_VECTOR_ELT(out, k, col[k]);
   }
@@ -58,6 +59,25 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
     SET_STRING_ELT(col[9], i, str_or_na(r->units));
     SET_STRING_ELT(col[10], i, str_or_na(r->doc));
     INTEGER(col[13])[i] = r->line;
+    {
+      SEXP subs = Rf_allocVector(STRSXP, r->nsubs), vals;
+      SET_VECTOR_ELT(col[14], i, subs);
+      for (k = 0; k < r->nsubs; k++) SET_STRING_ELT(subs, k, str_or_na(r->subs[k]));
+      vals = Rf_allocVector(REALSXP, r->nvals);
+      SET_VECTOR_ELT(col[15], i, vals);
+      for (k = 0; k < r->nvals; k++) REAL(vals)[k] = r->vals[k];
+    }
+    INTEGER(col[16])[i] = r->is_dim;
+    {
+      SEXP exc = Rf_allocVector(VECSXP, r->nexc);
+      int x;
+      SET_VECTOR_ELT(col[17], i, exc);
+      for (x = 0; x < r->nexc; x++) {
+        SEXP one = Rf_allocVector(STRSXP, r->nsubs);
+        SET_VECTOR_ELT(exc, x, one);
+        for (k = 0; k < r->nsubs; k++) SET_STRING_ELT(one, k, str_or_na(r->exc[x][k]));
+      }
+    }
   }
   sd_mdl_free(m);
   R_SetExternalPtrAddr(holder, NULL);

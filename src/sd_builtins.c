@@ -47,6 +47,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "prod",           SD_FN_PROD,         SD_B_SPECIAL, 1, 1, 0 },
   { "vmin",           SD_FN_VMIN,         SD_B_SPECIAL, 1, 1, 0 },
   { "vmax",           SD_FN_VMAX,         SD_B_SPECIAL, 1, 1, 0 },
+  { "sinh",           SD_FN_SINH,         SD_B_OP,      1, 1, SDI_SINH },
+  { "cosh",           SD_FN_COSH,         SD_B_OP,      1, 1, SDI_COSH },
+  { "tanh",           SD_FN_TANH,         SD_B_OP,      1, 1, SDI_TANH },
+  { "elmcount",       SD_FN_ELMCOUNT,     SD_B_SPECIAL, 1, 1, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

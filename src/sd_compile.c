@@ -572,6 +572,14 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   n->ref = (int)b->fn;
   if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
     return resolve_reduction(c, n, b->fn, depth);
+  if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
+    int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
+    if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
+    n->kind = SD_N_NUM;
+    n->num = c->m->dims[d].n;
+    n->nargs = 0;
+    return 0;
+  }
   if (b->fn == SD_FN_WITH_LOOKUP) {
     sd_node *t = n->args[1];
     int k;
@@ -631,6 +639,17 @@ static int resolve(cc *c, sd_node *n, int depth) {
     int idx;
     if (strcmp(n->name, "time") == 0 && n->nsubs == 0) { n->ref = 0; return 0; }
     idx = sd_strmap_get(&c->m->index, n->name);
+    if (idx < 0 && n->nsubs == 0 && dim_of(c, n->name) >= 0) {
+      /* a subscript range used as a number: the position of the element
+         it stands for here, counting from 1 */
+      const sd_dim *d = &c->m->dims[dim_of(c, n->name)];
+      const char *e = resolve_sub(c, n->name);
+      if (!e) return fail_at(c, SD_E_NAME, n, "subscript range '%s' is used as a value outside an equation "
+                             "subscripted by it%s", n->text, NULL);
+      n->kind = SD_N_NUM;
+      n->num = elem_in(d, e) + 1;
+      return 0;
+    }
     if (idx < 0) {
       const sd_builtin *b = sd_builtin_find(n->name);
       if (b) return fail_at(c, SD_E_ARITY, n, "%s is a function: it needs arguments in parentheses%s",
@@ -699,6 +718,9 @@ static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out) {
   case SD_FN_ARCSIN: *out = asin(x); return 1;
   case SD_FN_ARCCOS: *out = acos(x); return 1;
   case SD_FN_ARCTAN: *out = atan(x); return 1;
+  case SD_FN_SINH: *out = sinh(x); return 1;
+  case SD_FN_COSH: *out = cosh(x); return 1;
+  case SD_FN_TANH: *out = tanh(x); return 1;
   case SD_FN_INTEGER: *out = sd_int(x); return 1;
   case SD_FN_MODULO: *out = sd_mod(x, y); return 1;
   case SD_FN_POWER: *out = pow(x, y); return 1;
@@ -1225,12 +1247,20 @@ static int var_dims(cc *c, int vi, int *out) {
 }
 
 /* Does definition d cover the element tuple el (canonical names)? */
-static int def_covers(const cc *c, const sd_def *d, const char **el) {
+static int subs_match(const cc *c, const char *const *subs, int n, const char **el) {
   int j;
-  for (j = 0; j < d->nsubs; j++) {
-    int sd = dim_of(c, d->subs[j]);
-    if (sd >= 0 ? elem_in(&c->m->dims[sd], el[j]) < 0 : strcmp(d->subs[j], el[j]) != 0) return 0;
+  for (j = 0; j < n; j++) {
+    int sd = dim_of(c, subs[j]);
+    if (sd >= 0 ? elem_in(&c->m->dims[sd], el[j]) < 0 : strcmp(subs[j], el[j]) != 0) return 0;
   }
+  return 1;
+}
+
+static int def_covers(const cc *c, const sd_def *d, const char **el) {
+  int x;
+  if (!subs_match(c, d->subs, d->nsubs, el)) return 0;
+  for (x = 0; x < d->nexc; x++)
+    if (subs_match(c, d->exc[x], d->nsubs, el)) return 0;
   return 1;
 }
 

@@ -118,6 +118,11 @@ int sd_model_add_arrayed(sd_model *m, const char *name, sd_kind kind,
 int sd_model_add_arrayed_stock(sd_model *m, const char *name, const char *const *subs,
                                int nsubs, const char *rate, const sd_srcpos *rate_pos,
                                const char *init, const sd_srcpos *init_pos, sd_error *err);
+/* Exclude the elements matching subs (one :EXCEPT: list) from the latest
+ * definition of arrayed variable `name`. */
+int sd_model_add_except(sd_model *m, const char *name, const char *const *subs, int nsubs,
+                        sd_error *err);
+
 /* `name[subs...] = v1, v2, ...` (Vensim's lists and tables of numbers),
  * in row-major order over the dimensions among subs. */
 int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const *subs,

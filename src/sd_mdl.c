@@ -164,8 +164,8 @@ static int read_stock(reader *r, sd_mdl_rec *rec, size_t rhs, size_t end) {
     char ch = r->s[comma];
     if (ch == '"') q = !q;
     else if (q) continue;
-    else if (ch == '(') depth++;
-    else if (ch == ')') depth--;
+    else if (ch == '(' || ch == '[') depth++;
+    else if (ch == ')' || ch == ']') depth--;
     else if (ch == ',' && depth == 0) break;
   }
   if (comma >= close)
@@ -209,6 +209,133 @@ static int read_lookup(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
   return 0;
 }
 
+/* Split [a, b!, c] starting at the '[' at i into rec->subs (as written,
+ * blanks folded); returns the offset after ']', or end on error. */
+static size_t read_subs(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
+  const char *items[256];
+  size_t close = i, a;
+  int n = 0;
+  while (close < end && r->s[close] != ']') close++;
+  if (close >= end) { fail_at(r, SD_E_PARSE, i, rec->name, "missing ']' after the subscripts"); return end; }
+  a = i + 1;
+  while (a <= close) {
+    size_t b = a;
+    while (b < close && r->s[b] != ',') b++;
+    if (n == 256) { fail_at(r, SD_E_DEFINITION, i, rec->name, "too many subscripts"); return end; }
+    items[n] = copy_name(r, a, b);
+    if (!items[n]) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return end; }
+    if (items[n][0] == '\0') { fail_at(r, SD_E_PARSE, a, rec->name, "empty subscript"); return end; }
+    n++;
+    a = b + 1;
+  }
+  rec->nsubs = n;
+  rec->subs = sd_arena_alloc(&r->out->arena, (size_t)n * sizeof(char *));
+  if (!rec->subs) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return end; }
+  memcpy(rec->subs, items, (size_t)n * sizeof(char *));
+  return close + 1;
+}
+
+/* "Name: a, b, (x1-x5), c -> Map": the elements of a subscript range
+ * (numeric ranges expanded); anything after "->" (mappings) is ignored
+ * for now. */
+static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
+  const char **items = NULL;
+  int n = 0, cap = 0;
+  size_t a = skip_blank(r, i + 1, end), stop = end, k;
+  for (k = a; k + 1 < end; k++) if (r->s[k] == '-' && r->s[k + 1] == '>') { stop = k; break; }
+  rec->is_dim = 1;
+  while (a < stop) {
+    size_t b = a;
+    int depth = 0;
+    while (b < stop && (depth > 0 || r->s[b] != ',')) {
+      if (r->s[b] == '(') depth++;
+      if (r->s[b] == ')') depth--;
+      b++;
+    }
+    {
+      char *item = copy_name(r, a, b);
+      if (!item) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+      if (item[0] == '(') {
+        /* (A1-A10): a common prefix and a numeric range */
+        char *dash = strchr(item, '-'), *end1, *end2, prefix[256];
+        size_t pl = 0;
+        long lo, hi, v;
+        if (!dash) return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)");
+        end1 = dash;
+        while (end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
+        pl = (size_t)(end1 - item - 1);
+        if (pl >= sizeof prefix) pl = sizeof prefix - 1;
+        memcpy(prefix, item + 1, pl);
+        prefix[pl] = '\0';
+        lo = strtol(end1, NULL, 10);
+        end2 = dash + 1;
+        while (*end2 && !isdigit((unsigned char)*end2)) end2++;
+        hi = strtol(end2, NULL, 10);
+        if (hi < lo || hi - lo > 100000) return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
+        for (v = lo; v <= hi; v++) {
+          char buf[300];
+          if (n == cap) {
+            int ncap = cap ? cap * 2 : 16;
+            const char **ni = realloc((void *)items, (size_t)ncap * sizeof *ni);
+            if (!ni) { free((void *)items); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
+            items = ni; cap = ncap;
+          }
+          snprintf(buf, sizeof buf, "%s%ld", prefix, v);
+          items[n++] = sd_arena_strdup(&r->out->arena, buf);
+        }
+      } else if (item[0]) {
+        if (n == cap) {
+          int ncap = cap ? cap * 2 : 16;
+          const char **ni = realloc((void *)items, (size_t)ncap * sizeof *ni);
+          if (!ni) { free((void *)items); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
+          items = ni; cap = ncap;
+        }
+        items[n++] = item;
+      }
+    }
+    a = skip_blank(r, b + 1, stop);
+  }
+  if (n == 0) { free((void *)items); return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscript range has no elements"); }
+  rec->nsubs = n;
+  rec->subs = sd_arena_alloc(&r->out->arena, (size_t)n * sizeof(char *));
+  if (!rec->subs) { free((void *)items); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
+  memcpy(rec->subs, items, (size_t)n * sizeof(char *));
+  free((void *)items);
+  return 0;
+}
+
+/* An equation that is only numbers separated by ',' and ';' (a list or
+ * table of constants for an arrayed variable).  1 if so (rec filled). */
+static int read_number_list(reader *r, sd_mdl_rec *rec, size_t a, size_t end) {
+  size_t k = a;
+  int n = 0, cap = 0, seps = 0;
+  double *vals = NULL;
+  while (k < end) {
+    char *e;
+    double x;
+    k = skip_blank(r, k, end);
+    if (k >= end) break;
+    x = strtod(r->s + k, &e);
+    if (e == r->s + k || (size_t)(e - r->s) > end) { free(vals); return 0; }
+    if (n == cap) {
+      int ncap = cap ? cap * 2 : 16;
+      double *nv = realloc(vals, (size_t)ncap * sizeof *nv);
+      if (!nv) { free(vals); return 0; }
+      vals = nv; cap = ncap;
+    }
+    vals[n++] = x;
+    k = skip_blank(r, (size_t)(e - r->s), end);
+    if (k < end && (r->s[k] == ',' || r->s[k] == ';')) { seps++; k++; continue; }
+    if (k < end) { free(vals); return 0; }
+  }
+  if (seps == 0 || n == 0) { free(vals); return 0; }
+  rec->nvals = n;
+  rec->vals = sd_arena_alloc(&r->out->arena, (size_t)n * sizeof(double));
+  if (rec->vals) memcpy(rec->vals, vals, (size_t)n * sizeof(double));
+  free(vals);
+  return rec->vals != NULL;
+}
+
 static int read_record(reader *r, size_t start, size_t bar) {
   size_t tilde = find_unquoted(r, start, bar, '~'), i, name_end, rhs;
   size_t eq_end = tilde;
@@ -231,7 +358,7 @@ static int read_record(reader *r, size_t start, size_t bar) {
     name_end++;
   } else {
     name_end = i;
-    while (name_end < eq_end && !strchr("=([:~", r->s[name_end])) name_end++;
+    while (name_end < eq_end && !strchr("=([:~<", r->s[name_end])) name_end++;
   }
   rec = new_rec(r);
   if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
@@ -250,15 +377,59 @@ static int read_record(reader *r, size_t start, size_t bar) {
   if (i >= eq_end)
     return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
                    "this variable has no equation (data variables are not supported yet)");
+  if (r->s[i] == '[') {
+    i = read_subs(r, rec, i, eq_end);
+    if (i >= eq_end) return -1;
+    i = skip_blank(r, i, eq_end);
+    if (i >= eq_end)
+      return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
+                     "this variable has no equation (data variables are not supported yet)");
+  }
   switch (r->s[i]) {
-  case '[':
-    return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscripted (arrayed) variables are not supported yet");
   case '(':
+    if (rec->nsubs) return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscripted lookups are not supported yet");
     return read_lookup(r, rec, i, eq_end);
   case ':':
     if (i + 1 < eq_end && r->s[i + 1] == '=') { rhs = i + 2; break; }
-    return fail_at(r, SD_E_DEFINITION, i, rec->name,
-                   "subscript ranges and ':' qualifiers are not supported yet");
+    if (rec->nsubs && starts_ci(r, i, eq_end, ":EXCEPT:")) {
+      /* :EXCEPT: [a, b], [c, d] = ... */
+      i = skip_blank(r, i + 8, eq_end);
+      while (i < eq_end && r->s[i] == '[') {
+        sd_mdl_rec tmp;
+        const char ***nx;
+        memset(&tmp, 0, sizeof tmp);
+        tmp.name = rec->name;
+        i = read_subs(r, &tmp, i, eq_end);
+        if (i >= eq_end) return -1;
+        nx = sd_arena_alloc(&r->out->arena, (size_t)(rec->nexc + 1) * sizeof *nx);
+        if (!nx) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+        if (rec->nexc) memcpy(nx, rec->exc, (size_t)rec->nexc * sizeof *nx);
+        nx[rec->nexc++] = tmp.subs;
+        rec->exc = nx;
+        if (tmp.nsubs != rec->nsubs)
+          return fail_at(r, SD_E_DEFINITION, i, rec->name, ":EXCEPT: lists need as many subscripts as the variable");
+        i = skip_blank(r, i, eq_end);
+        if (i < eq_end && r->s[i] == ',') i = skip_blank(r, i + 1, eq_end);
+      }
+      if (i < eq_end && r->s[i] == '=') { rhs = i + 1; break; }
+      return fail_at(r, SD_E_PARSE, i, rec->name, "expected '=' after the :EXCEPT: lists");
+    }
+    if (!rec->nsubs && !starts_ci(r, i, eq_end, ":INTERPOLATE:") && !starts_ci(r, i, eq_end, ":THE CONDITION:") &&
+        !starts_ci(r, i, eq_end, ":RAW:") && !starts_ci(r, i, eq_end, ":HOLD BACKWARD:") &&
+        !starts_ci(r, i, eq_end, ":LOOK FORWARD:"))
+      return read_range(r, rec, i, eq_end);
+    return fail_at(r, SD_E_DEFINITION, i, rec->name, "this ':' qualifier is not supported yet");
+  case '<':
+    if (starts_ci(r, i, eq_end, "<->") && !rec->nsubs) {
+      /* A <-> B: A is another name for range B */
+      rec->is_dim = 1;
+      rec->nsubs = 1;
+      rec->subs = sd_arena_alloc(&r->out->arena, sizeof(char *));
+      if (!rec->subs) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+      rec->subs[0] = copy_name(r, i + 3, eq_end);
+      return rec->subs[0] ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+    }
+    return fail_at(r, SD_E_PARSE, i, rec->name, "expected '=' after the variable name");
   case '=':
     if (i + 1 < eq_end && r->s[i + 1] == '=') { rec->unchangeable = 1; rhs = i + 2; }
     else rhs = i + 1;
@@ -274,6 +445,10 @@ static int read_record(reader *r, size_t start, size_t bar) {
     if (k < eq_end && r->s[k] == '(') return read_stock(r, rec, rhs, eq_end);
   }
   rec->kind = SD_AUX;
+  if (rec->nsubs && read_number_list(r, rec, rhs, eq_end)) {
+    pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
+    return 0;
+  }
   rec->eqn = copy_trim(r, rhs, eq_end);
   pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
   return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");

@@ -26,6 +26,14 @@ typedef struct sd_mdl_rec {
   int npts;              /* lookup points */
   double *x, *y;
   int line, col;         /* where the definition starts */
+  int nsubs;             /* subscripts on the left-hand side, as written */
+  const char **subs;
+  int nvals;             /* "1, 2, 3; 4, 5, 6": a list of numbers */
+  double *vals;
+  int is_dim;            /* a subscript range "Name: a, b, c": elements in subs
+                            ("A <-> B": subs is {B}) */
+  int nexc;              /* :EXCEPT: lists, each nsubs names */
+  const char ***exc;
 } sd_mdl_rec;
 
 typedef struct sd_mdl {

@@ -333,3 +333,29 @@ int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const
   memcpy(d->vals, vals, (size_t)nvals * sizeof(double));
   return 0;
 }
+
+int sd_model_add_except(sd_model *m, const char *name, const char *const *subs, int nsubs,
+                        sd_error *err) {
+  char *canon = sd_canon_name(&m->arena, name, strlen(name));
+  int idx = canon ? sd_strmap_get(&m->index, canon) : -1, i;
+  sd_def *d;
+  const char ***nx;
+  sd_error_clear(err);
+  if (idx < 0 || m->vars[idx].ndefs == 0)
+    return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, ":EXCEPT: for '%s', which has no subscripted definition", name);
+  d = &m->vars[idx].defs[m->vars[idx].ndefs - 1];
+  if (nsubs != d->nsubs)
+    return sd_fail(err, SD_E_DEFINITION, name, &d->pos, 1, 1, ":EXCEPT: list of '%s' needs %d subscripts", name, d->nsubs);
+  nx = sd_arena_alloc(&m->arena, (size_t)(d->nexc + 1) * sizeof *nx);
+  if (!nx) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  if (d->nexc) memcpy(nx, d->exc, (size_t)d->nexc * sizeof *nx);
+  nx[d->nexc] = sd_arena_alloc(&m->arena, (size_t)nsubs * sizeof(char *));
+  if (!nx[d->nexc]) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  for (i = 0; i < nsubs; i++) {
+    nx[d->nexc][i] = sd_canon_name(&m->arena, subs[i], strlen(subs[i]));
+    if (!nx[d->nexc][i]) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  }
+  d->exc = nx;
+  d->nexc++;
+  return 0;
+}

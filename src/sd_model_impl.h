@@ -18,6 +18,8 @@ typedef struct sd_def {
   sd_srcpos pos, init_pos;
   int nvals;              /* "1, 2, 3; 4, 5, 6": values in row-major order */
   double *vals;
+  int nexc;               /* :EXCEPT: lists, each nsubs canonical names */
+  const char ***exc;
 } sd_def;
 
 /* A subscript range: its elements in order. */

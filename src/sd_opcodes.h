@@ -70,6 +70,9 @@
   X(ASIN,    SD_F_DA)                                                   \
   X(ACOS,    SD_F_DA)                                                   \
   X(ATAN,    SD_F_DA)                                                   \
+  X(SINH,    SD_F_DA)                                                   \
+  X(COSH,    SD_F_DA)                                                   \
+  X(TANH,    SD_F_DA)                                                   \
   X(INT,     SD_F_DA)    /* INTEGER: truncate toward zero           */ \
   X(MIN,     SD_F_DAB)                                                  \
   X(MAX,     SD_F_DAB)                                                  \

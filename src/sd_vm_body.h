@@ -86,6 +86,9 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(ASIN)    { D = asin(A); vmnext(1) }
   vmcase(ACOS)    { D = acos(A); vmnext(1) }
   vmcase(ATAN)    { D = atan(A); vmnext(1) }
+  vmcase(SINH)    { D = sinh(A); vmnext(1) }
+  vmcase(COSH)    { D = cosh(A); vmnext(1) }
+  vmcase(TANH)    { D = tanh(A); vmnext(1) }
   vmcase(INT)     { D = sd_int(A); vmnext(1) }
   vmcase(MIN)     { D = sd_min(A, B); vmnext(1) }
   vmcase(MAX)     { D = sd_max(A, B); vmnext(1) }
