@@ -11,15 +11,26 @@ kind_names <- c("aux", "flow", "stock", "const", "lookup")
 
 # The list C_sdvm_compile() reads (see src/r_compile.c).
 model_spec <- function(m) {
-  s <- m$settings
+  spec <- vars_spec(m, control_vars(m$settings))
+  spec$method <- match(m$settings$method, c("euler", "rk2", "rk4")) - 1L
+  spec
+}
+
+# Definitions of the time settings, as variables.
+control_vars <- function(s) {
   # a time setting is a number, or (read from a file) an equation
   setting <- function(x) if (is.numeric(x)) sprintf("%.17g", x) else x
-  ctrl <- list(
+  list(
     list(name = "INITIAL TIME", kind = "const", eqn = setting(s$start)),
     list(name = "FINAL TIME", kind = "const", eqn = setting(s$stop)),
     list(name = "TIME STEP", kind = "const", eqn = setting(s$dt)),
     list(name = "SAVEPER", kind = "const", eqn = setting(s$saveper))
   )
+}
+
+# Parallel vectors describing variables, ranges and macros (a model or a
+# macro's body).
+vars_spec <- function(m, ctrl = list()) {
   vars <- c(ctrl, m$vars)
   n <- length(vars)
   get <- function(f, default) vapply(vars, function(v) if (is.null(v[[f]])) default else v[[f]], default)
@@ -30,7 +41,6 @@ model_spec <- function(m) {
     init = get("init", ""),
     lookup_x = lapply(vars, function(v) if (is.null(v$x)) double() else v$x),
     lookup_y = lapply(vars, function(v) if (is.null(v$y)) double() else v$y),
-    method = match(s$method, c("euler", "rk2", "rk4")) - 1L,
     # where equations start in the model file (0: built in R)
     line = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[1]), 0L),
     col = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[2]), 0L),
@@ -40,7 +50,10 @@ model_spec <- function(m) {
     subs = lapply(vars, function(v) if (is.null(v$subs)) character() else v$subs),
     vals = lapply(vars, function(v) if (is.null(v$vals)) double() else as.double(v$vals)),
     dims = if (is.null(m$dims)) list() else m$dims,
-    except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except)
+    except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except),
+    macros = lapply(m$macros, function(mc)
+      list(name = mc$name, params = mc$params, outputs = mc$outputs,
+           spec = vars_spec(list(vars = mc$vars, file = m$file))))
   )
 }
 

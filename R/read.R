@@ -60,10 +60,26 @@ mdl_model <- function(recs, path) {
   }
   settings <- list(start = setting(1, 0), stop = setting(2, 100), dt = setting(3, 1),
                    saveper = setting(4, "TIME STEP"), method = "euler")
+  top <- recs$macro < 0L & recs$is_macro == 0L
+  control[!is.na(control) & !top[control]] <- NA
   is_dim <- recs$is_dim == 1L
-  keep <- setdiff(which(!is_dim), control)
+  keep <- setdiff(which(!is_dim & top), control)
   dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim])
-  vars <- lapply(keep, function(i) {
+  headers <- which(recs$is_macro == 1L)
+  macros <- lapply(headers, function(h) {
+    body <- which(recs$macro == h - 1L)
+    list(name = recs$name[h], params = recs$subs[[h]], outputs = recs$outs[[h]],
+         vars = lapply(body, mdl_var, recs = recs))
+  })
+  names(macros) <- recs$name[headers]
+  vars <- lapply(keep, mdl_var, recs = recs)
+  new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
+                 settings = settings, dims = dims, macros = macros, vars = vars))
+}
+
+# One variable definition from record i.
+mdl_var <- function(i, recs) {
+  {
     kind <- c("aux", "flow", "stock", "const", "lookup")[recs$kind[i] + 1L]
     src <- c(recs$eqn_line[i], recs$eqn_col[i])
     subs <- recs$subs[[i]]
@@ -84,9 +100,7 @@ mdl_model <- function(recs, path) {
     if (nzchar(recs$units[i])) v$units <- recs$units[i]
     if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
     v
-  })
-  new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
-                 settings = settings, dims = dims, vars = vars))
+  }
 }
 
 # Subscript ranges as list(name = elements); a range listed among the

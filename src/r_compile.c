@@ -48,51 +48,46 @@ static SEXP field(SEXP list, const char *name) {
   return R_NilValue;
 }
 
-SEXP C_sdvm_compile(SEXP spec) {
-  SEXP ptr, name, kind, eqn, init, lx, ly, line, col, iline, icol, file, subs, vals, dims, except;
-  sdvm_holder *h;
-  sd_error err;
-  R_xlen_t i, n;
+/* The strings of a character vector, in R-owned memory. */
+static const char **strings(SEXP x, int *n) {
+  int k;
+  const char **out;
+  *n = (int)Rf_xlength(x);
+  out = (const char **)R_alloc((size_t)(*n ? *n : 1), sizeof(char *));
+  for (k = 0; k < *n; k++) out[k] = Rf_translateCharUTF8(STRING_ELT(x, k));
+  return out;
+}
+
+/* Add the ranges and variables a spec describes to model m (the model,
+ * or a macro's body).  Returns 0 or -1 with err filled. */
+static int add_spec(sd_model *m, SEXP spec, sd_error *err) {
+  SEXP name = field(spec, "name"), kind = field(spec, "kind"), eqn = field(spec, "eqn"),
+       init = field(spec, "init"), lx = field(spec, "lookup_x"), ly = field(spec, "lookup_y"),
+       line = field(spec, "line"), col = field(spec, "col"), iline = field(spec, "init_line"),
+       icol = field(spec, "init_col"), file = field(spec, "file"), subs = field(spec, "subs"),
+       vals = field(spec, "vals"), dims = field(spec, "dims"), except = field(spec, "except"),
+       macros = field(spec, "macros");
+  R_xlen_t i, n = Rf_xlength(name), d;
   int rc = 0;
-
-  /* the pointer first: from here on the finalizer owns the engine memory */
-  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_program"), R_NilValue));
-  R_RegisterCFinalizerEx(ptr, holder_finalize, TRUE);
-  h = calloc(1, sizeof *h);
-  if (!h) Rf_error("out of memory");
-  R_SetExternalPtrAddr(ptr, h);
-  h->model = sd_model_new();
-  if (!h->model) Rf_error("out of memory");
-
-  name = field(spec, "name");
-  kind = field(spec, "kind");
-  eqn = field(spec, "eqn");
-  init = field(spec, "init");
-  lx = field(spec, "lookup_x");
-  ly = field(spec, "lookup_y");
-  line = field(spec, "line");
-  col = field(spec, "col");
-  iline = field(spec, "init_line");
-  icol = field(spec, "init_col");
-  file = field(spec, "file");
-  subs = field(spec, "subs");
-  vals = field(spec, "vals");
-  dims = field(spec, "dims");
-  except = field(spec, "except");
-  sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
-  n = Rf_xlength(name);
 
   /* subscript ranges first: list(name = elements) */
   {
     SEXP dn = Rf_getAttrib(dims, R_NamesSymbol);
-    R_xlen_t d;
     for (d = 0; d < Rf_xlength(dims) && rc == 0; d++) {
-      SEXP el = VECTOR_ELT(dims, d);
-      int ne = (int)Rf_xlength(el), e;
-      const char **names = (const char **)R_alloc((size_t)(ne ? ne : 1), sizeof(char *));
-      for (e = 0; e < ne; e++) names[e] = Rf_translateCharUTF8(STRING_ELT(el, e));
-      rc = sd_model_add_dim(h->model, Rf_translateCharUTF8(STRING_ELT(dn, d)), names, ne, &err);
+      int ne;
+      const char **el = strings(VECTOR_ELT(dims, d), &ne);
+      rc = sd_model_add_dim(m, Rf_translateCharUTF8(STRING_ELT(dn, d)), el, ne, err);
     }
+  }
+  /* macros: list(list(name, params, outputs, spec)) */
+  for (d = 0; d < Rf_xlength(macros) && rc == 0; d++) {
+    SEXP mac = VECTOR_ELT(macros, d);
+    int np, no;
+    const char **params = strings(field(mac, "params"), &np);
+    const char **outs = strings(field(mac, "outputs"), &no);
+    sd_model *body = sd_model_add_macro(m, Rf_translateCharUTF8(STRING_ELT(field(mac, "name"), 0)),
+                                        params, np, outs, no, err);
+    rc = body ? add_spec(body, field(mac, "spec"), err) : -1;
   }
 
   for (i = 0; i < n && rc == 0; i++) {
@@ -101,6 +96,9 @@ SEXP C_sdvm_compile(SEXP spec) {
     /* where the equation text came from, when read from a file */
     sd_srcpos pos, ipos;
     const sd_srcpos *pp = NULL, *ipp = NULL;
+    SEXP vl = VECTOR_ELT(vals, i);
+    int ns;
+    const char **sv = strings(VECTOR_ELT(subs, i), &ns);
     if (INTEGER(line)[i] > 0) {
       pos.file = Rf_translateCharUTF8(STRING_ELT(file, 0));
       pos.line = INTEGER(line)[i];
@@ -113,38 +111,52 @@ SEXP C_sdvm_compile(SEXP spec) {
       ipos.col = INTEGER(icol)[i];
       ipp = &ipos;
     }
-    SEXP sb = VECTOR_ELT(subs, i), vl = VECTOR_ELT(vals, i);
-    int ns = (int)Rf_xlength(sb), s2;
-    const char **sv = (const char **)R_alloc((size_t)(ns ? ns : 1), sizeof(char *));
-    for (s2 = 0; s2 < ns; s2++) sv[s2] = Rf_translateCharUTF8(STRING_ELT(sb, s2));
     if (ns > 0 && Rf_xlength(vl) > 0) {
-      rc = sd_model_add_arrayed_values(h->model, nm, sv, ns, REAL(vl), (int)Rf_xlength(vl), pp, &err);
+      rc = sd_model_add_arrayed_values(m, nm, sv, ns, REAL(vl), (int)Rf_xlength(vl), pp, err);
     } else if (ns > 0 && k == SD_STOCK) {
-      rc = sd_model_add_arrayed_stock(h->model, nm, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
-                                      Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, &err);
+      rc = sd_model_add_arrayed_stock(m, nm, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
+                                      Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, err);
     } else if (ns > 0) {
-      rc = sd_model_add_arrayed(h->model, nm, k, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, &err);
+      rc = sd_model_add_arrayed(m, nm, k, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, err);
     } else if (k == SD_STOCK) {
-      rc = sd_model_add_stock_at(h->model, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
-                                 Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, &err);
+      rc = sd_model_add_stock_at(m, nm, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,
+                                 Rf_translateCharUTF8(STRING_ELT(init, i)), ipp, err);
     } else if (k == SD_LOOKUP) {
       SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
-      rc = sd_model_add_lookup(h->model, nm, REAL(x), REAL(y), (int)Rf_xlength(x), &err);
+      rc = sd_model_add_lookup(m, nm, REAL(x), REAL(y), (int)Rf_xlength(x), err);
     } else {
-      rc = sd_model_add(h->model, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, &err);
+      rc = sd_model_add(m, nm, k, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp, err);
     }
     if (rc == 0 && ns > 0) {               /* :EXCEPT: lists of this definition */
       SEXP ex = VECTOR_ELT(except, i);
       R_xlen_t x;
       for (x = 0; x < Rf_xlength(ex) && rc == 0; x++) {
-        SEXP one = VECTOR_ELT(ex, x);
-        int ne = (int)Rf_xlength(one), e;
-        const char **ev = (const char **)R_alloc((size_t)(ne ? ne : 1), sizeof(char *));
-        for (e = 0; e < ne; e++) ev[e] = Rf_translateCharUTF8(STRING_ELT(one, e));
-        rc = sd_model_add_except(h->model, nm, ev, ne, &err);
+        int ne;
+        const char **ev = strings(VECTOR_ELT(ex, x), &ne);
+        rc = sd_model_add_except(m, nm, ev, ne, err);
       }
     }
   }
+  return rc;
+}
+
+SEXP C_sdvm_compile(SEXP spec) {
+  SEXP ptr;
+  sdvm_holder *h;
+  sd_error err;
+  int rc;
+
+  /* the pointer first: from here on the finalizer owns the engine memory */
+  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_program"), R_NilValue));
+  R_RegisterCFinalizerEx(ptr, holder_finalize, TRUE);
+  h = calloc(1, sizeof *h);
+  if (!h) Rf_error("out of memory");
+  R_SetExternalPtrAddr(ptr, h);
+  h->model = sd_model_new();
+  if (!h->model) Rf_error("out of memory");
+  sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
+
+  rc = add_spec(h->model, spec, &err);
   if (rc == 0) {
     h->program = sd_compile(h->model, &err);
     if (!h->program) rc = -1;

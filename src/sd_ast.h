@@ -48,6 +48,10 @@ struct sd_node {
                          name, as in a[Dim1, e2] or tbl[e1](x) */
   const char **subs;  /* canonical subscript names */
   unsigned char *bang;/* 1 where the subscript is marked '!' (whole range) */
+  int nin;            /* SD_N_CALL with a ':' list (macro outputs), as in
+                         ADD3(a, b, c : lo, hi): the number of inputs; the
+                         names after ':' follow them in args.  0: no list */
+  unsigned char done; /* compiler: already resolved (macro arguments) */
 };
 
 /* Parse one equation right-hand side.  Positions stored in the tree are

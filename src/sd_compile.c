@@ -73,7 +73,19 @@ typedef struct cc {
   const char **bdim, **belem;
   int nb, bcap;
   int nvis;
+  /* macros: the instance whose body is being resolved, and the caller
+     names bound to extra outputs (f(a : out)) */
+  struct mscope *scope;
+  int ninst, macro_depth;
+  sd_strmap outmap;
 } cc;
+
+typedef struct mscope {
+  const sd_macro *mac;
+  int *map;              /* body variable -> cvar */
+  sd_node **args;        /* resolved arguments, one per parameter */
+  struct mscope *up;
+} mscope;
 
 /* ------------------------------------------------------------------ */
 /* errors                                                              */
@@ -537,9 +549,139 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
   return 0;
 }
 
+static void mark_done(sd_node *n) {
+  int i;
+  n->done = 1;
+  for (i = 0; i < n->nargs; i++) mark_done(n->args[i]);
+}
+
+static const sd_macro *find_macro(const cc *c, const char *name) {
+  int i;
+  for (i = 0; i < c->m->nmacros; i++)
+    if (strcmp(c->m->macros[i].name, name) == 0) return &c->m->macros[i];
+  return NULL;
+}
+
+/* A call of a macro: a fresh copy of the macro's variables, its
+ * parameters replaced by the (already resolved) arguments. */
+static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) {
+  const sd_model *body = mac->body;
+  int nin = n->nin ? n->nin : n->nargs, nout = n->nin ? n->nargs - n->nin : 0;
+  int j, k, main = -1, save_cur = c->cur, save_init = c->in_init, save_nb = c->nb, inst;
+  int first;
+  mscope sc;
+  const char **saved_dim = NULL, **saved_elem = NULL;
+  char label[SD_ERR_NAME + 64];
+  if (nin != mac->nparams) {
+    char msg[SD_ERR_MSG];
+    snprintf(msg, sizeof msg, "macro %s takes %d argument%s, but is given %d", mac->text, mac->nparams,
+             mac->nparams == 1 ? "" : "s", nin);
+    return fail_at(c, SD_E_ARITY, n, "%s%s", msg, NULL);
+  }
+  if (nout > mac->nouts)
+    return fail_at(c, SD_E_ARITY, n, "macro %s has fewer extra outputs than the names after ':'%s",
+                   mac->text, NULL);
+  if (c->macro_depth >= 32)
+    return fail_at(c, SD_E_DEFINITION, n, "macro %s calls itself (directly or through other macros)%s",
+                   mac->text, NULL);
+  for (j = 0; j < nin; j++) {
+    if (resolve(c, n->args[j], depth + 1) != 0) return -1;
+    mark_done(n->args[j]);
+  }
+  inst = ++c->ninst;
+  sc.mac = mac;
+  sc.args = n->args;
+  sc.up = c->scope;
+  sc.map = sd_arena_alloc(&c->ast, (size_t)(body->nvars ? body->nvars : 1) * sizeof(int));
+  if (!sc.map) return oom(c);
+  first = c->nv;
+  for (j = SD_NUM_CONTROL; j < body->nvars; j++) {
+    const sd_var *bv = &body->vars[j];
+    int ci;
+    cv_kind kind = bv->kind == SD_STOCK ? CV_STOCK : bv->kind == SD_LOOKUP ? CV_LOOKUP : CV_AUX;
+    char nm[64];
+    if (bv->ndefs > 0)
+      return fail_at(c, SD_E_DEFINITION, n, "macro %s: subscripted variables inside macros are not "
+                     "supported yet%s", mac->text, NULL);
+    snprintf(label, sizeof label, "%s in macro %s (call %d)", bv->text, mac->text, inst);
+    snprintf(nm, sizeof nm, "#macro %d %d", inst, j);
+    ci = add_cvar(c, sd_arena_strdup(&c->ast, nm), sd_arena_strdup(&c->ast, label), kind);
+    if (ci < 0 || !c->v[ci].name || !c->v[ci].text) return oom(c);
+    c->v[ci].pos = c->v[save_cur].pos;
+    c->v[ci].vkind = bv->kind;
+    if (bv->eqn && !(c->v[ci].eqn = copy_tree(c, bv->eqn))) return oom(c);
+    if (bv->init && !(c->v[ci].init = copy_tree(c, bv->init))) return oom(c);
+    if (kind == CV_LOOKUP && (c->v[ci].table = add_table(c, bv->ntab, bv->tx, bv->ty)) < 0) return oom(c);
+    sc.map[j] = ci;
+    if (strcmp(bv->name, mac->name) == 0) main = ci;
+  }
+  if (main < 0)
+    return fail_at(c, SD_E_DEFINITION, n, "macro %s does not define a variable named %s (its output)",
+                   mac->text, mac->text);
+  /* resolve the body in the macro's scope, without the caller's bindings */
+  if (save_nb) {
+    saved_dim = malloc((size_t)save_nb * sizeof *saved_dim);
+    saved_elem = malloc((size_t)save_nb * sizeof *saved_elem);
+    if (!saved_dim || !saved_elem) { free((void *)saved_dim); free((void *)saved_elem); return oom(c); }
+    memcpy(saved_dim, c->bdim, (size_t)save_nb * sizeof *saved_dim);
+    memcpy(saved_elem, c->belem, (size_t)save_nb * sizeof *saved_elem);
+  }
+  c->scope = &sc;
+  c->macro_depth++;
+  c->nb = 0;
+  for (k = first; k < first + (body->nvars - SD_NUM_CONTROL); k++) {
+    c->cur = k;
+    c->in_init = 0;
+    if (c->v[k].eqn && resolve(c, c->v[k].eqn, 0) != 0) break;
+    c->in_init = 1;
+    if (c->v[k].init && resolve(c, c->v[k].init, 0) != 0) break;
+  }
+  c->macro_depth--;
+  c->scope = sc.up;
+  c->cur = save_cur;
+  c->in_init = save_init;
+  if (save_nb) {
+    memcpy(c->bdim, saved_dim, (size_t)save_nb * sizeof *saved_dim);
+    memcpy(c->belem, saved_elem, (size_t)save_nb * sizeof *saved_elem);
+  }
+  c->nb = save_nb;
+  free((void *)saved_dim);
+  free((void *)saved_elem);
+  if (c->err->code) return -1;
+  /* extra outputs: the caller's names after ':' */
+  for (j = 0; j < nout; j++) {
+    const sd_node *o = n->args[nin + j];
+    int bi = sd_strmap_get(&body->index, mac->outs[j]), target;
+    if (o->kind != SD_N_VAR) return fail_at(c, SD_E_PARSE, o, "expected a name after ':' in a macro call%s%s", NULL, NULL);
+    target = sd_strmap_get(&c->outmap, o->name);
+    if (bi < 0) return fail_at(c, SD_E_DEFINITION, n, "macro %s does not define its output '%s'", mac->text, mac->outs[j]);
+    if (target < 0 || c->v[target].eqn)
+      return fail_at(c, SD_E_NAME, o, "'%s' is already defined; the names after ':' in a macro call are "
+                     "made by the call%s", o->text, NULL);
+    c->v[target].eqn = mk_var(c, sc.map[bi], o);
+    if (!c->v[target].eqn) return oom(c);
+    c->v[target].eqn->done = 1;
+  }
+  become_var(c, n, main);
+  n->done = 1;
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
+  const sd_macro *mac = find_macro(c, n->name);
   int i;
+  if (mac) return instantiate_macro(c, n, mac, depth);
+  if (c->scope && !b) {                 /* a lookup of the macro body */
+    const sd_model *body = c->scope->mac->body;
+    int k = sd_strmap_get(&body->index, n->name);
+    if (k >= SD_NUM_CONTROL && body->vars[k].kind == SD_LOOKUP && n->nargs == 1) {
+      if (resolve(c, n->args[0], depth + 1) != 0) return -1;
+      n->kind = SD_N_LOOKUPCALL;
+      n->ref = c->v[c->scope->map[k]].table;
+      return 0;
+    }
+  }
   if (!b) {
     int idx = sd_strmap_get(&c->m->index, n->name);
     if (idx >= 0 && c->v[c->mbase[idx]].kind == CV_LOOKUP) {
@@ -630,6 +772,7 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
 
 static int resolve(cc *c, sd_node *n, int depth) {
   int i;
+  if (n->done) return 0;
   if (depth > 4 * SD_MAX_DEPTH)
     return fail_at(c, SD_E_PARSE, n, "expression nested too deeply%s%s", NULL, NULL);
   switch (n->kind) {
@@ -638,7 +781,29 @@ static int resolve(cc *c, sd_node *n, int depth) {
   case SD_N_VAR: {
     int idx;
     if (strcmp(n->name, "time") == 0 && n->nsubs == 0) { n->ref = 0; return 0; }
+    if (c->scope) {                      /* inside a macro body */
+      const mscope *sc = c->scope;
+      const sd_model *body = sc->mac->body;
+      int k = sd_strmap_get(&body->index, n->name);
+      for (i = 0; i < sc->mac->nparams; i++)
+        if (strcmp(n->name, sc->mac->params[i]) == 0) {
+          sd_node *arg = copy_tree(c, sc->args[i]);
+          if (!arg) return oom(c);
+          *n = *arg;
+          return 0;
+        }
+      if (k >= SD_NUM_CONTROL) {
+        if (body->vars[k].kind == SD_LOOKUP)
+          return fail_at(c, SD_E_NAME, n, "lookup '%s' must be called with an input%s", n->text, NULL);
+        n->ref = sc->map[k];
+        return 0;
+      }
+    }
     idx = sd_strmap_get(&c->m->index, n->name);
+    if (idx < 0 && n->nsubs == 0 && sd_strmap_get(&c->outmap, n->name) >= 0) {
+      n->ref = sd_strmap_get(&c->outmap, n->name);   /* bound by a macro call */
+      return 0;
+    }
     if (idx < 0 && n->nsubs == 0 && dim_of(c, n->name) >= 0) {
       /* a subscript range used as a number: the position of the element
          it stands for here, counting from 1 */
@@ -1019,6 +1184,9 @@ static int gen(cc *c, const sd_node *n, int dst) {
 static int gen_stmt(cc *c, int var, const sd_node *n, int dst) {
   int s;
   c->cur = var;
+  if (!n)
+    return sd_fail(c->err, SD_E_DEFINITION, c->v[var].text, c->v[var].pos, 0, 0,
+                   "'%s' is named as an output of a macro call that is never made", c->v[var].text);
   c->tmp_top = 0;
   s = gen(c, n, dst);
   if (s == GEN_FAIL) {
@@ -1354,6 +1522,28 @@ static int expand_arrayed(cc *c, int vi) {
   return 0;
 }
 
+/* The names after ':' in macro calls become variables of the model. */
+static int register_outputs(cc *c, const sd_node *n) {
+  int i;
+  if (n->kind == SD_N_CALL && n->nin > 0) {
+    for (i = n->nin; i < n->nargs; i++) {
+      const sd_node *o = n->args[i];
+      int ci;
+      if (o->kind != SD_N_VAR || sd_strmap_get(&c->outmap, o->name) >= 0) continue;
+      if (sd_strmap_get(&c->m->index, o->name) >= 0) continue;   /* reported when bound */
+      ci = add_cvar(c, o->name, o->text, CV_AUX);
+      if (ci < 0) return oom(c);
+      c->v[ci].visible = c->nvis++;
+      c->v[ci].vkind = SD_AUX;
+      c->v[ci].pos = NULL;
+      if (sd_strmap_put(&c->outmap, o->name, ci) != 0) return oom(c);
+    }
+  }
+  for (i = 0; i < n->nargs; i++)
+    if (register_outputs(c, n->args[i]) != 0) return -1;
+  return 0;
+}
+
 static int build_vars(cc *c) {
   const sd_model *m = c->m;
   int i;
@@ -1387,6 +1577,16 @@ static int build_vars(cc *c) {
     if (k == CV_LOOKUP) {
       c->v[j].table = add_table(c, mv->ntab, mv->tx, mv->ty);
       if (c->v[j].table < 0) return oom(c);
+    }
+  }
+  for (i = 0; i < m->nvars; i++) {
+    const sd_var *mv = &m->vars[i];
+    int d;
+    if (mv->eqn && register_outputs(c, mv->eqn) != 0) return -1;
+    if (mv->init && register_outputs(c, mv->init) != 0) return -1;
+    for (d = 0; d < mv->ndefs; d++) {
+      if (mv->defs[d].eqn && register_outputs(c, mv->defs[d].eqn) != 0) return -1;
+      if (mv->defs[d].init && register_outputs(c, mv->defs[d].init) != 0) return -1;
     }
   }
   return 0;
@@ -1579,6 +1779,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   c.p = p;
   c.err = err;
   sd_arena_init(&c.ast);
+  sd_strmap_init(&c.outmap);
 
   if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
 
@@ -1616,6 +1817,7 @@ done:
   free(deps); free(order); free(has_timefn);
   free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
   free(c.mbase); free(c.mnd); free(c.mdims); free((void *)c.bdim); free((void *)c.belem);
+  sd_strmap_free(&c.outmap);
   sd_arena_free(&c.ast);
   if (!ok) { sd_program_free(p); return NULL; }
   return p;

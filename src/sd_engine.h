@@ -129,6 +129,15 @@ int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const
                                 int nsubs, const double *vals, int nvals,
                                 const sd_srcpos *pos, sd_error *err);
 
+/* ---- macros ------------------------------------------------------------- */
+
+/* Define macro `name(params : outs)` and return its body: a model to fill
+ * with the macro's variables using the functions above (it is owned by m).
+ * The body variable named like the macro is the value of a call; each of
+ * `outs` is bound to the caller's name given after ':' in the call. */
+sd_model *sd_model_add_macro(sd_model *m, const char *name, const char *const *params,
+                             int nparams, const char *const *outs, int nouts, sd_error *err);
+
 /* ---- compiling -------------------------------------------------------- */
 
 typedef struct sd_program sd_program;

@@ -145,6 +145,7 @@ static sd_mdl_rec *new_rec(reader *r) {
     m->cap = ncap;
   }
   memset(&m->recs[m->n], 0, sizeof m->recs[0]);
+  m->recs[m->n].macro = -1;
   return &m->recs[m->n++];
 }
 
@@ -454,10 +455,57 @@ static int read_record(reader *r, size_t start, size_t bar) {
   return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
 }
 
+/* Names separated by commas in [a, b) (blanks folded). */
+static int name_list(reader *r, size_t a, size_t b, const char ***out, int *n) {
+  const char *items[256];
+  int k = 0;
+  while (a < b) {
+    size_t e = a;
+    while (e < b && r->s[e] != ',') e++;
+    if (k == 256) return -1;
+    items[k] = copy_name(r, a, e);
+    if (!items[k]) return -1;
+    if (items[k][0]) k++;
+    a = e + 1;
+  }
+  *out = sd_arena_alloc(&r->out->arena, (size_t)(k ? k : 1) * sizeof(char *));
+  if (!*out) return -1;
+  memcpy(*out, items, (size_t)k * sizeof(char *));
+  *n = k;
+  return 0;
+}
+
+/* ":MACRO: NAME(p1, p2 : out1, out2)": a header record; returns the
+ * offset after it, or end on error. */
+static size_t read_macro_header(reader *r, size_t j, size_t end) {
+  size_t open = j + 7, close, colon;
+  sd_mdl_rec *rec;
+  while (open < end && r->s[open] != '(' && r->s[open] != '\n') open++;
+  if (open >= end || r->s[open] != '(') { fail_at(r, SD_E_PARSE, j, NULL, "expected ':MACRO: name(parameters)'"); return end; }
+  close = match_paren(r, open, end);
+  if (close >= end) { fail_at(r, SD_E_PARSE, open, NULL, "missing ')' in the macro header"); return end; }
+  rec = new_rec(r);
+  if (!rec) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return end; }
+  rec->is_macro = 1;
+  rec->macro = -1;
+  rec->name = copy_name(r, j + 7, open);
+  pos_of(r, j, &rec->line, &rec->col);
+  rec->units = rec->doc = "";
+  colon = open + 1;
+  while (colon < close && r->s[colon] != ':') colon++;
+  if (!rec->name || name_list(r, open + 1, colon, &rec->subs, &rec->nsubs) != 0 ||
+      name_list(r, colon < close ? colon + 1 : close, close, &rec->outs, &rec->nouts) != 0) {
+    sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+    return end;
+  }
+  return close + 1;
+}
+
 sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
   reader r;
   size_t i = 0, end;
   const char *sketch;
+  int cur_macro = -1;
   sd_mdl *m = calloc(1, sizeof *m);
   sd_error_clear(err);
   if (!m) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return NULL; }
@@ -484,10 +532,20 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
   }
   while (i < end) {
     size_t bar, j = skip_blank(&r, i, end);
+    int before = m->n, k;
     if (j >= end) break;
     if (starts_ci(&r, j, end, ":MACRO:")) {
-      fail_at(&r, SD_E_DEFINITION, j, NULL, "macros are not supported yet");
-      goto fail;
+      if (cur_macro >= 0) { fail_at(&r, SD_E_PARSE, j, NULL, "a macro cannot be defined inside another"); goto fail; }
+      i = read_macro_header(&r, j, end);
+      if (i >= end) goto fail;
+      cur_macro = m->n - 1;
+      continue;
+    }
+    if (starts_ci(&r, j, end, ":END OF MACRO:")) {
+      if (cur_macro < 0) { fail_at(&r, SD_E_PARSE, j, NULL, ":END OF MACRO: without :MACRO:"); goto fail; }
+      cur_macro = -1;
+      i = j + 14;
+      continue;
     }
     /* quotes matter only in the equation: comments may hold stray ones */
     bar = find_unquoted(&r, j, end, '|');
@@ -499,7 +557,12 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
       }
     }
     if (read_record(&r, j, bar) != 0) goto fail;
+    for (k = before; k < m->n; k++) m->recs[k].macro = cur_macro;
     i = bar + 1;
+  }
+  if (cur_macro >= 0) {
+    fail_at(&r, SD_E_PARSE, r.line_start[0], m->recs[cur_macro].name, "macro without :END OF MACRO:");
+    goto fail;
   }
   if (m->arena.failed) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); goto fail; }
   free(r.line_start);

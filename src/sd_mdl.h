@@ -34,6 +34,12 @@ typedef struct sd_mdl_rec {
                             ("A <-> B": subs is {B}) */
   int nexc;              /* :EXCEPT: lists, each nsubs names */
   const char ***exc;
+  int macro;             /* index of the :MACRO: record whose body holds this
+                            one, or -1 */
+  int is_macro;          /* a ":MACRO: name(params : outs)" header: params in
+                            subs, extra outputs in outs */
+  int nouts;
+  const char **outs;
 } sd_mdl_rec;
 
 typedef struct sd_mdl {

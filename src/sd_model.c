@@ -108,11 +108,16 @@ sd_model *sd_model_new(void) {
 
 void sd_model_free(sd_model *m) {
   if (!m) return;
+  {
+    int i;
+    for (i = 0; i < m->nmacros; i++) sd_model_free(m->macros[i].body);
+  }
   sd_arena_free(&m->arena);
   sd_strmap_free(&m->index);
   sd_strmap_free(&m->dim_index);
   free(m->vars);
   free(m->dims);
+  free(m->macros);
   free(m);
 }
 
@@ -358,4 +363,37 @@ int sd_model_add_except(sd_model *m, const char *name, const char *const *subs, 
   d->exc = nx;
   d->nexc++;
   return 0;
+}
+
+/* ---- macros ---- */
+
+sd_model *sd_model_add_macro(sd_model *m, const char *name, const char *const *params,
+                             int nparams, const char *const *outs, int nouts, sd_error *err) {
+  sd_macro *mc;
+  int i;
+  sd_error_clear(err);
+  if (m->nmacros == m->macrocap) {
+    int ncap = m->macrocap ? m->macrocap * 2 : 4;
+    sd_macro *nm = realloc(m->macros, (size_t)ncap * sizeof *nm);
+    if (!nm) { sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory"); return NULL; }
+    m->macros = nm;
+    m->macrocap = ncap;
+  }
+  mc = &m->macros[m->nmacros];
+  memset(mc, 0, sizeof *mc);
+  mc->name = sd_canon_name(&m->arena, name, strlen(name));
+  mc->text = sd_arena_strdup(&m->arena, name);
+  mc->params = sd_arena_alloc(&m->arena, (size_t)(nparams ? nparams : 1) * sizeof(char *));
+  mc->outs = sd_arena_alloc(&m->arena, (size_t)(nouts ? nouts : 1) * sizeof(char *));
+  if (!mc->name || !mc->text || !mc->params || !mc->outs) { sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory"); return NULL; }
+  for (i = 0; i < nparams; i++)
+    if (!(mc->params[i] = sd_canon_name(&m->arena, params[i], strlen(params[i])))) { sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory"); return NULL; }
+  for (i = 0; i < nouts; i++)
+    if (!(mc->outs[i] = sd_canon_name(&m->arena, outs[i], strlen(outs[i])))) { sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory"); return NULL; }
+  mc->nparams = nparams;
+  mc->nouts = nouts;
+  mc->body = sd_model_new();
+  if (!mc->body) { sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory"); return NULL; }
+  m->nmacros++;
+  return mc->body;
 }

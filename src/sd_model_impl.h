@@ -45,6 +45,16 @@ typedef struct sd_var {
   sd_def *defs;
 } sd_var;
 
+/* A macro: its parameters, its extra outputs (after ':' in the header),
+ * and its body, a model of its own whose variable named like the macro is
+ * the main output. */
+typedef struct sd_macro {
+  const char *name, *text;
+  int nparams, nouts;
+  const char **params, **outs;   /* canonical */
+  struct sd_model *body;
+} sd_macro;
+
 struct sd_model {
   sd_arena arena;
   sd_var *vars;
@@ -54,6 +64,8 @@ struct sd_model {
   sd_dim *dims;
   int ndims, dimcap;
   sd_strmap dim_index;    /* canonical dimension name -> index in dims */
+  sd_macro *macros;
+  int nmacros, macrocap;
 };
 
 /* The control variables occupy vars[0..3] in this order, matching the

@@ -18,7 +18,7 @@
 typedef enum {
   T_EOF, T_NUM, T_NAME, T_LP, T_RP, T_LB, T_RB, T_COMMA,
   T_PLUS, T_MINUS, T_STAR, T_SLASH, T_CARET,
-  T_EQ, T_NE, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_NOT, T_BANG, T_ERR
+  T_EQ, T_NE, T_LT, T_GT, T_LE, T_GE, T_AND, T_OR, T_NOT, T_BANG, T_COLON, T_ERR
 } tok_kind;
 
 typedef struct tok {
@@ -161,6 +161,7 @@ static void next(parser *p) {
   adv(p);
   t->end = p->i;
   switch (c) {
+  case ':': t->kind = T_COLON; return;      /* macro outputs: f(a, b : out) */
   case '(': t->kind = T_LP; return;
   case ')': t->kind = T_RP; return;
   case '[': t->kind = T_LB; return;
@@ -328,6 +329,7 @@ static sd_node *name_or_call(parser *p) {
         if (!args[k]) return NULL;
         k++;
         if (p->t.kind == T_COMMA) { next(p); continue; }
+        if (p->t.kind == T_COLON && n->nin == 0) { n->nin = k; next(p); continue; }
         break;
       }
     }

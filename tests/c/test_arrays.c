@@ -110,7 +110,46 @@ static void test_errors(void) {
   sd_model_free(m);
 }
 
+/* Macros: every call gets its own copy of the body (stocks included);
+ * extra outputs after ':' become model variables. */
+static void test_macros(void) {
+  static const char *const params[] = { "input", "rate" };
+  static const char *const outs[] = { "doubled" };
+  sd_model *m = sd_model_new(), *body;
+  sd_error err;
+  sd_program *p;
+  trun r;
+  body = sd_model_add_macro(m, "ACCUM", params, 2, outs, 1, &err);
+  CHECK(body != NULL);
+  if (!body) return;
+  CHECK(sd_model_add_stock(body, "ACCUM", "input * rate", "0", NULL, &err) == 0);
+  CHECK(sd_model_add(body, "doubled", SD_AUX, "ACCUM * 2", NULL, &err) == 0);
+  CHECK(sd_model_add(m, "FINAL TIME", SD_CONST, "4", NULL, &err) == 0);
+  CHECK(sd_model_add(m, "a", SD_AUX, "ACCUM(1, 2)", NULL, &err) == 0);
+  CHECK(sd_model_add(m, "b", SD_AUX, "ACCUM(Time, 1 : twice b)", NULL, &err) == 0);
+  CHECK(sd_model_add(m, "c", SD_AUX, "twice b + a", NULL, &err) == 0);
+  p = build(m);
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  CHECK(t_at(p, &r, "a", 4) == 8);                 /* 2 per step, 4 steps */
+  CHECK(t_at(p, &r, "b", 4) == 0 + 1 + 2 + 3);     /* Euler sum of Time */
+  CHECK(t_at(p, &r, "twice b", 4) == 12);
+  CHECK(t_at(p, &r, "c", 4) == 20);
+  t_free(&r);
+  sd_program_free(p);
+  /* wrong number of arguments */
+  m = sd_model_new();
+  body = sd_model_add_macro(m, "ACCUM", params, 2, outs, 0, &err);
+  sd_model_add_stock(body, "ACCUM", "input * rate", "0", NULL, &err);
+  sd_model_add(m, "a", SD_AUX, "ACCUM(1)", NULL, &err);
+  CHECK(sd_compile(m, &err) == NULL && err.code == SD_E_ARITY);
+  sd_model_free(m);
+}
+
 int main(void) {
+  RUN(test_macros);
   RUN(test_one_dimension);
   RUN(test_two_dimensions_and_subranges);
   RUN(test_errors);
