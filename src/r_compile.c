@@ -111,7 +111,10 @@ static int add_spec(sd_model *m, SEXP spec, sd_error *err) {
       ipos.col = INTEGER(icol)[i];
       ipp = &ipos;
     }
-    if (ns > 0 && Rf_xlength(vl) > 0) {
+    if (ns > 0 && k == SD_LOOKUP) {
+      SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
+      rc = sd_model_add_arrayed_lookup(m, nm, sv, ns, REAL(x), REAL(y), (int)Rf_xlength(x), err);
+    } else if (ns > 0 && Rf_xlength(vl) > 0) {
       rc = sd_model_add_arrayed_values(m, nm, sv, ns, REAL(vl), (int)Rf_xlength(vl), pp, err);
     } else if (ns > 0 && k == SD_STOCK) {
       rc = sd_model_add_arrayed_stock(m, nm, sv, ns, Rf_translateCharUTF8(STRING_ELT(eqn, i)), pp,

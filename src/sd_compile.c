@@ -685,12 +685,15 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   if (!b) {
     int idx = sd_strmap_get(&c->m->index, n->name);
     if (idx >= 0 && c->v[c->mbase[idx]].kind == CV_LOOKUP) {
+      int ci;
       if (n->nargs != 1)
         return fail_at(c, SD_E_ARITY, n, "lookup '%s' takes one argument (the input to look up)",
                        n->text, NULL);
+      ci = element_ref(c, n, idx);       /* lookups may be subscripted */
+      if (ci < 0) return -1;
       if (resolve(c, n->args[0], depth + 1) != 0) return -1;
       n->kind = SD_N_LOOKUPCALL;
-      n->ref = c->v[c->mbase[idx]].table;
+      n->ref = c->v[ci].table;
       return 0;
     }
     if (idx >= 0)
@@ -1486,13 +1489,21 @@ static int expand_arrayed(cc *c, int vi) {
     for (di = 0; di < mv->ndefs; di++)
       if (def_covers(c, &mv->defs[di], el)) { d = &mv->defs[di]; break; }
     ci = add_cvar(c, sd_arena_strdup(&c->ast, name), sd_arena_strdup(&c->ast, text),
-                  d && d->init ? CV_STOCK : CV_AUX);
+                  mv->kind == SD_LOOKUP ? CV_LOOKUP : d && d->init ? CV_STOCK : CV_AUX);
     if (ci < 0 || !c->v[ci].name || !c->v[ci].text) return oom(c);
     v = &c->v[ci];
     v->visible = c->nvis++;
     v->vkind = d && d->init ? SD_STOCK : (d && d->nvals ? SD_CONST : mv->kind == SD_STOCK ? SD_AUX : mv->kind);
     v->pos = d ? &d->pos : &mv->pos;
     v->init_pos = d ? &d->init_pos : &mv->pos;
+    if (mv->kind == SD_LOOKUP) {         /* a lookup per element */
+      static const double zero = 0;
+      v->vkind = SD_LOOKUP;
+      v->table = d ? add_table(c, d->ntab, d->tx, d->ty) : add_table(c, 1, &zero, &zero);
+      if (v->table < 0) return oom(c);
+      v->nbind = 0;
+      continue;
+    }
     if (!d) {                            /* an element no definition covers */
       v->eqn = mk_num(c, 0, NULL);
     } else if (d->nvals) {

@@ -118,6 +118,11 @@ int sd_model_add_arrayed(sd_model *m, const char *name, sd_kind kind,
 int sd_model_add_arrayed_stock(sd_model *m, const char *name, const char *const *subs,
                                int nsubs, const char *rate, const sd_srcpos *rate_pos,
                                const char *init, const sd_srcpos *init_pos, sd_error *err);
+/* `name[subs...](points)`: lookups per element (or one for a range). */
+int sd_model_add_arrayed_lookup(sd_model *m, const char *name, const char *const *subs,
+                                int nsubs, const double *x, const double *y, int n,
+                                sd_error *err);
+
 /* Exclude the elements matching subs (one :EXCEPT: list) from the latest
  * definition of arrayed variable `name`. */
 int sd_model_add_except(sd_model *m, const char *name, const char *const *subs, int nsubs,

@@ -388,7 +388,6 @@ static int read_record(reader *r, size_t start, size_t bar) {
   }
   switch (r->s[i]) {
   case '(':
-    if (rec->nsubs) return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscripted lookups are not supported yet");
     return read_lookup(r, rec, i, eq_end);
   case ':':
     if (i + 1 < eq_end && r->s[i + 1] == '=') { rhs = i + 2; break; }
@@ -446,6 +445,38 @@ static int read_record(reader *r, size_t start, size_t bar) {
     if (k < eq_end && r->s[k] == '(') return read_stock(r, rec, rhs, eq_end);
   }
   rec->kind = SD_AUX;
+  if (rec->nsubs && starts_ci(r, rhs, eq_end, "TABBED ARRAY")) {
+    /* TABBED ARRAY( numbers separated by tabs and newlines ) */
+    size_t open = skip_blank(r, rhs + 12, eq_end), close, k;
+    int n = 0, cap = 0;
+    double *vals = NULL;
+    if (open >= eq_end || r->s[open] != '(') return fail_at(r, SD_E_PARSE, rhs, rec->name, "expected TABBED ARRAY(...)");
+    close = match_paren(r, open, eq_end);
+    if (close >= eq_end) return fail_at(r, SD_E_PARSE, open, rec->name, "TABBED ARRAY has no closing ')'");
+    for (k = open + 1; k < close;) {
+      char *e;
+      double x;
+      while (k < close && (is_blank(r->s[k]) || r->s[k] == ',' || r->s[k] == ';')) k++;
+      if (k >= close) break;
+      x = strtod(r->s + k, &e);
+      if (e == r->s + k) { free(vals); return fail_at(r, SD_E_PARSE, k, rec->name, "TABBED ARRAY holds only numbers"); }
+      if (n == cap) {
+        int ncap = cap ? cap * 2 : 64;
+        double *nv = realloc(vals, (size_t)ncap * sizeof *nv);
+        if (!nv) { free(vals); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
+        vals = nv; cap = ncap;
+      }
+      vals[n++] = x;
+      k = (size_t)(e - r->s);
+    }
+    rec->nvals = n;
+    rec->vals = sd_arena_alloc(&r->out->arena, (size_t)(n ? n : 1) * sizeof(double));
+    if (!rec->vals) { free(vals); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
+    if (n) memcpy(rec->vals, vals, (size_t)n * sizeof(double));
+    free(vals);
+    pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
+    return 0;
+  }
   if (rec->nsubs && read_number_list(r, rec, rhs, eq_end)) {
     pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
     return 0;

@@ -397,3 +397,25 @@ sd_model *sd_model_add_macro(sd_model *m, const char *name, const char *const *p
   m->nmacros++;
   return mc->body;
 }
+
+int sd_model_add_arrayed_lookup(sd_model *m, const char *name, const char *const *subs,
+                                int nsubs, const double *x, const double *y, int n,
+                                sd_error *err) {
+  sd_def *d;
+  int k;
+  sd_error_clear(err);
+  if (n < 1) return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, "lookup '%s' has no points", name);
+  for (k = 1; k < n; k++)
+    if (x[k] < x[k - 1])
+      return sd_fail(err, SD_E_DEFINITION, name, NULL, 0, 0, "lookup '%s': x values must increase", name);
+  d = new_def(m, name, subs, nsubs, NULL, err);
+  if (!d) return -1;
+  m->vars[sd_strmap_get(&m->index, sd_canon_name(&m->arena, name, strlen(name)))].kind = SD_LOOKUP;
+  d->ntab = n;
+  d->tx = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  d->ty = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  if (!d->tx || !d->ty) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+  memcpy(d->tx, x, (size_t)n * sizeof(double));
+  memcpy(d->ty, y, (size_t)n * sizeof(double));
+  return 0;
+}

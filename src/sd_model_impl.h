@@ -20,6 +20,8 @@ typedef struct sd_def {
   double *vals;
   int nexc;               /* :EXCEPT: lists, each nsubs canonical names */
   const char ***exc;
+  int ntab;               /* a lookup's points */
+  double *tx, *ty;
 } sd_def;
 
 /* A subscript range: its elements in order. */
