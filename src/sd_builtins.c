@@ -51,6 +51,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "cosh",           SD_FN_COSH,         SD_B_OP,      1, 1, SDI_COSH },
   { "tanh",           SD_FN_TANH,         SD_B_OP,      1, 1, SDI_TANH },
   { "elmcount",       SD_FN_ELMCOUNT,     SD_B_SPECIAL, 1, 1, 0 },
+  { "sample if true", SD_FN_SAMPLE_IF_TRUE, SD_B_SPECIAL, 3, 3, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

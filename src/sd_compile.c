@@ -764,6 +764,16 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     become_var(c, n, h);
     return 0;
   }
+  if (b->fn == SD_FN_SAMPLE_IF_TRUE) {
+    /* the held value lives in a hidden variable set to the initial value
+       once; the call updates it whenever the condition holds */
+    int h = add_hidden(c, "SAMPLE IF TRUE", CV_INITIAL);
+    if (h < 0) return oom(c);
+    c->v[h].eqn = n->args[2];
+    n->args[2] = mk_var(c, h, n);
+    if (!n->args[2]) return oom(c);
+    return 0;
+  }
   if (b->fn == SD_FN_INITIAL) {
     int h = add_hidden(c, "INITIAL", CV_INITIAL);
     if (h < 0) return oom(c);
@@ -951,7 +961,8 @@ static int dep_add(deplist *l, int x) {
 static int collect(const sd_node *n, deplist *l, int *timefn) {
   int i;
   if (n->kind == SD_N_VAR) return dep_add(l, n->ref);
-  if (n->kind == SD_N_CALL && sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN) *timefn = 1;
+  if (n->kind == SD_N_CALL && (sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN ||
+                               n->ref == SD_FN_SAMPLE_IF_TRUE)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1118,6 +1129,8 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn == SD_FN_IF_THEN_ELSE) return gen_if(c, n, dst);
   if (b->fn == SD_FN_XIDZ)
     return gen3(c, SDI_XIDZ, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if (b->fn == SD_FN_SAMPLE_IF_TRUE)     /* the third operand is the state slot */
+    return gen3(c, SDI_SAMPLE, n->args[0], n->args[1], n->args[2], NULL, dst);
   if (b->fn == SD_FN_PULSE_TRAIN)
     return gen3(c, SDI_PULSETR, n->args[0], n->args[1], n->args[2], n->args[3], dst);
   if (b->fn == SD_FN_RAMP) {

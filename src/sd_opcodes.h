@@ -87,7 +87,8 @@
   X(RAMP,    SD_F_DABC)  /* RAMP(slope a, start b, end c)           */ \
   /* lookups and initial values */                                      \
   X(LOOKUP,  SD_F_DAB)   /* table b at x = v[a]                     */ \
-  X(OVR,     SD_F_DA)    /* stock init override a applies to v[d]   */
+  X(OVR,     SD_F_DA)    /* stock init override a applies to v[d]   */ \
+  X(SAMPLE,  SD_F_DABC)  /* SAMPLE IF TRUE: if v[a]: v[c] = v[b]; d = v[c] */
 
 typedef enum {
 #define SD_X_ENUM(name, fmt) SDI_##name,

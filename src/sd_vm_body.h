@@ -104,6 +104,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 
   vmcase(LOOKUP)  { D = sd_lookup(&ctx->tables[pc->b], A); vmnext(1) }
   vmcase(OVR)     { if (ctx->ovr_on[pc->a] != 0) D = ctx->ovr_val[pc->a]; vmnext(1) }
+  vmcase(SAMPLE)  { if (A != 0) C = B; D = C; vmnext(2) }
 
   vmendloop
 }

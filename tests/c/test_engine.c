@@ -253,6 +253,7 @@ static void test_more_builtins(void) {
     {"sn1", "SMOOTH N(input, 6, 2, 1)"}, {"s1i", "SMOOTHI(input, 6, 2)"},
     {"dn1", "DELAY N(input, 6, 1, 1)"}, {"d1i", "DELAY1I(input, 6, 1)"},
     {"g", "GAME(input * 2)"},
+    {"held", "SAMPLE IF TRUE(Time >= 3 :AND: Time < 5, Time * 10, -1)"},
     {"ai", "ACTIVE INITIAL(Time * 2, 45)"}, {"$st", "0 ; ai"},
     /* ACTIVE INITIAL breaks a loop among initial values */
     {"loop", "ACTIVE INITIAL(sm + 1, 1)"}, {"sm", "SMOOTH(loop, 2)"},
@@ -267,6 +268,8 @@ static void test_more_builtins(void) {
       CHECK_NEAR(AT("sn1", t), AT("s1i", t), 1e-12);
       CHECK_NEAR(AT("dn1", t), AT("d1i", t), 1e-12);
       CHECK(AT("g", t) == 2 * AT("input", t));
+      if (method == SD_EULER)
+        CHECK(AT("held", t) == (t < 3 ? -1 : t < 5 ? t * 10 : 45));
       CHECK(AT("ai", t) == 2 * t);
       CHECK(AT("st", t) == 45);
     }
