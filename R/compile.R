@@ -50,6 +50,7 @@ vars_spec <- function(m, ctrl = list()) {
     subs = lapply(vars, function(v) if (is.null(v$subs)) character() else v$subs),
     vals = lapply(vars, function(v) if (is.null(v$vals)) double() else as.double(v$vals)),
     dims = if (is.null(m$dims)) list() else m$dims,
+    maps = if (is.null(m$dim_maps)) list() else m$dim_maps,
     except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except),
     macros = lapply(m$macros, function(mc)
       list(name = mc$name, params = mc$params, outputs = mc$outputs,

@@ -65,6 +65,9 @@ mdl_model <- function(recs, path) {
   is_dim <- recs$is_dim == 1L
   keep <- setdiff(which(!is_dim & top), control)
   dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim])
+  dim_maps <- unlist(lapply(which(is_dim), function(i)
+    lapply(recs$maps[[i]], function(mp) list(from = recs$name[i], to = mp$to, elems = mp$elems))),
+    recursive = FALSE)
   headers <- which(recs$is_macro == 1L)
   macros <- lapply(headers, function(h) {
     body <- which(recs$macro == h - 1L)
@@ -74,7 +77,7 @@ mdl_model <- function(recs, path) {
   names(macros) <- recs$name[headers]
   vars <- lapply(keep, mdl_var, recs = recs)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
-                 settings = settings, dims = dims, macros = macros, vars = vars))
+                 settings = settings, dims = dims, dim_maps = dim_maps, macros = macros, vars = vars))
 }
 
 # One variable definition from record i.

@@ -79,6 +79,18 @@ static int add_spec(sd_model *m, SEXP spec, sd_error *err) {
       rc = sd_model_add_dim(m, Rf_translateCharUTF8(STRING_ELT(dn, d)), el, ne, err);
     }
   }
+  /* mappings: list(list(from, to, elems)) */
+  {
+    SEXP maps = field(spec, "maps");
+    for (d = 0; d < Rf_xlength(maps) && rc == 0; d++) {
+      SEXP mp = VECTOR_ELT(maps, d);
+      int ne;
+      const char **el = strings(field(mp, "elems"), &ne);
+      rc = sd_model_add_dim_map(m, Rf_translateCharUTF8(STRING_ELT(field(mp, "from"), 0)),
+                                Rf_translateCharUTF8(STRING_ELT(field(mp, "to"), 0)),
+                                ne ? el : NULL, ne, err);
+    }
+  }
   /* macros: list(list(name, params, outputs, spec)) */
   for (d = 0; d < Rf_xlength(macros) && rc == 0; d++) {
     SEXP mac = VECTOR_ELT(macros, d);

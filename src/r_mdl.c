@@ -19,9 +19,9 @@ static SEXP str_or_na(const char *s) {
 SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   const char *names[] = { "name", "kind", "unchangeable", "eqn", "eqn_line", "eqn_col",
                           "init", "init_line", "init_col", "units", "doc", "x", "y", "line",
-                          "subs", "vals", "is_dim", "except", "macro", "is_macro", "outs", "" };
+                          "subs", "vals", "is_dim", "except", "macro", "is_macro", "outs", "maps", "" };
   const char *fname = Rf_translateCharUTF8(STRING_ELT(file, 0));
-  SEXP holder, out, col[21];
+  SEXP holder, out, col[22];
   sd_error err;
   sd_mdl *m;
   int i, k;
@@ -34,9 +34,9 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   R_SetExternalPtrAddr(holder, m);
 
   out = PROTECT(Rf_mkNamed(VECSXP, names));
-  for (k = 0; k < 21; k++) {
+  for (k = 0; k < 22; k++) {
     SEXPTYPE t = (k == 0 || k == 3 || k == 6 || k == 9 || k == 10) ? STRSXP
-               : (k == 11 || k == 12 || k == 14 || k == 15 || k == 17 || k == 20) ? VECSXP : INTSXP;
+               : (k == 11 || k == 12 || k == 14 || k == 15 || k == 17 || k == 20 || k == 21) ? VECSXP : INTSXP;
     col[k] = Rf_allocVector(t, m->n);
     SET_VECTOR_ELT(out, k, col[k]);
   }
@@ -74,6 +74,21 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
       SEXP outs = Rf_allocVector(STRSXP, r->nouts);
       SET_VECTOR_ELT(col[20], i, outs);
       for (k = 0; k < r->nouts; k++) SET_STRING_ELT(outs, k, str_or_na(r->outs[k]));
+    }
+    {
+      /* mappings: list(list(to, elems)) */
+      SEXP maps = Rf_allocVector(VECSXP, r->nmaps);
+      int x;
+      SET_VECTOR_ELT(col[21], i, maps);
+      for (x = 0; x < r->nmaps; x++) {
+        const char *mn[] = { "to", "elems", "" };
+        SEXP one = Rf_mkNamed(VECSXP, mn), el;
+        SET_VECTOR_ELT(maps, x, one);
+        SET_VECTOR_ELT(one, 0, Rf_ScalarString(str_or_na(r->map_to[x])));
+        el = Rf_allocVector(STRSXP, r->map_n[x]);
+        SET_VECTOR_ELT(one, 1, el);
+        for (k = 0; k < r->map_n[x]; k++) SET_STRING_ELT(el, k, str_or_na(r->map_elems[x][k]));
+      }
     }
     {
       SEXP exc = Rf_allocVector(VECSXP, r->nexc);

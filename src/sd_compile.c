@@ -447,6 +447,36 @@ static const char *resolve_sub(const cc *c, const char *sub) {
   int i, d = dim_of(c, sub);
   for (i = c->nb - 1; i >= 0; i--) if (strcmp(c->bdim[i], sub) == 0) return c->belem[i];
   if (d >= 0) {
+    /* mappings first: a bound range mapped onto sub, or sub mapped onto
+       a bound range */
+    for (i = c->nb - 1; i >= 0; i--) {
+      int b = dim_of(c, c->bdim[i]), k, j;
+      if (b >= 0) {
+        const sd_dim *bd = &c->m->dims[b];
+        for (k = 0; k < bd->nmaps; k++) {
+          int idx;
+          if (strcmp(bd->maps[k].to, sub) != 0) continue;
+          idx = elem_in(bd, c->belem[i]);
+          if (idx < 0) continue;
+          if (bd->maps[k].elems) return bd->maps[k].elems[idx];
+          if (idx < c->m->dims[d].n) return c->m->dims[d].elems[idx];
+        }
+      }
+      {
+        const sd_dim *dd = &c->m->dims[d];
+        for (k = 0; k < dd->nmaps; k++) {
+          if (strcmp(dd->maps[k].to, c->bdim[i]) != 0) continue;
+          for (j = 0; j < dd->n; j++) {
+            const char *target = dd->maps[k].elems ? dd->maps[k].elems[j]
+                               : (b >= 0 && j < c->m->dims[b].n ? c->m->dims[b].elems[j] : NULL);
+            int td = target ? dim_of(c, target) : -1;   /* a listed target may be a subrange */
+            if (target && (td >= 0 ? elem_in(&c->m->dims[td], c->belem[i]) >= 0
+                                   : strcmp(target, c->belem[i]) == 0))
+              return dd->elems[j];
+          }
+        }
+      }
+    }
     for (i = c->nb - 1; i >= 0; i--) if (elem_in(&c->m->dims[d], c->belem[i]) >= 0) return c->belem[i];
     return NULL;
   }

@@ -108,6 +108,12 @@ int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
 int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, int n,
                      sd_error *err);
 
+/* Map range `from` onto range `to`: element i of `from` stands for
+ * element i of `to` in equations over `from` that use `to`, or for
+ * elems[i] when given (n = number of elements of `from`). */
+int sd_model_add_dim_map(sd_model *m, const char *from, const char *to,
+                         const char *const *elems, int n, sd_error *err);
+
 /* Define (part of) an arrayed variable: `name[subs...] = eqn`.  Each
  * subscript is a dimension, subrange or element name; a variable may be
  * defined piecewise by several calls (element by element, or subrange by

@@ -236,6 +236,59 @@ static size_t read_subs(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
   return close + 1;
 }
 
+/* Names separated by commas in [a, b) (blanks folded). */
+static int name_list(reader *r, size_t a, size_t b, const char ***out, int *n) {
+  const char *items[256];
+  int k = 0;
+  while (a < b) {
+    size_t e = a;
+    while (e < b && r->s[e] != ',') e++;
+    if (k == 256) return -1;
+    items[k] = copy_name(r, a, e);
+    if (!items[k]) return -1;
+    if (items[k][0]) k++;
+    a = e + 1;
+  }
+  *out = sd_arena_alloc(&r->out->arena, (size_t)(k ? k : 1) * sizeof(char *));
+  if (!*out) return -1;
+  memcpy(*out, items, (size_t)k * sizeof(char *));
+  *n = k;
+  return 0;
+}
+
+/* After "->": "B", "B, C" or "(B: b1, b2, ...)" items, comma separated. */
+static int read_maps(reader *r, sd_mdl_rec *rec, size_t a, size_t end) {
+  int cap = 8;
+  rec->map_to = sd_arena_alloc(&r->out->arena, (size_t)cap * sizeof(char *));
+  rec->map_n = sd_arena_alloc(&r->out->arena, (size_t)cap * sizeof(int));
+  rec->map_elems = sd_arena_alloc(&r->out->arena, (size_t)cap * sizeof(char **));
+  if (!rec->map_to || !rec->map_n || !rec->map_elems) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  a = skip_blank(r, a, end);
+  while (a < end && rec->nmaps < cap) {
+    size_t b;
+    if (r->s[a] == '(') {
+      size_t close = match_paren(r, a, end), colon = a + 1;
+      if (close >= end) return fail_at(r, SD_E_PARSE, a, rec->name, "missing ')' in the mapping");
+      while (colon < close && r->s[colon] != ':') colon++;
+      if (colon >= close) return fail_at(r, SD_E_PARSE, a, rec->name, "a listed mapping is written (Range: e1, e2, ...)");
+      rec->map_to[rec->nmaps] = copy_name(r, a + 1, colon);
+      if (name_list(r, colon + 1, close, &rec->map_elems[rec->nmaps], &rec->map_n[rec->nmaps]) != 0)
+        return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+      b = close + 1;
+    } else {
+      b = a;
+      while (b < end && r->s[b] != ',') b++;
+      rec->map_to[rec->nmaps] = copy_name(r, a, b);
+      rec->map_n[rec->nmaps] = 0;
+    }
+    if (!rec->map_to[rec->nmaps]) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+    if (rec->map_to[rec->nmaps][0]) rec->nmaps++;
+    a = skip_blank(r, b, end);
+    if (a < end && r->s[a] == ',') a = skip_blank(r, a + 1, end);
+  }
+  return 0;
+}
+
 /* "Name: a, b, (x1-x5), c -> Map": the elements of a subscript range
  * (numeric ranges expanded); anything after "->" (mappings) is ignored
  * for now. */
@@ -297,6 +350,7 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
     a = skip_blank(r, b + 1, stop);
   }
   if (n == 0) { free((void *)items); return fail_at(r, SD_E_DEFINITION, i, rec->name, "subscript range has no elements"); }
+  if (stop < end && read_maps(r, rec, stop + 2, end) != 0) { free((void *)items); return -1; }
   rec->nsubs = n;
   rec->subs = sd_arena_alloc(&r->out->arena, (size_t)n * sizeof(char *));
   if (!rec->subs) { free((void *)items); return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); }
@@ -484,26 +538,6 @@ static int read_record(reader *r, size_t start, size_t bar) {
   rec->eqn = copy_trim(r, rhs, eq_end);
   pos_of(r, rhs, &rec->eqn_line, &rec->eqn_col);
   return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
-}
-
-/* Names separated by commas in [a, b) (blanks folded). */
-static int name_list(reader *r, size_t a, size_t b, const char ***out, int *n) {
-  const char *items[256];
-  int k = 0;
-  while (a < b) {
-    size_t e = a;
-    while (e < b && r->s[e] != ',') e++;
-    if (k == 256) return -1;
-    items[k] = copy_name(r, a, e);
-    if (!items[k]) return -1;
-    if (items[k][0]) k++;
-    a = e + 1;
-  }
-  *out = sd_arena_alloc(&r->out->arena, (size_t)(k ? k : 1) * sizeof(char *));
-  if (!*out) return -1;
-  memcpy(*out, items, (size_t)k * sizeof(char *));
-  *n = k;
-  return 0;
 }
 
 /* ":MACRO: NAME(p1, p2 : out1, out2)": a header record; returns the

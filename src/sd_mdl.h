@@ -40,6 +40,10 @@ typedef struct sd_mdl_rec {
                             subs, extra outputs in outs */
   int nouts;
   const char **outs;
+  int nmaps;             /* range mappings "-> B" or "-> (B: b1, b2)" */
+  const char **map_to;
+  int *map_n;            /* listed elements (0: positional) */
+  const char ***map_elems;
 } sd_mdl_rec;
 
 typedef struct sd_mdl {

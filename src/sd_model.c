@@ -222,6 +222,7 @@ int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, in
     m->dimcap = ncap;
   }
   d = &m->dims[m->ndims];
+  memset(d, 0, sizeof *d);
   d->name = canon;
   d->text = sd_arena_strdup(&m->arena, name);
   d->n = n;
@@ -417,5 +418,32 @@ int sd_model_add_arrayed_lookup(sd_model *m, const char *name, const char *const
   if (!d->tx || !d->ty) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
   memcpy(d->tx, x, (size_t)n * sizeof(double));
   memcpy(d->ty, y, (size_t)n * sizeof(double));
+  return 0;
+}
+
+int sd_model_add_dim_map(sd_model *m, const char *from, const char *to,
+                         const char *const *elems, int n, sd_error *err) {
+  char *cf = sd_canon_name(&m->arena, from, strlen(from));
+  int di = cf ? sd_strmap_get(&m->dim_index, cf) : -1, i;
+  sd_dim *d;
+  sd_dimmap *nm;
+  sd_error_clear(err);
+  if (di < 0) return sd_fail(err, SD_E_NAME, from, NULL, 0, 0, "mapping from unknown subscript range '%s'", from);
+  d = &m->dims[di];
+  if (elems && n != d->n)
+    return sd_fail(err, SD_E_DEFINITION, from, NULL, 0, 0,
+                   "mapping of '%s' lists %d elements, but the range has %d", from, n, d->n);
+  nm = sd_arena_alloc(&m->arena, (size_t)(d->nmaps + 1) * sizeof *nm);
+  if (!nm) return sd_fail(err, SD_E_MEMORY, from, NULL, 0, 0, "out of memory");
+  if (d->nmaps) memcpy(nm, d->maps, (size_t)d->nmaps * sizeof *nm);
+  nm[d->nmaps].to = sd_canon_name(&m->arena, to, strlen(to));
+  nm[d->nmaps].elems = NULL;
+  if (elems) {
+    nm[d->nmaps].elems = sd_arena_alloc(&m->arena, (size_t)n * sizeof(char *));
+    if (!nm[d->nmaps].elems) return sd_fail(err, SD_E_MEMORY, from, NULL, 0, 0, "out of memory");
+    for (i = 0; i < n; i++) nm[d->nmaps].elems[i] = sd_canon_name(&m->arena, elems[i], strlen(elems[i]));
+  }
+  d->maps = nm;
+  d->nmaps++;
   return 0;
 }

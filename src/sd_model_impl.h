@@ -24,12 +24,22 @@ typedef struct sd_def {
   double *tx, *ty;
 } sd_def;
 
+/* A mapping of a range onto another ("A: a1, a2 -> B"): element i of A
+ * corresponds to element i of B, or to elems[i] when they are listed
+ * ("-> (B: b2, b1)"). */
+typedef struct sd_dimmap {
+  const char *to;         /* canonical target range */
+  const char **elems;     /* canonical, one per element of A, or NULL */
+} sd_dimmap;
+
 /* A subscript range: its elements in order. */
 typedef struct sd_dim {
   const char *name, *text;
   int n;
   const char **elems;     /* canonical */
   const char **elem_text; /* as written */
+  int nmaps;
+  sd_dimmap *maps;
 } sd_dim;
 
 typedef struct sd_var {
