@@ -52,6 +52,9 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "tanh",           SD_FN_TANH,         SD_B_OP,      1, 1, SDI_TANH },
   { "elmcount",       SD_FN_ELMCOUNT,     SD_B_SPECIAL, 1, 1, 0 },
   { "sample if true", SD_FN_SAMPLE_IF_TRUE, SD_B_SPECIAL, 3, 3, 0 },
+  { "vector select",  SD_FN_VECTOR_SELECT, SD_B_SPECIAL, 5, 5, 0 },
+  { "vector elm map", SD_FN_VECTOR_ELM_MAP, SD_B_SPECIAL, 2, 2, 0 },
+  { "vector sort order", SD_FN_VECTOR_SORT_ORDER, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

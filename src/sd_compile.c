@@ -697,6 +697,75 @@ static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) 
   return 0;
 }
 
+/* VECTOR SELECT(sel[r!], expr[r!], missing, action, error): combine the
+ * expr elements whose sel is not 0 (action 0 sum, 1 product, 2 min,
+ * 3 max); `missing` when none is selected.  Built as a tree, like SUM. */
+static int resolve_vector_select(cc *c, sd_node *n, int depth) {
+  const char *dims[8];
+  int nd = 0, total = 1, i, k, sizes[8], didx[8], action;
+  sd_node **terms, **flags, *res, *count, *none, *args3[3];
+  sd_fn fn;
+  double ident;
+  bang_dims(n->args[0], dims, &nd, 8);
+  bang_dims(n->args[1], dims, &nd, 8);
+  if (nd == 0)
+    return fail_at(c, SD_E_DEFINITION, n, "VECTOR SELECT needs ranges marked with '!'%s%s", NULL, NULL);
+  if (resolve(c, n->args[3], depth + 1) != 0 || resolve(c, n->args[2], depth + 1) != 0) return -1;
+  fold(n->args[3]);
+  if (n->args[3]->kind == SD_N_VAR && n->args[3]->ref > 0 && c->v[n->args[3]->ref].eqn) {
+    /* a named constant such as VSSUM */
+    sd_node *e = c->v[n->args[3]->ref].eqn;
+    fold(e);
+    if (e->kind == SD_N_NUM && !c->v[n->args[3]->ref].init) *n->args[3] = *e;
+  }
+  if (n->args[3]->kind != SD_N_NUM || n->args[3]->num < 0 || n->args[3]->num > 3 ||
+      n->args[3]->num != floor(n->args[3]->num))
+    return fail_at(c, SD_E_DEFINITION, n->args[3], "the action of VECTOR SELECT must be 0 (sum), 1 (product), "
+                   "2 (min) or 3 (max), fixed when the model is built%s%s", NULL, NULL);
+  action = (int)n->args[3]->num;
+  fn = action == 0 ? SD_FN_SUM : action == 1 ? SD_FN_PROD : action == 2 ? SD_FN_VMIN : SD_FN_VMAX;
+  ident = action == 0 ? 0 : action == 1 ? 1 : action == 2 ? HUGE_VAL : -HUGE_VAL;
+  for (i = 0; i < nd; i++) {
+    didx[i] = dim_of(c, dims[i]);
+    if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
+    sizes[i] = c->m->dims[didx[i]].n;
+    total *= sizes[i];
+  }
+  terms = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
+  flags = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
+  if (!terms || !flags) return oom(c);
+  for (k = 0; k < total; k++) {
+    int rem = k, base = c->nb;
+    sd_node *sel, *val, *args[3];
+    for (i = nd - 1; i >= 0; i--) {
+      if (bind_push(c, dims[i], c->m->dims[didx[i]].elems[rem % sizes[i]]) != 0) return -1;
+      rem /= sizes[i];
+    }
+    sel = copy_tree(c, n->args[0]);
+    val = copy_tree(c, n->args[1]);
+    if (!sel || !val) return oom(c);
+    if (resolve(c, sel, depth + 1) != 0 || resolve(c, val, depth + 1) != 0) return -1;
+    c->nb = base;
+    flags[k] = mk_bin(c, SD_OP_NE, sel, mk_num(c, 0, n), n);
+    args[0] = flags[k];
+    args[1] = val;
+    args[2] = mk_num(c, ident, n);
+    terms[k] = mk_call(c, SD_FN_IF_THEN_ELSE, 3, args, n);
+    if (!flags[k] || !terms[k]) return oom(c);
+  }
+  res = combine(c, fn, terms, 0, total, n);
+  count = combine(c, SD_FN_SUM, flags, 0, total, n);
+  none = count ? mk_bin(c, SD_OP_EQ, count, mk_num(c, 0, n), n) : NULL;
+  if (!res || !none) return oom(c);
+  args3[0] = none;
+  args3[1] = n->args[2];
+  args3[2] = res;
+  res = mk_call(c, SD_FN_IF_THEN_ELSE, 3, args3, n);
+  if (!res) return oom(c);
+  *n = *res;
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   const sd_macro *mac = find_macro(c, n->name);
@@ -747,6 +816,9 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   n->ref = (int)b->fn;
   if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
     return resolve_reduction(c, n, b->fn, depth);
+  if (b->fn == SD_FN_VECTOR_SELECT) return resolve_vector_select(c, n, depth);
+  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER)
+    return fail_at(c, SD_E_NAME, n, "%s is not supported yet%s", n->text, NULL);
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -823,6 +895,14 @@ static int resolve(cc *c, sd_node *n, int depth) {
     return 0;
   case SD_N_VAR: {
     int idx;
+    size_t len = strlen(n->name);
+    if (len > 1 && n->name[len - 1] == '$') {
+      /* "Time$", "TIME STEP$": in macros, the model's own variable */
+      char *bare = sd_arena_strndup(&c->ast, n->name, len - 1);
+      if (!bare) return oom(c);
+      while (len > 2 && bare[len - 2] == ' ') bare[--len - 1] = '\0';
+      n->name = bare;
+    }
     if (strcmp(n->name, "time") == 0 && n->nsubs == 0) { n->ref = 0; return 0; }
     if (c->scope) {                      /* inside a macro body */
       const mscope *sc = c->scope;
