@@ -766,6 +766,46 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
   return 0;
 }
 
+/* VECTOR ELM MAP(vec[..., e], offset) and VECTOR SORT ORDER(vec[...],
+ * direction) read a run of elements of one array at run time.  The call
+ * becomes: args[0] the offset/direction, args[1..] a reference to every
+ * element read (for ordering), num the position of the named element. */
+static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
+  sd_node *vec = n->args[0], **args;
+  int idx, ref, nd, last, off, first, count, k;
+  if (vec->kind != SD_N_VAR || vec->nsubs == 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be a subscripted variable%s", n->text, NULL);
+  idx = sd_strmap_get(&c->m->index, vec->name);
+  if (idx < 0 || c->m->vars[idx].ndefs == 0)
+    return fail_at(c, SD_E_NAME, vec, "'%s' is not a subscripted variable%s", vec->text, NULL);
+  if (resolve(c, vec, depth + 1) != 0 || resolve(c, n->args[1], depth + 1) != 0) return -1;
+  ref = vec->ref;
+  nd = c->mnd[idx];
+  last = c->m->dims[c->mdims[idx][nd - 1]].n;
+  off = ref - c->mbase[idx];
+  if (fn == SD_FN_VECTOR_ELM_MAP) {        /* anywhere in the whole array */
+    first = c->mbase[idx];
+    count = 1;
+    for (k = 0; k < nd; k++) count *= c->m->dims[c->mdims[idx][k]].n;
+  } else {                                 /* along the last subscript */
+    first = ref - off % last;
+    count = last;
+    off = off % last;
+  }
+  args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
+  if (!args) return oom(c);
+  args[0] = n->args[1];
+  for (k = 0; k < count; k++) {
+    args[k + 1] = mk_var(c, first + k, n);
+    if (!args[k + 1]) return oom(c);
+    args[k + 1]->done = 1;
+  }
+  n->args = args;
+  n->nargs = count + 1;
+  n->num = off;
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   const sd_macro *mac = find_macro(c, n->name);
@@ -818,7 +858,7 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     return resolve_reduction(c, n, b->fn, depth);
   if (b->fn == SD_FN_VECTOR_SELECT) return resolve_vector_select(c, n, depth);
   if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER)
-    return fail_at(c, SD_E_NAME, n, "%s is not supported yet%s", n->text, NULL);
+    return resolve_vector_index(c, n, b->fn, depth);
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -1241,6 +1281,17 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     return gen3(c, SDI_XIDZ, n->args[0], n->args[1], n->args[2], NULL, dst);
   if (b->fn == SD_FN_SAMPLE_IF_TRUE)     /* the third operand is the state slot */
     return gen3(c, SDI_SAMPLE, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER) {
+    int a = gen(c, n->args[0], -1);
+    if (a == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, b->fn == SD_FN_VECTOR_ELM_MAP ? SDI_ELMMAP : SDI_SORTORD, t, a,
+             c->v[n->args[1]->ref].slot) < 0 ||
+        emit(c, SDI_EXT, (int)n->num, n->nargs - 1, 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
   if (b->fn == SD_FN_PULSE_TRAIN)
     return gen3(c, SDI_PULSETR, n->args[0], n->args[1], n->args[2], n->args[3], dst);
   if (b->fn == SD_FN_RAMP) {
@@ -1747,10 +1798,15 @@ static int resolve_all(cc *c) {
 
 static int assign_slots(cc *c) {
   int i, next = SD_NUM_FIXED_SLOTS, nst = 0;
+  /* value slots first, in variable order, so the elements of an array are
+     contiguous (VECTOR ELM MAP and VECTOR SORT ORDER index into them) */
   for (i = 1; i < c->nv; i++) {
     cvar *v = &c->v[i];
     if (v->kind == CV_CONTROL) v->slot = SD_SLOT_T0 + v->visible;
     else v->slot = next++;
+  }
+  for (i = 1; i < c->nv; i++) {
+    cvar *v = &c->v[i];
     if (v->kind == CV_STOCK) {
       v->rate_slot = next++;
       v->stock = nst++;

@@ -71,6 +71,29 @@ static inline double sd_ramp(double t, double slope, double start, double end) {
   return slope * (end - start);
 }
 
+/* VECTOR ELM MAP: the element `offset` places after element k0 of a
+ * vector of n values (NaN outside it). */
+static inline double sd_elm_map(const double *vec, int k0, int n, double offset) {
+  double k = (double)k0 + floor(offset + 0.5);
+  return (k >= 0 && k < n) ? vec[(int)k] : NAN;
+}
+
+/* VECTOR SORT ORDER: the (0-based) index of the element that comes k-th
+ * when the n values are sorted, ascending for dir > 0, descending
+ * otherwise; ties keep their order. */
+static inline double sd_sort_order(const double *vec, int n, int k, double dir) {
+  int i, j;
+  for (i = 0; i < n; i++) {
+    int rank = 0;
+    for (j = 0; j < n; j++) {
+      int before = dir > 0 ? (vec[j] < vec[i]) : (vec[j] > vec[i]);
+      if (before || (vec[j] == vec[i] && j < i)) rank++;
+    }
+    if (rank == k) return i;
+  }
+  return NAN;
+}
+
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
 static inline double sd_lookup(const sd_table *tb, double x) {

@@ -105,6 +105,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(LOOKUP)  { D = sd_lookup(&ctx->tables[pc->b], A); vmnext(1) }
   vmcase(OVR)     { if (ctx->ovr_on[pc->a] != 0) D = ctx->ovr_val[pc->a]; vmnext(1) }
   vmcase(SAMPLE)  { if (A != 0) C = B; D = C; vmnext(2) }
+  vmcase(ELMMAP)  { D = sd_elm_map(v + pc->b, pc[1].d, pc[1].a, A); vmnext(2) }
+  vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
 
   vmendloop
 }
