@@ -79,6 +79,21 @@ static sd_model *chain(int n, int steps) {
   return m;
 }
 
+/* Work memory and output columns for runs of p (sized by a first init). */
+static int buffers(const sd_program *p, double **work, double **tcol, double ***cols) {
+  sd_run_opts o;
+  sd_run_info info;
+  sd_error e;
+  int i, n = sd_program_nvars(p);
+  *work = malloc(sd_run_work_size(p) * sizeof(double));
+  sd_run_opts_init(&o);
+  if (sd_run_init(p, &o, *work, &info, &e)) die(&e);
+  *tcol = malloc((size_t)info.n_rows * sizeof(double));
+  *cols = malloc((size_t)n * sizeof(double *));
+  for (i = 0; i < n; i++) (*cols)[i] = malloc((size_t)info.n_rows * sizeof(double));
+  return n;
+}
+
 static double run_once(const sd_program *p, sd_dispatch d, double *work, double *tcol,
                        double **cols, long *steps) {
   sd_run_opts o;
@@ -97,20 +112,12 @@ static void bench(const char *label, sd_model *m, int reps) {
   sd_error e;
   sd_program *p = sd_compile(m, &e);
   sd_program_stats st;
-  sd_run_opts o;
-  sd_run_info info;
   double *work, *tcol, **cols, tg[64], ts[64];
   long steps = 0;
   int i, n;
   if (!p) die(&e);
   sd_program_get_stats(p, &st);
-  work = malloc(sd_run_work_size(p) * sizeof(double));
-  sd_run_opts_init(&o);
-  if (sd_run_init(p, &o, work, &info, &e)) die(&e);
-  n = sd_program_nvars(p);
-  tcol = malloc((size_t)info.n_rows * sizeof(double));
-  cols = malloc((size_t)n * sizeof(double *));
-  for (i = 0; i < n; i++) cols[i] = malloc((size_t)info.n_rows * sizeof(double));
+  n = buffers(p, &work, &tcol, &cols);
   run_once(p, SD_DISPATCH_GOTO, work, tcol, cols, &steps);     /* warm up */
   for (i = 0; i < reps; i++) {                                 /* interleaved A/B */
     tg[i] = run_once(p, SD_DISPATCH_GOTO, work, tcol, cols, &steps);
@@ -136,20 +143,11 @@ static int profile_one(const char *which, const char *mode) {
   sd_error e;
   sd_program *p;
   double *work, *tcol, **cols;
-  sd_run_opts o;
-  sd_run_info info;
   long steps;
-  int i, n;
   if (!m) { fprintf(stderr, "models: teacup, SIR, chain-1k\n"); return 2; }
   p = sd_compile(m, &e);
   if (!p) die(&e);
-  work = malloc(sd_run_work_size(p) * sizeof(double));
-  sd_run_opts_init(&o);
-  if (sd_run_init(p, &o, work, &info, &e)) die(&e);
-  n = sd_program_nvars(p);
-  tcol = malloc((size_t)info.n_rows * sizeof(double));
-  cols = malloc((size_t)n * sizeof(double *));
-  for (i = 0; i < n; i++) cols[i] = malloc((size_t)info.n_rows * sizeof(double));
+  buffers(p, &work, &tcol, &cols);
   run_once(p, strcmp(mode, "switch") == 0 ? SD_DISPATCH_SWITCH : SD_DISPATCH_GOTO, work, tcol, cols, &steps);
   printf("%s %s: %ld steps\n", which, mode, steps);
   return 0;
