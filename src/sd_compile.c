@@ -972,8 +972,14 @@ static int resolve(cc *c, sd_node *n, int depth) {
          it stands for here, counting from 1 */
       const sd_dim *d = &c->m->dims[dim_of(c, n->name)];
       const char *e = resolve_sub(c, n->name);
+      int di;
       if (!e) return fail_at(c, SD_E_NAME, n, "subscript range '%s' is used as a value outside an equation "
                              "subscripted by it%s", n->text, NULL);
+      /* its position in the largest range holding it, so that the same
+         element compares equal whichever subrange names it */
+      d = NULL;   /* the largest range holding it; the first such on ties */
+      for (di = 0; di < c->m->ndims; di++)
+        if (elem_in(&c->m->dims[di], e) >= 0 && (!d || c->m->dims[di].n > d->n)) d = &c->m->dims[di];
       n->kind = SD_N_NUM;
       n->num = elem_in(d, e) + 1;
       return 0;
@@ -1567,10 +1573,18 @@ static int var_dims(cc *c, int vi, int *out) {
                      mv->defs[k].nsubs, nd);
     }
   for (j = 0; j < nd; j++) {
-    int best = -1;
+    int best = -1, pass;
+    /* prefer a range the definitions name at this position (a[d1, d2]
+       with d2 a copy of d1 must keep d2), then any range */
+    for (pass = 0; pass < 2 && best < 0; pass++)
     for (di = 0; di < m->ndims; di++) {
       const sd_dim *cand = &m->dims[di];
       int ok = 1;
+      if (pass == 0) {
+        int named = 0;
+        for (k = 0; k < mv->ndefs && !named; k++) named = strcmp(mv->defs[k].subs[j], cand->name) == 0;
+        if (!named) continue;
+      }
       for (k = 0; k < mv->ndefs && ok; k++) {
         const char *sub = mv->defs[k].subs[j];
         int sd = dim_of(c, sub);
