@@ -22,9 +22,10 @@ static inline double sd_mod(double a, double b) {
   return fmod(a, b);
 }
 
-/* QUANTUM(x, q): x truncated to a multiple of q; x when q is 0. */
+/* QUANTUM(x, q): x truncated to a multiple of q; x itself when q is not
+ * positive (checked against Vensim in test-models/subscripted_round). */
 static inline double sd_quantum(double x, double q) {
-  return q == 0 ? x : q * sd_int(x / q);
+  return q <= 0 ? x : q * sd_int(x / q);
 }
 
 static inline double sd_zidz(double a, double b) { return b == 0 ? 0.0 : a / b; }

@@ -121,7 +121,7 @@ static void test_math_builtins(void) {
     {"sn", "SIN(Time)"}, {"cs", "COS(Time)"}, {"tn", "TAN(Time)"}, {"asn", "ARCSIN(0.5)"},
     {"acs", "ARCCOS(0.5)"}, {"atn", "ARCTAN(Time)"}, {"int1", "INTEGER(-2.5)"}, {"int2", "INTEGER(2.7)"},
     {"md", "MODULO(-7, 3)"}, {"md2", "MODULO(7, 3)"}, {"pw", "POWER(2, 10)"}, {"q", "QUANTUM(7.5, 2)"},
-    {"q0", "QUANTUM(7.5, 0)"}, {"x0", "XIDZ(1, Time - Time, 9)"}, {"x1", "XIDZ(6, 3, 9)"},
+    {"q0", "QUANTUM(7.5, 0)"}, {"qn", "QUANTUM(-9.5, -1)"}, {"x0", "XIDZ(1, Time - Time, 9)"}, {"x1", "XIDZ(6, 3, 9)"},
     {"z0", "ZIDZ(1, 0 * Time)"}, {"z1", "ZIDZ(6, 4)"}, {"ite", "IF THEN ELSE(Time > 0.5, 1, 2)"},
     {"ite2", "IF THEN ELSE(Time > 0.5, SQRT(Time), -Time)"}, {"neg", "-2^2"}, {"rassoc", "2^3^2"},
     {"andor", "(1 :AND: 0) + 10 * (1 :OR: 0) + 100 * (:NOT: 0)"}, {"cmp", "(1 = 1) + (1 <> 1) + (2 >= 2) + (2 <= 1)"},
@@ -141,7 +141,7 @@ static void test_math_builtins(void) {
   CHECK(AT("int1", 0) == -2 && AT("int2", 0) == 2);
   CHECK(AT("md", 0) == -1 && AT("md2", 0) == 1);
   CHECK(AT("pw", 0) == 1024);
-  CHECK(AT("q", 0) == 6 && AT("q0", 0) == 7.5);
+  CHECK(AT("q", 0) == 6 && AT("q0", 0) == 7.5 && AT("qn", 0) == -9.5);
   CHECK(AT("x0", 0) == 9 && AT("x1", 0) == 2);
   CHECK(AT("z0", 0) == 0 && AT("z1", 0) == 1.5);
   CHECK(AT("ite", 0) == 2 && AT("ite", 1) == 1);
