@@ -88,6 +88,7 @@ static int buffers(const sd_program *p, double **work, double **tcol, double ***
   *work = malloc(sd_run_work_size(p) * sizeof(double));
   sd_run_opts_init(&o);
   if (sd_run_init(p, &o, *work, &info, &e)) die(&e);
+  if (info.n_extra) *work = realloc(*work, (sd_run_work_size(p) + info.n_extra) * sizeof(double));
   *tcol = malloc((size_t)info.n_rows * sizeof(double));
   *cols = malloc((size_t)n * sizeof(double *));
   for (i = 0; i < n; i++) (*cols)[i] = malloc((size_t)info.n_rows * sizeof(double));

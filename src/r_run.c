@@ -6,6 +6,7 @@
  * interrupt poll may simply call R_CheckUserInterrupt(): if the user
  * presses Ctrl-C, R longjmps out and reclaims everything.
  */
+#include <string.h>
 #include "r_sdvm.h"
 
 static int poll_interrupt(void *ud) {
@@ -41,6 +42,11 @@ SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method
 
   work = (double *)R_alloc(sd_run_work_size(p), sizeof(double));
   if (sd_run_init(p, &o, work, &info, &err) != 0) return sdvm_error_list(&err);
+  if (info.n_extra > 0) {             /* DELAY FIXED pipelines */
+    double *more = (double *)R_alloc(sd_run_work_size(p) + info.n_extra, sizeof(double));
+    memcpy(more, work, sd_run_work_size(p) * sizeof(double));
+    work = more;
+  }
 
   /* time first, then one column per requested variable */
   out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)nout + 1));

@@ -78,6 +78,9 @@ typedef struct cc {
   struct mscope *scope;
   int ninst, macro_depth;
   sd_strmap outmap;
+  /* DELAY FIXED pipelines: hidden input, delay and output variables */
+  int ndfx, dfxcap;
+  int *dfx_in, *dfx_delay, *dfx_out;
 } cc;
 
 typedef struct mscope {
@@ -906,6 +909,45 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     become_var(c, n, h);
     return 0;
   }
+  if (b->fn == SD_FN_DELAY_FIXED && n->nargs == 3) {
+    /* a pipeline: the input is kept in a hidden variable and pushed at the
+       end of every step; the delay is fixed at the initial time; the
+       output starts at the initial value */
+    int in = add_hidden(c, "DELAY FIXED input", CV_AUX);
+    int dl = add_hidden(c, "DELAY FIXED delay", CV_INITIAL);
+    int out = add_hidden(c, "DELAY FIXED", CV_AUX);
+    sd_node *rd;
+    if (in < 0 || dl < 0 || out < 0) return oom(c);
+    if (c->ndfx == c->dfxcap) {
+      int ncap = c->dfxcap ? c->dfxcap * 2 : 8;
+      int *a = realloc(c->dfx_in, (size_t)ncap * sizeof(int)), *b2, *c2;
+      if (!a) return oom(c);
+      c->dfx_in = a;
+      b2 = realloc(c->dfx_delay, (size_t)ncap * sizeof(int));
+      if (!b2) return oom(c);
+      c->dfx_delay = b2;
+      c2 = realloc(c->dfx_out, (size_t)ncap * sizeof(int));
+      if (!c2) return oom(c);
+      c->dfx_out = c2;
+      c->dfxcap = ncap;
+    }
+    c->v[in].eqn = n->args[0];
+    c->v[in].dynamic = 1;
+    c->v[dl].eqn = n->args[1];
+    rd = node_new(c, SD_N_CALL, n);
+    if (!rd) return oom(c);
+    rd->ref = SD_FN_DELAY_FIXED;
+    rd->name = n->name;
+    rd->text = n->text;
+    rd->num = c->ndfx;
+    c->v[out].eqn = rd;
+    c->v[out].init = n->args[2];
+    c->dfx_in[c->ndfx] = in;
+    c->dfx_delay[c->ndfx] = dl;
+    c->dfx_out[c->ndfx++] = out;
+    become_var(c, n, out);
+    return 0;
+  }
   if (b->fn == SD_FN_SAMPLE_IF_TRUE) {
     /* the held value lives in a hidden variable set to the initial value
        once; the call updates it whenever the condition holds */
@@ -1285,6 +1327,12 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn == SD_FN_IF_THEN_ELSE) return gen_if(c, n, dst);
   if (b->fn == SD_FN_XIDZ)
     return gen3(c, SDI_XIDZ, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if (b->fn == SD_FN_DELAY_FIXED) {       /* the value leaving a pipeline */
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_DELAYFX, t, (int)n->num, 0) < 0) return GEN_FAIL;
+    return t;
+  }
   if (b->fn == SD_FN_SAMPLE_IF_TRUE)     /* the third operand is the state slot */
     return gen3(c, SDI_SAMPLE, n->args[0], n->args[1], n->args[2], NULL, dst);
   if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER) {
@@ -2009,6 +2057,16 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   if (norder < 0) goto done;
   if (fill_program(&c, order, norder, has_timefn, deps) != 0) goto done;
 
+  p->ndfx = c.ndfx;
+  p->dfx_in = sd_arena_alloc(&p->arena, (size_t)(c.ndfx ? c.ndfx : 1) * sizeof(int));
+  p->dfx_delay = sd_arena_alloc(&p->arena, (size_t)(c.ndfx ? c.ndfx : 1) * sizeof(int));
+  p->dfx_out = sd_arena_alloc(&p->arena, (size_t)(c.ndfx ? c.ndfx : 1) * sizeof(int));
+  if (!p->dfx_in || !p->dfx_delay || !p->dfx_out) { oom(&c); goto done; }
+  for (i = 0; i < c.ndfx; i++) {
+    p->dfx_in[i] = c.v[c.dfx_in[i]].slot;
+    p->dfx_delay[i] = c.v[c.dfx_delay[i]].slot;
+    p->dfx_out[i] = c.v[c.dfx_out[i]].slot;
+  }
   p->ntables = c.ntables;
   p->tables = sd_arena_alloc(&p->arena, (size_t)(c.ntables ? c.ntables : 1) * sizeof(sd_table));
   if (!p->tables) { oom(&c); goto done; }
@@ -2022,6 +2080,7 @@ done:
   free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
   free(c.mbase); free(c.mnd); free(c.mdims); free((void *)c.bdim); free((void *)c.belem);
   sd_strmap_free(&c.outmap);
+  free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out);
   sd_arena_free(&c.ast);
   if (!ok) { sd_program_free(p); return NULL; }
   return p;

@@ -216,6 +216,11 @@ typedef struct sd_run_info {
   int method;
   long n_steps;  /* integration steps */
   long n_rows;   /* saved rows, including start (and stop) */
+  size_t n_extra;/* doubles of pipeline memory (DELAY FIXED) the run needs
+                    beyond sd_run_work_size(): known only after the initial
+                    values, since the delays are; sd_run_steps needs work of
+                    sd_run_work_size(p) + n_extra doubles, holding what
+                    sd_run_init wrote at its start */
 } sd_run_info;
 
 /* Phase 1: evaluate the time settings and the initial values into work.
@@ -224,7 +229,7 @@ typedef struct sd_run_info {
 int sd_run_init(const sd_program *p, const sd_run_opts *opts, double *work,
                 sd_run_info *info, sd_error *err);
 
-/* Phase 2: integrate.  time_out gets info->n_rows times; cols[k] gets
+/* Phase 2: integrate (work: see n_extra above).  time_out gets info->n_rows times; cols[k] gets
  * info->n_rows values of variable opts->out_var[k] (all visible variables
  * in order when opts->out_var is NULL).  Returns 0 or -1 (err filled). */
 int sd_run_steps(const sd_program *p, const sd_run_opts *opts, double *work,

@@ -71,6 +71,12 @@ struct sd_program {
 
   sd_code ctrl, init, step;
   sd_method method;
+
+  /* DELAY FIXED pipelines: the input slot (read at the end of each step),
+     the delay (fixed at the initial time) and the output slot (its initial
+     value fills the pipeline) */
+  int ndfx;
+  int *dfx_in, *dfx_delay, *dfx_out;
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -79,6 +85,8 @@ typedef struct sd_vmctx {
   const sd_table *tables;
   const double *ovr_on;
   const double *ovr_val;
+  const double *pipes;    /* DELAY FIXED: [offset k][length k][position k] then buffers */
+  int npipes;
 } sd_vmctx;
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);

@@ -30,6 +30,13 @@ static layout lay(const sd_program *p, double *work) {
   return L;
 }
 
+/* Steps of a DELAY FIXED pipeline (at least one), or -1. */
+static long pipe_length(double delay, double dt) {
+  double n = floor(delay / dt + 0.5);
+  if (!(n >= 0) || n > 1e9) return -1;
+  return n < 1 ? 1 : (long)n;
+}
+
 size_t sd_run_work_size(const sd_program *p) {
   return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL;
 }
@@ -152,7 +159,21 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
   L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = info->start;
   ctx.ovr_on = L.ovr_on;
   ctx.ovr_val = L.ovr_val;
+  ctx.pipes = NULL;
+  ctx.npipes = 0;
   exec(p->init.ins, L.v, &ctx);
+
+  /* DELAY FIXED pipelines: one slot per TIME STEP of delay */
+  info->n_extra = 0;
+  for (i = 0; i < p->ndfx; i++) {
+    long len = pipe_length(L.v[p->dfx_delay[i]], info->dt);
+    if (len < 0)
+      return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+                     "a DELAY FIXED delay time must be a finite number of at most a billion steps, not %g",
+                     L.v[p->dfx_delay[i]]);
+    info->n_extra += (size_t)len;
+  }
+  if (p->ndfx) info->n_extra += 3 * (size_t)p->ndfx;
   return 0;
 }
 
@@ -180,10 +201,27 @@ int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   long poll_every = o->poll_every, k, row = 0, since_poll = 0;
   sd_vmctx ctx;
   int s;
+  double *pipes = work + sd_run_work_size(p);
+  const int np = p->ndfx;
   sd_error_clear(err);
   ctx.tables = p->tables;
   ctx.ovr_on = L.ovr_on;
   ctx.ovr_val = L.ovr_val;
+  ctx.pipes = pipes;
+  ctx.npipes = np;
+  if (np) {
+    /* header: offset, length and position of each pipeline, then the
+       pipelines, filled with the initial value of their output */
+    long off = 3 * np;
+    for (s = 0; s < np; s++) {
+      long len = pipe_length(v[p->dfx_delay[s]], info->dt), j;
+      pipes[s] = (double)off;
+      pipes[np + s] = (double)len;
+      pipes[2 * np + s] = 0;
+      for (j = 0; j < len; j++) pipes[off + j] = v[p->dfx_out[s]];
+      off += len;
+    }
+  }
   if (o->out_var)
     for (s = 0; s < o->n_out; s++)
       if (o->out_var[s] < 0 || o->out_var[s] >= p->nvis)
@@ -200,6 +238,11 @@ int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     exec(step, v, &ctx);
     if (k % stride == 0 && row < info->n_rows) save_row(p, o, v, row++, t, time_out, cols);
     if (k >= info->n_steps) break;
+    for (s = 0; s < np; s++) {          /* push this step's inputs */
+      long off = (long)pipes[s], len = (long)pipes[np + s], pos = (long)pipes[2 * np + s];
+      pipes[off + pos] = v[p->dfx_in[s]];
+      pipes[2 * np + s] = (double)((pos + 1) % len);
+    }
 
     if (info->method == SD_EULER) {
       for (s = 0; s < ns; s++) v[ss[s]] += dt * v[rs[s]];

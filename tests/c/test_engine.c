@@ -254,6 +254,9 @@ static void test_more_builtins(void) {
     {"dn1", "DELAY N(input, 6, 1, 1)"}, {"d1i", "DELAY1I(input, 6, 1)"},
     {"g", "GAME(input * 2)"},
     {"held", "SAMPLE IF TRUE(Time >= 3 :AND: Time < 5, Time * 10, -1)"},
+    {"fixed", "DELAY FIXED(Time * 2, 3, -1)"},
+    /* a pipeline breaks a loop: its output does not depend on its input now */
+    {"echo", "DELAY FIXED(echo + 1, 1, 0)"},
     {"ai", "ACTIVE INITIAL(Time * 2, 45)"}, {"$st", "0 ; ai"},
     /* ACTIVE INITIAL breaks a loop among initial values */
     {"loop", "ACTIVE INITIAL(sm + 1, 1)"}, {"sm", "SMOOTH(loop, 2)"},
@@ -270,6 +273,8 @@ static void test_more_builtins(void) {
       CHECK(AT("g", t) == 2 * AT("input", t));
       if (method == SD_EULER)
         CHECK(AT("held", t) == (t < 3 ? -1 : t < 5 ? t * 10 : 45));
+      CHECK(AT("fixed", t) == (t < 3 ? -1 : (t - 3) * 2));
+      CHECK(AT("echo", t) == floor(t));
       CHECK(AT("ai", t) == 2 * t);
       CHECK(AT("st", t) == 45);
     }

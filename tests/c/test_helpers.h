@@ -67,6 +67,7 @@ SD_MAYBE_UNUSED static trun t_run_opts(const sd_program *p, sd_run_opts *o) {
   memset(&r, 0, sizeof r);
   r.ncols = sd_program_nvars(p);
   if (sd_run_init(p, o, work, &r.info, &r.err) == 0) {
+    if (r.info.n_extra) work = realloc(work, (sd_run_work_size(p) + r.info.n_extra) * sizeof(double));
     r.time = malloc((size_t)r.info.n_rows * sizeof(double));
     r.cols = malloc((size_t)r.ncols * sizeof(double *));
     for (i = 0; i < r.ncols; i++) r.cols[i] = malloc((size_t)r.info.n_rows * sizeof(double));
