@@ -909,6 +909,23 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     become_var(c, n, h);
     return 0;
   }
+  if (b->fn == SD_FN_FORECAST) {
+    /* FORECAST(x, T, h) = x * (1 + TREND(x, T, 0) * h) */
+    sd_node *x = n->args[0], *targs[3], *trend, *res;   /* arguments already resolved */
+    mark_done(x);
+    mark_done(n->args[1]);
+    targs[0] = x;
+    targs[1] = n->args[1];
+    targs[2] = mk_num(c, 0, n);
+    trend = mk_call(c, SD_FN_TREND, 3, targs, n);
+    if (!trend) return oom(c);
+    if (lower_state(c, trend, SD_FN_TREND) != 0) return -1;
+    res = mk_bin(c, SD_OP_MUL, x, mk_bin(c, SD_OP_ADD, mk_num(c, 1, n),
+                 mk_bin(c, SD_OP_MUL, trend, n->args[2], n), n), n);
+    if (!res) return oom(c);
+    *n = *res;
+    return 0;
+  }
   if (b->fn == SD_FN_DELAY_FIXED && n->nargs == 3) {
     /* a pipeline: the input is kept in a hidden variable and pushed at the
        end of every step; the delay is fixed at the initial time; the

@@ -203,6 +203,8 @@ static void test_stateful_equivalence(void) {
     {"$e1", "input - e1 / (T / 3) ; 0"}, {"$e2", "e1 / (T / 3) - e2 / (T / 3) ; 0"},
     {"$e3", "e2 / (T / 3) - e3 / (T / 3) ; 0"}, {"hd3i", "e3 / (T / 3)"},
     {"tr", "TREND(input, T, 0.1)"}, {"$avg", "(input - avg) / T ; input / (1 + 0.1 * T)"},
+    {"fc", "FORECAST(input, T, 2)"}, {"$avg0", "(input - avg0) / T ; input"},
+    {"hfc", "input * (1 + ZIDZ(input - avg0, T * ABS(avg0)) * 2)"},
     {"htr", "ZIDZ(input - avg, T * ABS(avg))"},
   };
   int method;
@@ -219,6 +221,7 @@ static void test_stateful_equivalence(void) {
       CHECK_NEAR(AT("d3", t), AT("hd3", t), 1e-12);
       CHECK_NEAR(AT("d3i", t), AT("hd3i", t), 1e-12);
       CHECK_NEAR(AT("tr", t), AT("htr", t), 1e-12);
+      CHECK_NEAR(AT("fc", t), AT("hfc", t), 1e-12);
     }
   }
 }
