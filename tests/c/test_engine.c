@@ -54,14 +54,47 @@ static void test_saveper(void) {
   static const tdef fine[] = { {"$x", "g ; 1"}, {"g", "0.1 * x + SIN(Time)"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"} };
   static const tdef coarse[] = { {"$x", "g ; 1"}, {"g", "0.1 * x + SIN(Time)"}, {"FINAL TIME", "4"}, {"TIME STEP", "0.25"},
                                  {"SAVEPER", "TIME STEP * 4"} };
-  double at2, at3;
-  SETUP(fine, SD_EULER);
-  at2 = AT("x", 2); at3 = AT("g", 3);
-  SETUP(coarse, SD_EULER);
-  CHECK(R.info.n_rows == 5);
-  CHECK(AT("x", 2) == at2);
-  CHECK(AT("g", 3) == at3);
-  CHECK(R.time[4] == 4);
+  double xs[5], gs[5];
+  int k, method;
+  for (method = SD_EULER; method <= SD_RK4; method++) {
+    SETUP(fine, method);
+    CHECK(R.info.n_rows == 17);
+    for (k = 0; k <= 4; k++) { xs[k] = AT("x", k); gs[k] = AT("g", k); }
+    SETUP(coarse, method);
+    /* rows at the integer times only, each equal to the dt = 0.25 run there */
+    CHECK(R.info.n_rows == 5);
+    for (k = 0; k < 5 && k < R.info.n_rows; k++) {
+      CHECK(R.time[k] == k);
+      CHECK(AT("x", k) == xs[k]);
+      CHECK(AT("g", k) == gs[k]);
+    }
+  }
+}
+
+/* The same saving through run options: saveper 1 on a dt 0.25 model. */
+static void test_saveper_option(void) {
+  static const tdef d[] = { {"$x", "g ; 1"}, {"g", "0.1 * x + COS(Time)"}, {"FINAL TIME", "3"}, {"TIME STEP", "0.25"} };
+  sd_error err;
+  sd_program *p = t_build(d, 4, SD_RK2, &err);
+  sd_run_opts o;
+  trun all, coarse;
+  int k, m;
+  CHECK(p != NULL);
+  if (!p) return;
+  for (m = 0; m < 2; m++) {
+    if (modes[m] == SD_DISPATCH_GOTO && !sd_have_computed_goto()) continue;
+    sd_run_opts_init(&o); o.dispatch = modes[m];
+    all = t_run_opts(p, &o);
+    o.saveper = 1;
+    coarse = t_run_opts(p, &o);
+    CHECK(all.ok && coarse.ok && coarse.info.n_rows == 4 && all.info.n_rows == 13);
+    for (k = 0; coarse.ok && all.ok && k < coarse.info.n_rows; k++) {
+      CHECK(coarse.time[k] == k);
+      CHECK(t_at(p, &coarse, "x", k) == t_at(p, &all, "x", k));
+    }
+    t_free(&all); t_free(&coarse);
+  }
+  sd_program_free(p);
 }
 
 static void test_ordering(void) {
@@ -121,7 +154,7 @@ static void test_math_builtins(void) {
     {"sn", "SIN(Time)"}, {"cs", "COS(Time)"}, {"tn", "TAN(Time)"}, {"asn", "ARCSIN(0.5)"},
     {"acs", "ARCCOS(0.5)"}, {"atn", "ARCTAN(Time)"}, {"int1", "INTEGER(-2.5)"}, {"int2", "INTEGER(2.7)"},
     {"md", "MODULO(-7, 3)"}, {"md2", "MODULO(7, 3)"}, {"pw", "POWER(2, 10)"}, {"q", "QUANTUM(7.5, 2)"},
-    {"q0", "QUANTUM(7.5, 0)"}, {"qn", "QUANTUM(-9.5, -1)"}, {"x0", "XIDZ(1, Time - Time, 9)"}, {"x1", "XIDZ(6, 3, 9)"},
+    {"q0", "QUANTUM(7.5, 0)"}, {"qneg", "QUANTUM(-7.5, 2)"}, {"int3", "INTEGER(-0.5)"}, {"qn", "QUANTUM(-9.5, -1)"}, {"x0", "XIDZ(1, Time - Time, 9)"}, {"x1", "XIDZ(6, 3, 9)"},
     {"z0", "ZIDZ(1, 0 * Time)"}, {"z1", "ZIDZ(6, 4)"}, {"ite", "IF THEN ELSE(Time > 0.5, 1, 2)"},
     {"ite2", "IF THEN ELSE(Time > 0.5, SQRT(Time), -Time)"}, {"neg", "-2^2"}, {"rassoc", "2^3^2"},
     {"andor", "(1 :AND: 0) + 10 * (1 :OR: 0) + 100 * (:NOT: 0)"}, {"cmp", "(1 = 1) + (1 <> 1) + (2 >= 2) + (2 <= 1)"},
@@ -138,7 +171,8 @@ static void test_math_builtins(void) {
   CHECK(AT("sq", 0) == 4);
   CHECK(AT("sn", 1) == sin(1.0) && AT("cs", 1) == cos(1.0) && AT("tn", 1) == tan(1.0));
   CHECK(AT("asn", 0) == asin(0.5) && AT("acs", 0) == acos(0.5) && AT("atn", 1) == atan(1.0));
-  CHECK(AT("int1", 0) == -2 && AT("int2", 0) == 2);
+  CHECK(AT("int1", 0) == -2 && AT("int2", 0) == 2 && AT("int3", 0) == 0);
+  CHECK(AT("qneg", 0) == -6);   /* 2 * INTEGER(-3.75) */
   CHECK(AT("md", 0) == -1 && AT("md2", 0) == 1);
   CHECK(AT("pw", 0) == 1024);
   CHECK(AT("q", 0) == 6 && AT("q0", 0) == 7.5 && AT("qn", 0) == -9.5);
@@ -181,6 +215,30 @@ static void test_input_builtins(void) {
     CHECK_NEAR(AT("wl", t), lk[t], 1e-12);
   }
   CHECK(AT("lklo", 3) == 0 && AT("lkhi", 3) == 0);
+}
+
+/* Input functions on a fractional TIME STEP; lookups clamped to the first
+ * and last y, interpolated in between. */
+static void test_input_builtins_fine(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "6"}, {"TIME STEP", "0.25"},
+    {"pu0", "PULSE(2, 0)"}, {"pu", "PULSE(1.5, 0.5)"}, {"st", "STEP(3, 2.25)"},
+    {"rp", "RAMP(-2, 1, 2.5)"}, {"pt0", "PULSE TRAIN(1, 0, 2, 5)"},
+    {"@tb", "1 -3  2 5  4 6"}, {"lk", "tb(Time)"}, {"ts", "TIME STEP"},
+  };
+  int k;
+  SETUP(d, SD_EULER);
+  for (k = 0; k <= 24; k++) {
+    double t = k * 0.25;
+    /* width 0 is one TIME STEP */
+    CHECK(AT("pu0", t) == (t == 2 ? 1 : 0));
+    CHECK(AT("pu", t) == (t >= 1.5 && t < 2 ? 1 : 0));
+    CHECK(AT("st", t) == (t >= 2.25 ? 3 : 0));
+    CHECK(AT("rp", t) == (t < 1 ? 0 : t < 2.5 ? -2 * (t - 1) : -3));
+    CHECK(AT("pt0", t) == (t == 1 || t == 3 || t == 5 ? 1 : 0));
+    CHECK_NEAR(AT("lk", t), t <= 1 ? -3 : t <= 2 ? -3 + 8 * (t - 1) : t <= 4 ? 5 + (t - 2) / 2 : 6, 1e-15);
+    CHECK(AT("ts", t) == 0.25);
+  }
 }
 
 /* Each stateful builtin against the same structure written by hand. */
@@ -242,8 +300,65 @@ static void test_stateful_closed_forms(void) {
     CHECK_NEAR(AT("sm0", t), 7, 1e-12);          /* starts at its input */
     CHECK_NEAR(AT("d3", t), 4, 1e-12);           /* in equilibrium from the start */
   }
-  /* TREND of a constant: average starts at 3/(1+0.5) = 2 and converges to 3 */
-  CHECK_NEAR(AT("tr", 0), (3 - 2.0) / (2 * 2.0), 1e-12);
+  /* TREND of a constant: the average starts at 3/(1+0.25*2) = 2 and
+   * approaches 3 as 3 - (1 - dt/2)^n, so TREND = (3 - avg) / (2 avg). */
+  for (n = 0; n <= 20; n++) {
+    double avg = 3 - pow(1 - 0.5 / 2, n);
+    CHECK_NEAR(AT("tr", n * 0.5), (3 - avg) / (2 * avg), 1e-12);
+  }
+  CHECK_NEAR(AT("tr", 0), 0.25, 1e-15);
+}
+
+/* P(Binomial(n, p) >= k): the step response of k cascaded Euler stages,
+ * each moving the fraction p = dt/tau of its gap per step. */
+static double binom_tail(int n, double p, int k) {
+  double below = 0, c = 1;
+  int j;
+  for (j = 0; j < k && j <= n; j++) {
+    below += c * pow(p, j) * pow(1 - p, n - j);
+    c = c * (n - j) / (j + 1);
+  }
+  return 1 - below;
+}
+
+/* Third-order stateful builtins against the closed form of their Euler
+ * recurrences, hand-computed values, and RK4's factor per step. */
+static void test_stateful_closed_forms_3(void) {
+  static const tdef d[] = {
+    {"FINAL TIME", "12"}, {"TIME STEP", "0.5"},
+    {"s3", "SMOOTH3I(10, 3, 0)"}, {"d3", "DELAY3I(5, 3, 0)"}, {"s3s", "SMOOTH3(STEP(4, 2), 1.5)"},
+    {"d3s", "DELAY3(2 + STEP(6, 2), 6)"}, {"d1", "DELAY1(STEP(3, 1), 2)"},
+  };
+  static const tdef rk[] = { {"FINAL TIME", "8"}, {"TIME STEP", "0.5"}, {"sm", "SMOOTHI(10, 2, 1)"} };
+  int n;
+  SETUP(d, SD_EULER);
+  for (n = 0; n <= 24; n++) {
+    double t = n * 0.5;
+    /* each stage has tau = 1, so p = dt/tau = 0.5 */
+    CHECK_NEAR(AT("s3", t), 10 * binom_tail(n, 0.5, 3), 1e-12);
+    CHECK_NEAR(AT("d3", t), 5 * binom_tail(n, 0.5, 3), 1e-12);
+    /* inputs that step at time 2 (n = 4): stages of tau 0.5, p = 1 */
+    CHECK_NEAR(AT("s3s", t), n < 4 ? 0 : 4 * binom_tail(n - 4, 1, 3), 1e-12);
+    /* stages of tau 2, p = 0.25; DELAY3 starts in equilibrium at 2 */
+    CHECK_NEAR(AT("d3s", t), 2 + (n < 4 ? 0 : 6 * binom_tail(n - 4, 0.25, 3)), 1e-12);
+    CHECK_NEAR(AT("d1", t), n < 2 ? 0 : 3 * binom_tail(n - 2, 0.25, 1), 1e-12);
+  }
+  /* by hand: SMOOTH3I(10, 3, 0) at dt 0.5, stage tau 1:
+   * n=1: 5, 0, 0;  n=2: 7.5, 2.5, 0;  n=3: 8.75, 5, 1.25 */
+  CHECK_NEAR(AT("s3", 1), 0, 1e-15);
+  CHECK_NEAR(AT("s3", 1.5), 1.25, 1e-15);
+  CHECK_NEAR(AT("d3", 1.5), 0.625, 1e-15);
+  /* s3s: stages of tau 0.5 with dt 0.5 each pass their input on in one
+   * step, so the output is the step delayed by three steps */
+  CHECK(AT("s3s", 3) == 0 && AT("s3s", 3.5) == 4);
+  /* RK4 on the linear SMOOTHI: the gap shrinks by the RK4 factor per step */
+  SETUP(rk, SD_RK4);
+  for (n = 0; n <= 16; n++) {
+    double h = 0.5 / 2, f = 1 - h + h * h / 2 - h * h * h / 6 + h * h * h * h / 24;
+    CHECK_NEAR(AT("sm", n * 0.5), 10 - 9 * pow(f, n), 1e-12);
+    /* and stays within 2e-4 of the exact 10 - 9 exp(-t/2) (h = dt/tau = 0.25) */
+    CHECK_NEAR(AT("sm", n * 0.5), 10 - 9 * exp(-n * 0.5 / 2), 2e-4);
+  }
 }
 
 /* The N-order forms against the fixed-order ones; GAME; ACTIVE INITIAL. */
@@ -310,6 +425,14 @@ static void test_overrides(void) {
   vars[1] = sd_program_find(p, "y"); vals[1] = 100;
   sd_run_opts_init(&o);
   o.n_override = 2; o.override_var = vars; o.override_val = vals;
+  if (sd_have_computed_goto()) {
+    trun a, b;
+    o.dispatch = SD_DISPATCH_SWITCH; a = t_run_opts(p, &o);
+    o.dispatch = SD_DISPATCH_GOTO; b = t_run_opts(p, &o);
+    CHECK(t_identical(&a, &b));
+    t_free(&a); t_free(&b);
+    o.dispatch = SD_DISPATCH_DEFAULT;
+  }
   r = t_run_opts(p, &o);
   CHECK(r.ok);
   CHECK(t_at(p, &r, "x", 2) == 10 + 2 * 10);    /* r = 10 */
@@ -353,13 +476,16 @@ int main(void) {
   RUN(test_euler_decay);
   RUN(test_rk_methods);
   RUN(test_saveper);
+  RUN(test_saveper_option);
   RUN(test_ordering);
   RUN(test_errors);
   RUN(test_run_errors);
   RUN(test_math_builtins);
   RUN(test_input_builtins);
+  RUN(test_input_builtins_fine);
   RUN(test_stateful_equivalence);
   RUN(test_stateful_closed_forms);
+  RUN(test_stateful_closed_forms_3);
   RUN(test_more_builtins);
   RUN(test_initial_of_stock);
   RUN(test_overrides);
