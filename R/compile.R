@@ -6,7 +6,7 @@
 # readRDS(), or in another process, the pointer comes back NULL: the
 # model is then compiled again, transparently, on its next run.
 
-kind_codes <- c(aux = 0L, flow = 1L, stock = 2L, const = 3L, lookup = 4L)
+kind_codes <- c(aux = 0L, flow = 1L, stock = 2L, const = 3L, lookup = 4L, data = 0L)
 kind_names <- c("aux", "flow", "stock", "const", "lookup")
 
 # The list C_sdvm_compile() reads (see src/r_compile.c).
@@ -52,6 +52,12 @@ vars_spec <- function(m, ctrl = list()) {
     dims = if (is.null(m$dims)) list() else m$dims,
     maps = if (is.null(m$dim_maps)) list() else m$dim_maps,
     except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except),
+    # data series: how they read between points (sd_data_mode + 1), else 0
+    data_mode = vapply(vars, function(v) {
+      if (!identical(v$kind, "data")) return(0L)
+      # :RAW: reads as held between points
+      c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L, raw = 2L)[[v$mode]]
+    }, 0L),
     macros = lapply(m$macros, function(mc)
       list(name = mc$name, params = mc$params, outputs = mc$outputs,
            spec = vars_spec(list(vars = mc$vars, file = m$file))))

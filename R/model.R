@@ -210,5 +210,6 @@ var_equation <- function(v) {
   switch(v$kind,
     stock = sprintf("INTEG(%s, %s)", stock_rate(v), v$init),
     lookup = paste0("(", paste(sprintf("(%s,%s)", format(v$x), format(v$y)), collapse = ", "), ")"),
+    data = sprintf("data (%s): %d points, time %s to %s", v$mode, length(v$x), format(min(v$x)), format(max(v$x))),
     v$eqn)
 }

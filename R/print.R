@@ -2,7 +2,7 @@
 format.sdvm_model <- function(x, ...) {
   s <- x$settings
   kinds <- vapply(x$vars[!duplicated(vapply(x$vars, `[[`, "", "name"))], `[[`, "", "kind")
-  counts <- table(factor(kinds, levels = c("stock", "flow", "aux", "const", "lookup")))
+  counts <- table(factor(kinds, levels = c("stock", "flow", "aux", "const", "lookup", "data")))
   counts <- counts[counts > 0]
   head <- sprintf("<sdvm model%s> %d variable%s%s", if (is.null(x$name)) "" else paste0(" '", x$name, "'"),
                   length(kinds), if (length(kinds) == 1) "" else "s",

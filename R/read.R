@@ -64,6 +64,10 @@ mdl_model <- function(recs, path) {
   control[!is.na(control) & !top[control]] <- NA
   is_dim <- recs$is_dim == 1L
   keep <- setdiff(which(!is_dim & top), control)
+  reader <- data_reader(path)
+  # ranges whose elements come from a file (GET DIRECT SUBSCRIPT)
+  for (i in which(is_dim & is_get_call(recs$eqn)))
+    recs$subs[[i]] <- get_subscript(parse_get_call(recs$eqn[i])$args, reader, get_where(recs, i, path))
   dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim])
   dim_maps <- unlist(lapply(which(is_dim), function(i)
     lapply(recs$maps[[i]], function(mp) list(from = recs$name[i], to = mp$to, elems = mp$elems))),
@@ -75,7 +79,10 @@ mdl_model <- function(recs, path) {
          vars = lapply(body, mdl_var, recs = recs))
   })
   names(macros) <- recs$name[headers]
-  vars <- lapply(keep, mdl_var, recs = recs)
+  vars <- unlist(lapply(keep, function(i) {
+    if (is_get_call(recs$eqn[i])) get_vars(i, recs, dims, reader, get_where(recs, i, path))
+    else list(mdl_var(i, recs))
+  }), recursive = FALSE)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
                  settings = settings, dims = dims, dim_maps = dim_maps, macros = macros, vars = vars))
 }

@@ -66,7 +66,7 @@ static int add_spec(sd_model *m, SEXP spec, sd_error *err) {
        line = field(spec, "line"), col = field(spec, "col"), iline = field(spec, "init_line"),
        icol = field(spec, "init_col"), file = field(spec, "file"), subs = field(spec, "subs"),
        vals = field(spec, "vals"), dims = field(spec, "dims"), except = field(spec, "except"),
-       macros = field(spec, "macros");
+       macros = field(spec, "macros"), dmode = field(spec, "data_mode");
   R_xlen_t i, n = Rf_xlength(name), d;
   int rc = 0;
 
@@ -123,7 +123,11 @@ static int add_spec(sd_model *m, SEXP spec, sd_error *err) {
       ipos.col = INTEGER(icol)[i];
       ipp = &ipos;
     }
-    if (ns > 0 && k == SD_LOOKUP) {
+    if (INTEGER(dmode)[i] > 0) {           /* a data series (mode + 1) */
+      SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
+      rc = sd_model_add_data(m, nm, sv, ns, REAL(x), REAL(y), (int)Rf_xlength(x),
+                             (sd_data_mode)(INTEGER(dmode)[i] - 1), pp, err);
+    } else if (ns > 0 && k == SD_LOOKUP) {
       SEXP x = VECTOR_ELT(lx, i), y = VECTOR_ELT(ly, i);
       rc = sd_model_add_arrayed_lookup(m, nm, sv, ns, REAL(x), REAL(y), (int)Rf_xlength(x), err);
     } else if (ns > 0 && Rf_xlength(vl) > 0) {

@@ -19,9 +19,10 @@ static SEXP str_or_na(const char *s) {
 SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   const char *names[] = { "name", "kind", "unchangeable", "eqn", "eqn_line", "eqn_col",
                           "init", "init_line", "init_col", "units", "doc", "x", "y", "line",
-                          "subs", "vals", "is_dim", "except", "macro", "is_macro", "outs", "maps", "" };
+                          "subs", "vals", "is_dim", "except", "macro", "is_macro", "outs", "maps",
+                          "data_mode", "" };
   const char *fname = Rf_translateCharUTF8(STRING_ELT(file, 0));
-  SEXP holder, out, col[22];
+  SEXP holder, out, col[23];
   sd_error err;
   sd_mdl *m;
   int i, k;
@@ -34,7 +35,7 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   R_SetExternalPtrAddr(holder, m);
 
   out = PROTECT(Rf_mkNamed(VECSXP, names));
-  for (k = 0; k < 22; k++) {
+  for (k = 0; k < 23; k++) {
     SEXPTYPE t = (k == 0 || k == 3 || k == 6 || k == 9 || k == 10) ? STRSXP
                : (k == 11 || k == 12 || k == 14 || k == 15 || k == 17 || k == 20 || k == 21) ? VECSXP : INTSXP;
     col[k] = Rf_allocVector(t, m->n);
@@ -68,6 +69,7 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
       for (k = 0; k < r->nvals; k++) REAL(vals)[k] = r->vals[k];
     }
     INTEGER(col[16])[i] = r->is_dim;
+    INTEGER(col[22])[i] = r->data_mode;
     INTEGER(col[18])[i] = r->macro;
     INTEGER(col[19])[i] = r->is_macro;
     {

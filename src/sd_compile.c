@@ -228,7 +228,7 @@ static sd_node *copy_tree(cc *c, const sd_node *s) {
 /* ------------------------------------------------------------------ */
 /* lookup tables                                                       */
 
-static int add_table(cc *c, int n, const double *x, const double *y) {
+static int add_table_mode(cc *c, int n, const double *x, const double *y, int mode) {
   double *px, *py;
   if (c->ntables == c->tcap) {
     int ncap = c->tcap ? c->tcap * 2 : 16;
@@ -243,9 +243,28 @@ static int add_table(cc *c, int n, const double *x, const double *y) {
   memcpy(px, x, (size_t)n * sizeof(double));
   memcpy(py, y, (size_t)n * sizeof(double));
   c->tables[c->ntables].n = n;
+  c->tables[c->ntables].mode = mode;
   c->tables[c->ntables].x = px;
   c->tables[c->ntables].y = py;
   return c->ntables++;
+}
+
+static int add_table(cc *c, int n, const double *x, const double *y) {
+  return add_table_mode(c, n, x, y, SD_DATA_LINEAR);
+}
+
+/* The equation of a data variable: its series read at Time. */
+static sd_node *data_eqn(cc *c, int n, const double *x, const double *y, int mode) {
+  int t = add_table_mode(c, n, x, y, mode);
+  sd_node *call;
+  if (t < 0) return NULL;
+  call = node_new(c, SD_N_LOOKUPCALL, NULL);
+  if (!call) return NULL;
+  call->ref = t;
+  call->nargs = 1;
+  call->args = sd_arena_alloc(&c->ast, sizeof(sd_node *));
+  if (!call->args || !(call->args[0] = mk_var(c, 0, NULL))) return NULL;
+  return call;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1759,6 +1778,8 @@ static int expand_arrayed(cc *c, int vi) {
     }
     if (!d) {                            /* an element no definition covers */
       v->eqn = mk_num(c, 0, NULL);
+    } else if (d->is_data) {
+      v->eqn = data_eqn(c, d->ntab, d->tx, d->ty, d->data_mode);
     } else if (d->nvals) {
       double x;
       if (def_value(c, d, el, &x) != 0)
@@ -1838,6 +1859,8 @@ static int build_vars(cc *c) {
     c->v[j].init_pos = &mv->init_pos;
     if (mv->eqn && !(c->v[j].eqn = copy_tree(c, mv->eqn))) return oom(c);
     if (mv->init && !(c->v[j].init = copy_tree(c, mv->init))) return oom(c);
+    if (mv->is_data && !(c->v[j].eqn = data_eqn(c, mv->ntab, mv->tx, mv->ty, mv->data_mode)))
+      return oom(c);
     if (k == CV_LOOKUP) {
       c->v[j].table = add_table(c, mv->ntab, mv->tx, mv->ty);
       if (c->v[j].table < 0) return oom(c);

@@ -101,6 +101,21 @@ int sd_model_add_stock_at(sd_model *m, const char *name, const char *rate,
 int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
                         const double *y, int n, sd_error *err);
 
+/* How a data variable reads between its points. */
+typedef enum {
+  SD_DATA_LINEAR = 0,      /* interpolate (Vensim's default, :INTERPOLATE:) */
+  SD_DATA_HOLD = 1,        /* the last point at or before the time (:HOLD BACKWARD:, :RAW:) */
+  SD_DATA_FORWARD = 2      /* the first point at or after the time (:LOOK FORWARD:) */
+} sd_data_mode;
+
+/* A data variable: a time series (x = times, increasing; y = values), read
+ * at the current time in `mode`; before the first or after the last point
+ * it holds the end value.  With subscripts (nsubs > 0) it defines the
+ * elements they cover, like sd_model_add_arrayed. */
+int sd_model_add_data(sd_model *m, const char *name, const char *const *subs, int nsubs,
+                      const double *x, const double *y, int n, sd_data_mode mode,
+                      const sd_srcpos *pos, sd_error *err);
+
 /* ---- arrays ------------------------------------------------------------- */
 
 /* Define a subscript range (dimension) and its elements, in order.  A range

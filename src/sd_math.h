@@ -109,6 +109,9 @@ static inline double sd_lookup(const sd_table *tb, double x) {
     int mid = (lo + hi) / 2;
     if (xs[mid] <= x) lo = mid; else hi = mid;
   }
+  /* data series held between points: xs[lo] <= x < xs[hi] */
+  if (tb->mode == SD_DATA_HOLD) return ys[lo];
+  if (tb->mode == SD_DATA_FORWARD) return xs[lo] == x ? ys[lo] : ys[hi];
   if (xs[hi] == xs[lo]) return ys[hi];
   return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
 }

@@ -194,8 +194,14 @@ static int read_lookup(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
                    "unexpected text after the lookup definition");
   body = sd_arena_strndup(&r->out->arena, r->s + open + 1, close - open - 1);
   if (!body) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
-  if (strstr(body, "GET ") || strstr(body, "get "))
-    return fail_at(r, SD_E_DEFINITION, open, rec->name, "lookups read from data files are not supported yet");
+  if (starts_ci(r, skip_blank(r, open + 1, close), close, "GET ")) {
+    /* name(GET XLS LOOKUPS(...)): the R layer reads the file */
+    size_t a = skip_blank(r, open + 1, close);
+    rec->kind = SD_LOOKUP;
+    rec->eqn = copy_trim(r, a, close);
+    pos_of(r, a, &rec->eqn_line, &rec->eqn_col);
+    return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  }
   pos_of(r, open + 1, &line, &col);
   pos.file = r->file; pos.line = line; pos.col = col;
   t = sd_parse_table(&r->out->arena, body, &pos, r->err);
@@ -296,8 +302,15 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
   const char **items = NULL;
   int n = 0, cap = 0;
   size_t a = skip_blank(r, i + 1, end), stop = end, k;
-  for (k = a; k + 1 < end; k++) if (r->s[k] == '-' && r->s[k + 1] == '>') { stop = k; break; }
   rec->is_dim = 1;
+  if (starts_ci(r, a, end, "GET ")) {
+    /* "Dim: GET DIRECT SUBSCRIPT(...)": elements read from a file by the
+       R layer */
+    rec->eqn = copy_trim(r, a, end);
+    pos_of(r, a, &rec->eqn_line, &rec->eqn_col);
+    return rec->eqn ? 0 : sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  }
+  for (k = a; k + 1 < end; k++) if (r->s[k] == '-' && r->s[k + 1] == '>') { stop = k; break; }
   while (a < stop) {
     size_t b = a;
     int depth = 0;
@@ -444,7 +457,7 @@ static int read_record(reader *r, size_t start, size_t bar) {
   case '(':
     return read_lookup(r, rec, i, eq_end);
   case ':':
-    if (i + 1 < eq_end && r->s[i + 1] == '=') { rhs = i + 2; break; }
+    if (i + 1 < eq_end && r->s[i + 1] == '=') { rec->data_mode = SD_DATA_INTERPOLATE; rhs = i + 2; break; }
     if (rec->nsubs && starts_ci(r, i, eq_end, ":EXCEPT:")) {
       /* :EXCEPT: [a, b], [c, d] = ... */
       i = skip_blank(r, i + 8, eq_end);
@@ -468,11 +481,30 @@ static int read_record(reader *r, size_t start, size_t bar) {
       if (i < eq_end && r->s[i] == '=') { rhs = i + 1; break; }
       return fail_at(r, SD_E_PARSE, i, rec->name, "expected '=' after the :EXCEPT: lists");
     }
-    if (!rec->nsubs && !starts_ci(r, i, eq_end, ":INTERPOLATE:") && !starts_ci(r, i, eq_end, ":THE CONDITION:") &&
-        !starts_ci(r, i, eq_end, ":RAW:") && !starts_ci(r, i, eq_end, ":HOLD BACKWARD:") &&
-        !starts_ci(r, i, eq_end, ":LOOK FORWARD:"))
-      return read_range(r, rec, i, eq_end);
-    return fail_at(r, SD_E_DEFINITION, i, rec->name, "this ':' qualifier is not supported yet");
+    if (starts_ci(r, i, eq_end, ":THE CONDITION:") || starts_ci(r, i, eq_end, ":TEST INPUT:")) {
+      /* reality checks: they test a model, they are not part of a run */
+      r->out->n--;
+      return 0;
+    }
+    {
+      /* data variables: "x :=", "x :INTERPOLATE::=", ":RAW::=", ... */
+      static const char *modes[] = { ":INTERPOLATE:", ":RAW:", ":HOLD BACKWARD:", ":LOOK FORWARD:" };
+      int k;
+      for (k = 0; k < 4; k++) {
+        size_t len = strlen(modes[k]), j;
+        if (!starts_ci(r, i, eq_end, modes[k])) continue;
+        j = skip_blank(r, i + len, eq_end);
+        if (j + 1 < eq_end && r->s[j] == ':' && r->s[j + 1] == '=') {
+          rec->data_mode = k + 1;
+          rhs = j + 2;
+          break;
+        }
+        return fail_at(r, SD_E_PARSE, j, rec->name, "expected ':=' after the data qualifier");
+      }
+      if (k < 4) break;
+    }
+    if (!rec->nsubs) return read_range(r, rec, i, eq_end);
+    return fail_at(r, SD_E_DEFINITION, i, rec->name, "this ':' qualifier is not supported");
   case '<':
     if (starts_ci(r, i, eq_end, "<->") && !rec->nsubs) {
       /* A <-> B: A is another name for range B */

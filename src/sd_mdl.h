@@ -17,6 +17,7 @@ typedef struct sd_mdl_rec {
   const char *name;      /* as written (quotes removed) */
   sd_kind kind;          /* SD_AUX, SD_STOCK, SD_LOOKUP */
   int unchangeable;      /* defined with == */
+  int data_mode;         /* data variable (:=): SD_DATA_*, else 0 */
   const char *eqn;       /* aux: equation; stock: net rate */
   int eqn_line, eqn_col;
   const char *init;      /* stock: initial value */
@@ -45,6 +46,9 @@ typedef struct sd_mdl_rec {
   int *map_n;            /* listed elements (0: positional) */
   const char ***map_elems;
 } sd_mdl_rec;
+
+/* How a data variable reads between its points (Vensim's qualifiers). */
+enum { SD_DATA_INTERPOLATE = 1, SD_DATA_RAW, SD_DATA_HOLD_BACKWARD, SD_DATA_LOOK_FORWARD };
 
 typedef struct sd_mdl {
   sd_arena arena;

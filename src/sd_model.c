@@ -447,3 +447,48 @@ int sd_model_add_dim_map(sd_model *m, const char *from, const char *to,
   d->nmaps++;
   return 0;
 }
+
+/* ---- data variables ---- */
+
+int sd_model_add_data(sd_model *m, const char *name, const char *const *subs, int nsubs,
+                      const double *x, const double *y, int n, sd_data_mode mode,
+                      const sd_srcpos *pos, sd_error *err) {
+  double *tx, *ty;
+  int k;
+  sd_error_clear(err);
+  if (n < 1)
+    return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "data variable '%s' has no values", name);
+  if (mode != SD_DATA_LINEAR && mode != SD_DATA_HOLD && mode != SD_DATA_FORWARD)
+    return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "data variable '%s': unknown mode", name);
+  for (k = 0; k < n; k++) {
+    if (!isfinite(x[k]) || y[k] != y[k])
+      return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0,
+                     "data variable '%s': point %d is not a finite number", name, k + 1);
+    if (k > 0 && x[k] <= x[k - 1])
+      return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0,
+                     "data variable '%s': times must increase (point %d: %g after %g)",
+                     name, k + 1, x[k], x[k - 1]);
+  }
+  tx = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  ty = sd_arena_alloc(&m->arena, (size_t)n * sizeof(double));
+  if (!tx || !ty) return sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory");
+  memcpy(tx, x, (size_t)n * sizeof(double));
+  memcpy(ty, y, (size_t)n * sizeof(double));
+  if (nsubs > 0) {
+    sd_def *d = new_def(m, name, subs, nsubs, pos, err);
+    if (!d) return -1;
+    d->is_data = 1;
+    d->data_mode = (int)mode;
+    d->ntab = n; d->tx = tx; d->ty = ty;
+  } else {
+    sd_var *v = new_var(m, name, pos, err);
+    if (!v) return -1;
+    if (v->is_control)
+      return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "'%s' cannot be a data variable", name);
+    v->kind = SD_AUX;
+    v->is_data = 1;
+    v->data_mode = (int)mode;
+    v->ntab = n; v->tx = tx; v->ty = ty;
+  }
+  return 0;
+}

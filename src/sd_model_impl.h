@@ -20,8 +20,10 @@ typedef struct sd_def {
   double *vals;
   int nexc;               /* :EXCEPT: lists, each nsubs canonical names */
   const char ***exc;
-  int ntab;               /* a lookup's points */
+  int ntab;               /* a lookup's points (or a data series') */
   double *tx, *ty;
+  int is_data;            /* a data series read at Time, in data_mode */
+  int data_mode;
 } sd_def;
 
 /* A mapping of a range onto another ("A: a1, a2 -> B"): element i of A
@@ -50,8 +52,10 @@ typedef struct sd_var {
   sd_node *init;          /* stock initial value */
   sd_srcpos pos;          /* where the equation (stock: rate) starts */
   sd_srcpos init_pos;     /* stock: where the initial value starts */
-  int ntab;               /* lookup points */
+  int ntab;               /* lookup points (or a data series') */
   double *tx, *ty;
+  int is_data;            /* a data variable: its series read at Time */
+  int data_mode;
   int is_control;         /* INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER */
   int ndefs, defcap;      /* arrayed: its definitions (eqn/init unused) */
   sd_def *defs;

@@ -35,6 +35,7 @@ enum {
 
 typedef struct sd_table {
   int n;
+  int mode;               /* sd_data_mode: lookups are SD_DATA_LINEAR */
   const double *x, *y;
 } sd_table;
 
