@@ -109,15 +109,15 @@ col_number <- function(letters) {
 
 # A cell reference ("C5", or a named range) as list(r, c, r2, c2).
 cell_ref <- function(ref, reader, file, where) {
+  dn <- reader$names(file)
+  k <- match(tolower(ref), tolower(dn$name))          # names first: "Time1" is also a cell
+  if (!is.na(k)) return(list(r = dn$r1[k], c = dn$c1[k], r2 = dn$r2[k], c2 = dn$c2[k]))
   m <- regmatches(ref, regexec("^\\$?([A-Za-z]+)\\$?([0-9]+)$", ref))[[1]]
   if (length(m)) {
     r <- as.integer(m[3]); c <- col_number(m[2])
     return(list(r = r, c = c, r2 = NA_integer_, c2 = NA_integer_))
   }
-  dn <- reader$names(file)
-  k <- match(tolower(ref), tolower(dn$name))
-  if (is.na(k)) where$fail(sprintf("'%s' is neither a cell (like B5) nor a named range of '%s'", ref, file))
-  list(r = dn$r1[k], c = dn$c1[k], r2 = dn$r2[k], c2 = dn$c2[k])
+  where$fail(sprintf("'%s' is neither a cell (like B5) nor a named range of '%s'", ref, file))
 }
 
 cell_value <- function(g, r, c) {
@@ -186,14 +186,14 @@ get_series <- function(args, n_series, reader, where) {
   } else {
     times <- vapply(trows, function(rr) cell_value(g, rr, tcol), 0)
   }
-  # the series ends at the first missing time
-  last <- if (anyNA(times)) which(is.na(times))[1] - 1L else length(times)
-  if (last < 1) where$fail(sprintf("no times found in '%s' of %s, sheet '%s'", targ, file, sheet))
+  # blank or non-numeric times drop their points, as in Vensim
+  if (!any(!is.na(times))) where$fail(sprintf("no times found in '%s' of %s, sheet '%s'", targ, file, sheet))
+  last <- max(which(!is.na(times)))
   times <- times[seq_len(last)]
   lapply(seq_len(n_series) - 1L, function(k) {
     y <- if (horiz) vapply(seq_len(last) - 1L, function(j) cell_value(g, at$r + k, at$c + j), 0)
          else vapply(seq_len(last) - 1L, function(j) cell_value(g, at$r + j, at$c + k), 0)
-    keep <- !is.na(y)                         # blank cells: interpolated over
+    keep <- !is.na(y) & !is.na(times)         # blank cells: interpolated over
     if (!any(keep))
       where$fail(sprintf("the series at %s (element %d) has no values", args[4], k + 1L))
     list(x = times[keep], y = y[keep])
