@@ -272,15 +272,98 @@ static sd_node *data_eqn(cc *c, int n, const double *x, const double *y, int mod
 
 static int resolve(cc *c, sd_node *n, int depth);
 static void fold(sd_node *n);
+static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out);
+static double eval_binary(sd_op op, double a, double b);
 
-/* The order n of DELAY N / SMOOTH N: fixed when the model is compiled. */
+/* ---- values at the initial time, known when the model is built ---- */
+
+static int init_eval(cc *c, const sd_node *n, double *out, int depth);
+
+/* Value of scalar model variable `canon` at the initial time; marks it
+ * structural (a new value needs a new compilation). */
+static int init_eval_var(cc *c, const char *canon, double *out, int depth) {
+  int idx = sd_strmap_get(&c->m->index, canon);
+  const sd_var *mv;
+  if (idx < 0) return -1;
+  mv = &c->m->vars[idx];
+  if (mv->ndefs || mv->kind == SD_LOOKUP || mv->is_data) return -1;
+  if (c->mbase && c->v[c->mbase[idx]].vkind == SD_CONST) c->v[c->mbase[idx]].vkind = SD_AUX;
+  return init_eval(c, mv->kind == SD_STOCK ? mv->init : mv->eqn, out, depth + 1);
+}
+
+/* Evaluate n at INITIAL TIME from the model's own equations (by name, so
+ * it works before or after resolution): numbers, operators, scalar
+ * variables, pure builtins and the input functions of time.  0 on
+ * success, -1 if n depends on anything else. */
+static int init_eval(cc *c, const sd_node *n, double *out, int depth) {
+  double v[6];
+  int i;
+  if (!n || depth > 64) return -1;
+  switch (n->kind) {
+  case SD_N_NUM:
+    *out = n->num;
+    return 0;
+  case SD_N_VAR:
+    if (n->nsubs) return -1;
+    if (strcmp(n->name, "time") == 0) return init_eval_var(c, "initial time", out, depth);
+    return init_eval_var(c, n->name, out, depth);
+  case SD_N_UNARY:
+    if (init_eval(c, n->args[0], &v[0], depth + 1) != 0) return -1;
+    *out = n->op == SD_OP_NEG ? -v[0] : n->op == SD_OP_NOT ? sd_bool(v[0] == 0) : v[0];
+    return 0;
+  case SD_N_BINARY:
+    if (init_eval(c, n->args[0], &v[0], depth + 1) != 0 ||
+        init_eval(c, n->args[1], &v[1], depth + 1) != 0) return -1;
+    *out = eval_binary(n->op, v[0], v[1]);
+    return 0;
+  case SD_N_CALL: {
+    const sd_builtin *b = n->name ? sd_builtin_find(n->name) : NULL;
+    double t, dt;
+    if (!b || n->nargs > 4) return -1;
+    if (b->fn == SD_FN_IF_THEN_ELSE) {
+      if (init_eval(c, n->args[0], &v[0], depth + 1) != 0) return -1;
+      return init_eval(c, n->args[v[0] != 0 ? 1 : 2], out, depth + 1);
+    }
+    for (i = 0; i < n->nargs; i++)
+      if (init_eval(c, n->args[i], &v[i], depth + 1) != 0) return -1;
+    if (b->kind == SD_B_OP) {
+      sd_node nums[4], *pa[4];
+      for (i = 0; i < n->nargs; i++) {
+        memset(&nums[i], 0, sizeof nums[i]);
+        nums[i].kind = SD_N_NUM;
+        nums[i].num = v[i];
+        pa[i] = &nums[i];
+      }
+      return eval_builtin(b->fn, n->nargs, pa, out) ? 0 : -1;
+    }
+    if (b->kind != SD_B_TIMEFN || init_eval_var(c, "initial time", &t, depth) != 0 ||
+        init_eval_var(c, "time step", &dt, depth) != 0) return -1;
+    switch (b->fn) {
+    case SD_FN_STEP: *out = sd_step(t, dt, v[0], v[1]); return 0;
+    case SD_FN_PULSE: *out = sd_pulse(t, dt, v[0], v[1]); return 0;
+    case SD_FN_RAMP: *out = sd_ramp(t, v[0], v[1], v[2]); return 0;
+    case SD_FN_PULSE_TRAIN: *out = sd_pulse_train(t, dt, v[0], v[1], v[2], v[3]); return 0;
+    default: return -1;
+    }
+  }
+  default:
+    return -1;
+  }
+}
+
+/* The order n of DELAY N / SMOOTH N: fixed when the model is built, as
+ * Vensim fixes it at the initial time (an order that changes later keeps
+ * its initial value). */
 static int const_order(cc *c, sd_node *arg, const char *what, int *out) {
+  double x;
   fold(arg);
-  if (arg->kind != SD_N_NUM || !(arg->num >= 1) || arg->num > 1000 || arg->num != floor(arg->num))
+  if (arg->kind == SD_N_NUM) x = arg->num;
+  else if (init_eval(c, arg, &x, 0) != 0) x = NAN;
+  if (!(x >= 1) || x > 1000 || x != floor(x))
     return fail_at(c, SD_E_DEFINITION, arg,
-                   "the order of %s must be a whole number from 1 to 1000 known when the model is built%s",
-                   what, NULL);
-  *out = (int)arg->num;
+                   "the order of %s must be a whole number from 1 to 1000 known at the initial time "
+                   "from constants%s", what, NULL);
+  *out = (int)x;
   return 0;
 }
 
