@@ -18,10 +18,10 @@ parse_get_call <- function(eqn) {
   for (ch in strsplit(inner, "")[[1]]) {
     if (nzchar(q)) { if (ch == q) q <- "" else cur <- paste0(cur, ch); next }
     if (ch %in% c("'", "\"")) { q <- ch; next }
-    if (ch == ",") { args <- c(args, trimws(cur)); cur <- ""; next }
-    cur <- paste0(cur, ch)
+    if (ch == ",") { args <- c(args, cur); cur <- ""; next }
+    if (!grepl("[[:space:]]", ch)) cur <- paste0(cur, ch)   # blanks outside quotes
   }
-  list(what = what, args = c(args, trimws(cur)))
+  list(what = what, args = c(args, cur))
 }
 
 # A reader with a cache of sheets, for one model file.
