@@ -1145,6 +1145,17 @@ static int resolve(cc *c, sd_node *n, int depth) {
       n->num = elem_in(d, e) + 1;
       return 0;
     }
+    if (idx < 0 && n->nsubs == 0 && is_element(c, n->name)) {
+      /* an element used as a number (IF THEN ELSE(dimA = B, ...)): its
+         position in the largest range holding it, as for ranges above */
+      const sd_dim *d = NULL;
+      int di;
+      for (di = 0; di < c->m->ndims; di++)
+        if (elem_in(&c->m->dims[di], n->name) >= 0 && (!d || c->m->dims[di].n > d->n)) d = &c->m->dims[di];
+      n->kind = SD_N_NUM;
+      n->num = elem_in(d, n->name) + 1;
+      return 0;
+    }
     if (idx < 0) {
       const sd_builtin *b = sd_builtin_find(n->name);
       if (b) return fail_at(c, SD_E_ARITY, n, "%s is a function: it needs arguments in parentheses%s",
