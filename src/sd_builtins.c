@@ -57,6 +57,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "vector sort order", SD_FN_VECTOR_SORT_ORDER, SD_B_SPECIAL, 2, 2, 0 },
   { "delay fixed",    SD_FN_DELAY_FIXED,  SD_B_SPECIAL, 3, 3, 0 },
   { "forecast",       SD_FN_FORECAST,     SD_B_SPECIAL, 3, 3, 0 },
+  /* in sd_fn order: sd_builtin_get indexes this table */
+  { "invert matrix",  SD_FN_INVERT_MATRIX, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

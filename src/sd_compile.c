@@ -911,6 +911,44 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
   return 0;
 }
 
+/* INVERT MATRIX(m[..., r, c], n): the element of the inverse of the
+ * n x n matrix over the last two subscripts of m that this element of
+ * the result stands for.  The n*n elements become arguments (so they
+ * are dependencies); n->num holds the element's row-major position. */
+static int resolve_invert(cc *c, sd_node *n, int depth) {
+  sd_node *mat = n->args[0], **args;
+  int idx, nd, size, off, first, k;
+  double want;
+  if (mat->kind != SD_N_VAR || mat->nsubs < 2)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be a matrix (two or more subscripts)%s",
+                   n->text, NULL);
+  idx = sd_strmap_get(&c->m->index, mat->name);
+  if (idx < 0 || c->m->vars[idx].ndefs == 0)
+    return fail_at(c, SD_E_NAME, mat, "'%s' is not a subscripted variable%s", mat->text, NULL);
+  if (resolve(c, mat, depth + 1) != 0) return -1;
+  fold(n->args[1]);
+  nd = c->mnd[idx];
+  size = c->m->dims[c->mdims[idx][nd - 1]].n;
+  want = n->args[1]->kind == SD_N_NUM ? n->args[1]->num : -1;
+  if (nd < 2 || c->m->dims[c->mdims[idx][nd - 2]].n != size || want != size)
+    return fail_at(c, SD_E_DEFINITION, n, "%s needs a square matrix over its last two subscripts, "
+                   "and their size as its second argument%s", n->text, NULL);
+  if (size > SD_MAX_INVERT)
+    return fail_at(c, SD_E_DEFINITION, n, "%s inverts matrices of at most 32 x 32%s", n->text, NULL);
+  off = (mat->ref - c->mbase[idx]) % (size * size);
+  first = mat->ref - off;
+  args = sd_arena_alloc(&c->ast, (size_t)(size * size) * sizeof(sd_node *));
+  if (!args) return oom(c);
+  for (k = 0; k < size * size; k++) {
+    if (!(args[k] = mk_var(c, first + k, n))) return oom(c);
+    args[k]->done = 1;
+  }
+  n->args = args;
+  n->nargs = size * size;
+  n->num = off;
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   const sd_macro *mac = find_macro(c, n->name);
@@ -964,6 +1002,8 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   if (b->fn == SD_FN_VECTOR_SELECT) return resolve_vector_select(c, n, depth);
   if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER)
     return resolve_vector_index(c, n, b->fn, depth);
+  if (b->fn == SD_FN_INVERT_MATRIX)
+    return resolve_invert(c, n, depth);
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -1473,6 +1513,13 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     if (emit(c, b->fn == SD_FN_VECTOR_ELM_MAP ? SDI_ELMMAP : SDI_SORTORD, t, a,
              c->v[n->args[1]->ref].slot) < 0 ||
         emit(c, SDI_EXT, (int)n->num, n->nargs - 1, 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
+  if (b->fn == SD_FN_INVERT_MATRIX) {
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_INVMAT, t, 0, c->v[n->args[0]->ref].slot) < 0 ||
+        emit(c, SDI_EXT, (int)n->num, (int)sqrt((double)n->nargs) , 0) < 0)
       return GEN_FAIL;
     return t;
   }

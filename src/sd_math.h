@@ -95,6 +95,33 @@ static inline double sd_sort_order(const double *vec, int n, int k, double dir) 
   return NAN;
 }
 
+/* INVERT MATRIX: element k (row-major) of the inverse of the n x n
+ * matrix m (n <= SD_MAX_INVERT), by Gauss-Jordan elimination with
+ * partial pivoting; NaN when the matrix is singular. */
+#define SD_MAX_INVERT 32
+static inline double sd_invert_elem(const double *m, int n, int k) {
+  double a[SD_MAX_INVERT][2 * SD_MAX_INVERT];
+  int i, j, r, col;
+  for (i = 0; i < n; i++)
+    for (j = 0; j < 2 * n; j++) a[i][j] = j < n ? m[i * n + j] : (j - n == i);
+  for (col = 0; col < n; col++) {
+    int piv = col;
+    double p;
+    for (r = col + 1; r < n; r++) if (fabs(a[r][col]) > fabs(a[piv][col])) piv = r;
+    if (a[piv][col] == 0) return NAN;
+    if (piv != col)
+      for (j = 0; j < 2 * n; j++) { double t = a[col][j]; a[col][j] = a[piv][j]; a[piv][j] = t; }
+    p = a[col][col];
+    for (j = 0; j < 2 * n; j++) a[col][j] /= p;
+    for (r = 0; r < n; r++) {
+      double f = a[r][col];
+      if (r == col || f == 0) continue;
+      for (j = 0; j < 2 * n; j++) a[r][j] -= f * a[col][j];
+    }
+  }
+  return a[k / n][n + k % n];
+}
+
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
 static inline double sd_lookup(const sd_table *tb, double x) {
