@@ -475,6 +475,16 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
     int order, j;
     sd_node *D, *flow_in = in, *out = NULL;
     if (const_order(c, a[3], "DELAY N", &order) != 0) return -1;
+    {
+      /* Vensim keeps each stage at least one TIME STEP long: an order above
+         delay / TIME STEP (both known at the initial time) is reduced to
+         it (SDXorg delay_pipeline: DELAY N(x, 2.5 * dt, i, 3) runs as order 2) */
+      double tv, dt;
+      if (init_eval(c, T, &tv, 0) == 0 && init_eval_var(c, "time step", &dt, 0) == 0 && dt > 0) {
+        double cap = floor(tv / dt + 1e-9);
+        if (cap >= 1 && cap < order) order = (int)cap;
+      }
+    }
     D = mk_bin(c, SD_OP_DIV, T, mk_num(c, order, n), n);
     for (j = 0; j < order; j++) {
       int s = new_hidden_stock(c, label, NULL);

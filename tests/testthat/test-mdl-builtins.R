@@ -35,3 +35,18 @@ test_that("an element used as a number is its position in its range", {
   # positions count in the largest range holding the element (b is 2nd of D)
   expect_equal(unlist(out[c("pos[b]", "pos[c]")], use.names = FALSE), c(23, 33))
 })
+
+test_that("DELAY N keeps stages at least one TIME STEP long, as Vensim does", {
+  run <- function(order, delay) {
+    path <- tempfile(fileext = ".mdl")
+    writeLines(c("input = -1 + STEP(5, 2) ~~|",
+                 sprintf("out = DELAY N(input, %s, 6, %s) ~~|", delay, order),
+                 "FINAL TIME = 10 ~~|", "INITIAL TIME = 0 ~~|", "TIME STEP = 0.5 ~~|",
+                 "SAVEPER = TIME STEP ~~|"), path)
+    simulate(read_vensim(path))$out
+  }
+  # delay 1.25 = 2.5 steps: order 3 would make stages of 0.42 < 0.5
+  expect_equal(run(3, 1.25), run(2, 1.25))
+  # a delay long enough keeps its order
+  expect_false(isTRUE(all.equal(run(3, 3), run(2, 3))))
+})
