@@ -562,15 +562,15 @@ static sd_node *table_body(parser *p, int line, int col) {
       if (!pts_add(p, &v, flat.x[k], flat.x[flat.n / 2 + k])) return NULL;
   }
   if (wrapped && !expect_rp(p, line, col, "of this table")) return NULL;
-  for (k = 1; k < v.n; k++)
-    if (v.x[k] < v.x[k - 1]) {
-      char msg[160];
-      snprintf(msg, sizeof msg, "lookup table x values must increase, but point %d has x = %g after %g",
-               k + 1, v.x[k], v.x[k - 1]);
-      if (!p->failed) sd_fail(p->err, SD_E_DEFINITION, NULL, p->pos, line, col, "%s", msg);
-      p->failed = 1;
-      return NULL;
-    }
+  /* Vensim reads points given out of order sorted by x (SDXorg
+     subscripted_lookups: (2,-3),(1,-7),(0,-1)); a stable insertion sort
+     keeps equal x in the order written */
+  for (k = 1; k < v.n; k++) {
+    double x = v.x[k], y = v.y[k];
+    int j = k;
+    while (j > 0 && v.x[j - 1] > x) { v.x[j] = v.x[j - 1]; v.y[j] = v.y[j - 1]; j--; }
+    v.x[j] = x; v.y[j] = y;
+  }
   t = node(p, SD_N_TABLE, line, col);
   if (!t) return NULL;
   t->npts = v.n;
