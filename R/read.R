@@ -5,11 +5,17 @@
 #' printed, changed in R and run with [simulate()].  `read_model()` picks
 #' the reader from the file extension.
 #'
-#' This version reads models without subscripts or macros: equations,
-#' stocks (`INTEG`), lookups, units and comments, and the time settings
-#' (which may be equations such as `SAVEPER = TIME STEP`).  Models that use
-#' arrays or macros give a classed error (`sdvm_definition_error`) pointing
-#' at the first such definition.
+#' It reads equations, stocks (`INTEG`), lookups, units and comments, the
+#' time settings (which may be equations such as `SAVEPER = TIME STEP`),
+#' subscript ranges (numeric ranges, subranges, `<->` copies, mappings),
+#' arrayed and element-by-element definitions with `:EXCEPT:`, number
+#' lists and `TABBED ARRAY`, macros, and data variables.  `GET XLS` and
+#' `GET DIRECT` functions (`DATA`, `CONSTANTS`, `LOOKUPS`, `SUBSCRIPT`) are
+#' resolved now, from spreadsheets (`.xlsx`/`.xls`, which needs the readxl
+#' package) or `.csv`/tab-separated files named relative to `path`.
+#' Problems give classed errors (`sdvm_parse_error`,
+#' `sdvm_definition_error`, `sdvm_io_error` for data files) naming the
+#' file, line and column.
 #'
 #' @param path Path to the model file.
 #' @return An `sdvm_model`.
