@@ -85,8 +85,9 @@ mdl_model <- function(recs, path) {
          vars = lapply(body, mdl_var, recs = recs))
   })
   names(macros) <- recs$name[headers]
+  is_get <- is_get_call(recs$eqn)
   vars <- unlist(lapply(keep, function(i) {
-    if (is_get_call(recs$eqn[i])) get_vars(i, recs, dims, reader, get_where(recs, i, path))
+    if (is_get[i]) get_vars(i, recs, dims, reader, get_where(recs, i, path))
     else list(mdl_var(i, recs))
   }), recursive = FALSE)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
