@@ -31,7 +31,8 @@ read_vensim <- function(path) {
   size <- file.size(path)
   text <- readChar(path, size, useBytes = TRUE)
   if (length(text) == 0) text <- ""
-  if (grepl("\r", text, fixed = TRUE)) text <- gsub("\r\n?", "\n", text, useBytes = TRUE)
+  # useBytes: a fixed search over bytes (without it R scans the 1.4 MB C-LEARN text 10x slower)
+  if (grepl("\r", text, fixed = TRUE, useBytes = TRUE)) text <- gsub("\r\n?", "\n", text, useBytes = TRUE)
   Encoding(text) <- "UTF-8"
   if (!validUTF8(text))
     sdvm_abort(sprintf("'%s' is not valid UTF-8 text.", path), "sdvm_parse_error", file = path)
@@ -78,6 +79,7 @@ mdl_model <- function(recs, path) {
   dim_maps <- unlist(lapply(which(is_dim), function(i)
     lapply(recs$maps[[i]], function(mp) list(from = recs$name[i], to = mp$to, elems = mp$elems))),
     recursive = FALSE)
+  recs$number <- is_number_text(recs$eqn)
   headers <- which(recs$is_macro == 1L)
   macros <- lapply(headers, function(h) {
     body <- which(recs$macro == h - 1L)
@@ -109,8 +111,7 @@ mdl_var <- function(i, recs) {
       lookup = list(name = recs$name[i], kind = "lookup", x = recs$x[[i]], y = recs$y[[i]],
                     source = c(recs$line[i], 1L)),
       list(name = recs$name[i],
-           kind = if (grepl("^[[:space:]]*-?[[:space:]]*([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$",
-                            recs$eqn[i])) "const" else "aux",
+           kind = if (isTRUE(recs$number[i])) "const" else "aux",
            eqn = recs$eqn[i], source = src))
     if (length(subs)) v$subs <- subs
     if (length(recs$except[[i]])) v$except <- recs$except[[i]]
@@ -134,3 +135,7 @@ mdl_dims <- function(names, elems) {
   }
   lapply(dims, expand)
 }
+
+# Equations that are a single number (constants).
+is_number_text <- function(eqn)
+  grepl("^[[:space:]]*-?[[:space:]]*([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$", eqn)
