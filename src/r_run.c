@@ -47,6 +47,18 @@ SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method
     memcpy(more, work, sd_run_work_size(p) * sizeof(double));
     work = more;
   }
+  if (info.dynamic_time) {
+    /* time settings that change during the run: a first run counts the
+       rows, a second one (from the same initial state) saves them */
+    size_t n = sd_run_work_size(p) + info.n_extra;
+    double *start = (double *)R_alloc(n, sizeof(double));
+    long rows;
+    memcpy(start, work, n * sizeof(double));
+    rows = sd_run_count_rows(p, &o, work, &info, &err);
+    if (rows < 0) return sdvm_error_list(&err);
+    memcpy(work, start, n * sizeof(double));
+    info.n_rows = rows;
+  }
 
   /* time first, then one column per requested variable */
   out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)nout + 1));

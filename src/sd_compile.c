@@ -1779,7 +1779,7 @@ static int order_step(cc *c, int *order) {
   if (!incl || !deps) { oom(c); goto out; }
   for (i = 0; i < c->nv; i++) {
     cvar *v = &c->v[i];
-    if (v->kind != CV_AUX || !v->dynamic || v->is_const) continue;
+    if ((v->kind != CV_AUX && v->kind != CV_CONTROL) || !v->dynamic || v->is_const) continue;
     incl[i] = 1;
     if (collect(v->eqn, &deps[i], &dummy) != 0) { oom(c); goto out; }
   }
@@ -2099,13 +2099,16 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     int x = order[k];
     cvar *v = &c->v[x];
     if (!need[x]) continue;
-    if (v->dynamic || v->kind == CV_STOCK) {
+    if (v->kind == CV_STOCK || (v->kind == CV_AUX && v->init)) {
       free(need);
       c->cur = x;
       return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, 0, 0,
                      "the time settings (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER) must not "
-                     "depend on stocks or on Time, but they depend on '%s'", v->text);
+                     "depend on stocks, but they depend on '%s'", v->text);
     }
+    /* settings that follow Time (FINAL TIME = IF THEN ELSE(Time < 5, ...))
+       are computed again at every step */
+    if (v->dynamic) p->dynamic_time = 1;
     if (gen_stmt(c, x, v->eqn, v->slot) != 0) { free(need); return -1; }
     if (v->kind == CV_CONTROL && emit(c, SDI_OVR, v->slot, v->visible, 0) < 0) { free(need); return oom(c); }
   }

@@ -236,6 +236,11 @@ typedef struct sd_run_info {
                     values, since the delays are; sd_run_steps needs work of
                     sd_run_work_size(p) + n_extra doubles, holding what
                     sd_run_init wrote at its start */
+  int dynamic_time; /* the time settings change during the run (they depend
+                    on Time): Euler with the TIME STEP of each moment, rows
+                    saved where Time is a multiple of SAVEPER from the start,
+                    the run ends once Time reaches FINAL TIME.  n_rows is
+                    then only known by sd_run_count_rows() */
 } sd_run_info;
 
 /* Phase 1: evaluate the time settings and the initial values into work.
@@ -250,6 +255,12 @@ int sd_run_init(const sd_program *p, const sd_run_opts *opts, double *work,
 int sd_run_steps(const sd_program *p, const sd_run_opts *opts, double *work,
                  const sd_run_info *info, double *time_out, double **cols,
                  sd_error *err);
+
+/* For info->dynamic_time runs: run without saving and return the number of
+ * rows the run saves (or -1, err filled).  It consumes work: call
+ * sd_run_init() again, set info->n_rows to the count, then sd_run_steps(). */
+long sd_run_count_rows(const sd_program *p, const sd_run_opts *opts, double *work,
+                       const sd_run_info *info, sd_error *err);
 
 /* ---- build facts ------------------------------------------------------ */
 

@@ -72,6 +72,7 @@ struct sd_program {
 
   sd_code ctrl, init, step;
   sd_method method;
+  int dynamic_time;       /* time settings depend on Time: computed by step too */
 
   /* DELAY FIXED pipelines: the input slot (read at the end of each step),
      the delay (fixed at the initial time) and the output slot (its initial

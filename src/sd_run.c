@@ -153,8 +153,18 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
   ctx.ovr_on = L.ctl_on;
   ctx.ovr_val = L.ctl_val;
   L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = NAN;   /* the clock is not set yet */
+  if (p->dynamic_time) {
+    /* settings that read Time: first at time 0, then at INITIAL TIME */
+    L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = 0;
+    exec(p->ctrl.ins, L.v, &ctx);
+    L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = L.v[SD_SLOT_T0];
+  }
   exec(p->ctrl.ins, L.v, &ctx);
   if (settle_time(p, L.v, o, info, err) != 0) return -1;
+  info->dynamic_time = p->dynamic_time;
+  if (p->dynamic_time && info->method != SD_EULER)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+                   "time settings that change during the run (they depend on Time) need Euler integration");
 
   L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = info->start;
   ctx.ovr_on = L.ovr_on;
@@ -188,8 +198,78 @@ static void save_row(const sd_program *p, const sd_run_opts *o, const double *v,
     for (k = 0; k < n; k++) cols[k][row] = v[p->vis_slot[k]];
 }
 
+/* Push this step's inputs into the DELAY FIXED pipelines. */
+static void push_pipes(const sd_program *p, const double *v, double *pipes) {
+  int s, np = p->ndfx;
+  for (s = 0; s < np; s++) {
+    long off = (long)pipes[s], len = (long)pipes[np + s], pos = (long)pipes[2 * np + s];
+    pipes[off + pos] = v[p->dfx_in[s]];
+    pipes[2 * np + s] = (double)((pos + 1) % len);
+  }
+}
+
+/* The Euler loop for time settings that change during the run: each
+ * step uses the TIME STEP computed at its start; a row is saved where
+ * Time - start is a multiple of the current SAVEPER; the run ends at the
+ * first time at or past the current FINAL TIME.  Rows beyond info->n_rows
+ * are counted, not saved.  Returns the number of rows, or -1. */
+static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_exec_fn exec,
+                        const sd_vmctx *ctx, const sd_run_info *info, double *pipes,
+                        double *time_out, double **cols, long poll_every, sd_error *err) {
+  double *v = L.v, t = info->start;
+  long rows = 0, k, since_poll = 0;
+  int s, i;
+  for (k = 0;; k++) {
+    double dt, sp, q;
+    v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
+    exec(p->step.ins, v, ctx);
+    for (i = 0; i < SD_NUM_CONTROL; i++)        /* settings the caller fixed */
+      if (L.ctl_on[i] != 0) v[SD_SLOT_T0 + i] = L.ctl_val[i];
+    dt = v[SD_SLOT_DT];
+    sp = v[SD_SLOT_SAVEPER];
+    if (!(dt > 0) || !isfinite(dt) || !(sp > 0) || !isfinite(sp))
+      return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+                     "at time %g TIME STEP (%g) and SAVEPER (%g) must be positive numbers", t, dt, sp);
+    q = (t - info->start) / sp;
+    if (fabs(q - floor(q + 0.5)) < 1e-6) {
+      if ((time_out || cols) && rows < info->n_rows) save_row(p, o, v, rows, t, time_out, cols);
+      rows++;
+    }
+    if (t >= v[SD_SLOT_T1] - 1e-6 * dt) break;
+    if (k >= 2000000000L)
+      return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "the run did not reach FINAL TIME in 2e9 steps");
+    push_pipes(p, v, pipes);
+    for (s = 0; s < p->nstocks; s++) v[p->stock_slot[s]] += dt * v[p->stock_rate[s]];
+    t += dt;
+    if (o->poll && ++since_poll >= poll_every) {
+      since_poll = 0;
+      if (o->poll(o->poll_ud) != 0)
+        return sd_fail(err, SD_E_INTERRUPT, NULL, NULL, 0, 0, "the run was interrupted at time %g", t);
+    }
+  }
+  return rows;
+}
+
+static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
+                     const sd_run_info *info, double *time_out, double **cols, long *nrows,
+                     sd_error *err);
+
 int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
                  const sd_run_info *info, double *time_out, double **cols, sd_error *err) {
+  long n;
+  return run_steps(p, o, work, info, time_out, cols, &n, err);
+}
+
+long sd_run_count_rows(const sd_program *p, const sd_run_opts *o, double *work,
+                       const sd_run_info *info, sd_error *err) {
+  long n;
+  if (run_steps(p, o, work, info, NULL, NULL, &n, err) != 0) return -1;
+  return n;
+}
+
+static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
+                     const sd_run_info *info, double *time_out, double **cols, long *nrows,
+                     sd_error *err) {
   layout L = lay(p, work);
   sd_exec_fn exec = pick(o->dispatch);
   const sd_ins *step = p->step.ins;
@@ -231,6 +311,11 @@ int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     poll_every = 1000000L / (long)(p->step.n * (info->method == SD_RK4 ? 4 : info->method == SD_RK2 ? 2 : 1) + 1);
     if (poll_every < 1) poll_every = 1;
   }
+  if (info->dynamic_time) {
+    *nrows = run_dynamic(p, o, L, exec, &ctx, info, pipes, time_out, cols, poll_every, err);
+    return *nrows < 0 ? -1 : 0;
+  }
+  *nrows = info->n_rows;
 
   for (k = 0;; k++) {
     const double t = t0 + (double)k * dt;   /* no accumulated rounding */
@@ -238,11 +323,7 @@ int sd_run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     exec(step, v, &ctx);
     if (k % stride == 0 && row < info->n_rows) save_row(p, o, v, row++, t, time_out, cols);
     if (k >= info->n_steps) break;
-    for (s = 0; s < np; s++) {          /* push this step's inputs */
-      long off = (long)pipes[s], len = (long)pipes[np + s], pos = (long)pipes[2 * np + s];
-      pipes[off + pos] = v[p->dfx_in[s]];
-      pipes[2 * np + s] = (double)((pos + 1) % len);
-    }
+    push_pipes(p, v, pipes);
 
     if (info->method == SD_EULER) {
       for (s = 0; s < ns; s++) v[ss[s]] += dt * v[rs[s]];
