@@ -59,6 +59,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "forecast",       SD_FN_FORECAST,     SD_B_SPECIAL, 3, 3, 0 },
   /* in sd_fn order: sd_builtin_get indexes this table */
   { "invert matrix",  SD_FN_INVERT_MATRIX, SD_B_SPECIAL, 2, 2, 0 },
+  { "allocate by priority", SD_FN_ALLOCATE_BY_PRIORITY, SD_B_SPECIAL, 5, 5, 0 },
+  { "allocate available", SD_FN_ALLOCATE_AVAILABLE, SD_B_SPECIAL, 3, 3, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

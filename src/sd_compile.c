@@ -959,6 +959,73 @@ static int resolve_invert(cc *c, sd_node *n, int depth) {
   return 0;
 }
 
+/* ALLOCATE BY PRIORITY(request[.., R], priority[.., R], size, width,
+ * supply) and ALLOCATE AVAILABLE(request[.., R], pp[.., R, ptype],
+ * supply): the allocation runs over R, the last subscript of the request;
+ * this element of the result is the share of R's element bound here.
+ * The arguments become one list the opcode reads from consecutive slots:
+ * the n requests, then the n priorities (or 4 profile values per target,
+ * from the element named in pp onwards), then width and supply (or the
+ * supply); n->num holds the target's position in R. */
+static int resolve_allocate(cc *c, sd_node *n, sd_fn fn, int depth) {
+  sd_node *req = n->args[0], *pri = n->args[1], **args;
+  const char *rname;
+  const sd_dim *R;
+  const char *here;
+  int per = fn == SD_FN_ALLOCATE_BY_PRIORITY ? 1 : 4, nr, j, a = 0, k, base;
+  if (req->kind != SD_N_VAR || req->nsubs < 1 || dim_of(c, req->subs[req->nsubs - 1]) < 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the request of %s must be subscripted by the range it allocates over, "
+                   "in its last position%s", n->text, NULL);
+  if (pri->kind != SD_N_VAR || pri->nsubs < 1)
+    return fail_at(c, SD_E_DEFINITION, n, "the priorities of %s must be a subscripted variable%s", n->text, NULL);
+  rname = req->subs[req->nsubs - 1];
+  R = &c->m->dims[dim_of(c, rname)];
+  here = resolve_sub(c, rname);
+  if (!here || elem_in(R, here) < 0)
+    return fail_at(c, SD_E_DEFINITION, n, "%s must be used in an equation subscripted by '%s', the range "
+                   "it allocates over", n->text, rname);
+  nr = R->n;
+  args = sd_arena_alloc(&c->ast, (size_t)(nr * (1 + per) + 2) * sizeof(sd_node *));
+  if (!args) return oom(c);
+  for (k = 0; k < 2; k++) {              /* requests, then priorities/profiles */
+    for (j = 0; j < nr; j++) {
+      int mark = c->nb;
+      sd_node *x;
+      if (bind_push(c, R->name, R->elems[j]) != 0) return -1;
+      x = copy_tree(c, k == 0 ? req : pri);
+      if (!x) return oom(c);
+      if (resolve(c, x, depth + 1) != 0) return -1;
+      c->nb = mark;
+      if (k == 1 && per == 4) {
+        /* ptype, ppriority, pwidth, pextra: the profile's elements in order */
+        int first = x->kind == SD_N_VAR ? x->ref : -1, idx = sd_strmap_get(&c->m->index, pri->name), m, tot = 1;
+        if (first < 0 || idx < 0 || c->m->vars[idx].ndefs == 0)
+          return fail_at(c, SD_E_DEFINITION, pri, "the priority profiles of %s must be an array variable%s",
+                         n->text, NULL);
+        for (m = 0; m < c->mnd[idx]; m++) tot *= c->m->dims[c->mdims[idx][m]].n;
+        if (c->m->dims[c->mdims[idx][c->mnd[idx] - 1]].n < 4 || first + 3 >= c->mbase[idx] + tot)
+          return fail_at(c, SD_E_DEFINITION, pri, "the priority profiles of %s need 4 values (ptype, ppriority, "
+                         "pwidth, pextra) along their last subscript%s", n->text, NULL);
+        for (m = 0; m < 4; m++) {
+          if (!(args[a++] = mk_var(c, first + m, pri))) return oom(c);
+          args[a - 1]->done = 1;
+        }
+      } else {
+        args[a++] = x;
+      }
+    }
+  }
+  base = fn == SD_FN_ALLOCATE_BY_PRIORITY ? 3 : 2;   /* width, supply (or the supply) */
+  for (j = base; j < n->nargs; j++) {
+    if (resolve(c, n->args[j], depth + 1) != 0) return -1;
+    args[a++] = n->args[j];
+  }
+  n->args = args;
+  n->nargs = a;
+  n->num = elem_in(R, here);
+  return 0;
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   const sd_macro *mac = find_macro(c, n->name);
@@ -1014,6 +1081,8 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     return resolve_vector_index(c, n, b->fn, depth);
   if (b->fn == SD_FN_INVERT_MATRIX)
     return resolve_invert(c, n, depth);
+  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE)
+    return resolve_allocate(c, n, b->fn, depth);
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -1530,6 +1599,22 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     t = dst >= 0 ? dst : tmp_alloc(c);
     if (emit(c, SDI_INVMAT, t, 0, c->v[n->args[0]->ref].slot) < 0 ||
         emit(c, SDI_EXT, (int)n->num, (int)sqrt((double)n->nargs) , 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
+  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE) {
+    /* every operand in consecutive temporaries */
+    int first = -1, nt = n->nargs, per = b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? 1 : 4;
+    for (i = 0; i < nt; i++) {
+      int tt = tmp_alloc(c);
+      if (i == 0) first = tt;
+    }
+    for (i = 0; i < nt; i++)
+      if (gen_into(c, n->args[i], first + i) != 0) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? SDI_ALLOCP : SDI_ALLOCA, t, first, 0) < 0 ||
+        emit(c, SDI_EXT, (int)n->num, (nt - (per == 1 ? 2 : 1)) / (1 + per), 0) < 0)
       return GEN_FAIL;
     return t;
   }

@@ -122,6 +122,95 @@ static inline double sd_invert_elem(const double *m, int n, int k) {
   return a[k / n][n + k % n];
 }
 
+/* ---- allocation (Vensim's ALLOCATE BY PRIORITY, ALLOCATE AVAILABLE) ----
+ * Each target i with request q_i takes its share along a priority
+ * profile: as a common level x falls, target i receives f_i(x), rising
+ * from 0 to q_i around its priority.  The level is the x at which the
+ * shares add up to the supply; a supply that covers every request fills
+ * them all.  The sum is monotone in x, so bisection finds the level to
+ * the last bit; no memory is needed. */
+
+/* Share of a target with request q under profile (type, priority p,
+ * width w) at level x: 1 rectangular, 2 triangular, 3 normal,
+ * 4 exponential. */
+static inline double sd_profile_share(double q, double type, double p, double w, double x) {
+  double u;
+  if (type == 1) {
+    u = (p + 0.5 * w - x) / w;
+    return q * (u <= 0 ? 0 : u >= 1 ? 1 : u);
+  }
+  if (type == 2) {
+    if (x <= p - 0.5 * w) return q;
+    if (x < p) { u = (x - p + 0.5 * w) / w; return q * (1 - 2 * u * u); }
+    if (x < p + 0.5 * w) { u = (p + 0.5 * w - x) / w; return 2 * q * u * u; }
+    return 0;
+  }
+  if (type == 3) return q * 0.5 * erfc((x - p) / (sqrt(2.0) * w));
+  if (type == 4) return x < p ? q * (1 - 0.5 * exp((x - p) / w)) : q * 0.5 * exp((p - x) / w);
+  return NAN;
+}
+
+/* ALLOCATE BY PRIORITY(request, priority, size, width, supply), target
+ * k of n: v holds n requests, n priorities, width, supply.  Rectangular
+ * profiles of the given width centred on each priority: a target starts
+ * receiving when the one above it has (its priority gap / width) of its
+ * request, and a gap of a whole width serves the higher one first. */
+static inline double sd_alloc_priority(const double *v, int n, int k) {
+  const double *q = v, *pr = v + n, w = v[2 * n], supply = v[2 * n + 1];
+  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL, x;
+  int i;
+  if (!(w > 0) || supply != supply) return NAN;
+  for (i = 0; i < n; i++) {
+    if (!(q[i] >= 0)) return NAN;
+    total += q[i];
+    if (pr[i] - w < lo) lo = pr[i] - w;
+    if (pr[i] + w > hi) hi = pr[i] + w;
+  }
+  if (supply >= total) return q[k];
+  if (supply <= 0) return 0;
+  {
+    int it;
+    for (it = 0; it < 200; it++) {
+      double mid = 0.5 * (lo + hi), s = 0;
+      if (mid <= lo || mid >= hi) break;
+      for (i = 0; i < n; i++) s += sd_profile_share(q[i], 1, pr[i], w, mid);
+      if (s > supply) lo = mid; else hi = mid;
+    }
+  }
+  x = 0.5 * (lo + hi);
+  return sd_profile_share(q[k], 1, pr[k], w, x);
+}
+
+/* ALLOCATE AVAILABLE(request, pp, avail), target k of n: v holds n
+ * requests, then 4 profile values per target (type, priority, width,
+ * extra), then the supply. */
+static inline double sd_alloc_available(const double *v, int n, int k) {
+  const double *q = v, *pp = v + n, supply = v[5 * n];
+  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL;
+  int i, it;
+  if (supply != supply) return NAN;
+  for (i = 0; i < n; i++) {
+    double type = pp[4 * i], p = pp[4 * i + 1], w = pp[4 * i + 2];
+    double reach = (type == 3 || type == 4) ? 40 * w : w;   /* where a share is 0 or full */
+    if (!(q[i] >= 0) || !(w > 0) || !(type >= 1 && type <= 4)) return NAN;
+    total += q[i];
+    if (p - reach < lo) lo = p - reach;
+    if (p + reach > hi) hi = p + reach;
+  }
+  if (supply >= total) return q[k];
+  if (supply <= 0) return 0;
+  for (it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi), s = 0;
+    if (mid <= lo || mid >= hi) break;
+    for (i = 0; i < n; i++) s += sd_profile_share(q[i], pp[4 * i], pp[4 * i + 1], pp[4 * i + 2], mid);
+    if (s > supply) lo = mid; else hi = mid;
+  }
+  {
+    double x = 0.5 * (lo + hi);
+    return sd_profile_share(q[k], pp[4 * k], pp[4 * k + 1], pp[4 * k + 2], x);
+  }
+}
+
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
 static inline double sd_lookup(const sd_table *tb, double x) {

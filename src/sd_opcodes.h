@@ -92,7 +92,9 @@
   X(ELMMAP,  SD_F_DABC)  /* VECTOR ELM MAP: d = v[b + k0 + round(v[a])], k0 = ext.d, n = ext.a */ \
   X(SORTORD, SD_F_DABC)  /* VECTOR SORT ORDER: d = index of the k-th (ext.d) of n (ext.a) values at b, order v[a] */ \
   X(DELAYFX, SD_F_DA)    /* DELAY FIXED: d = the value leaving pipeline a */ \
-  X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */
+  X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */ \
+  X(ALLOCP,  SD_F_DABC)  /* ALLOCATE BY PRIORITY: d = share of target ext.d of ext.a; requests, priorities, width, supply from a */ \
+  X(ALLOCA,  SD_F_DABC)  /* ALLOCATE AVAILABLE: d = share of target ext.d of ext.a; requests, 4 profile values each, supply from a */
 
 typedef enum {
 #define SD_X_ENUM(name, fmt) SDI_##name,

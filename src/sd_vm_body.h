@@ -108,6 +108,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(ELMMAP)  { D = sd_elm_map(v + pc->b, pc[1].d, pc[1].a, A); vmnext(2) }
   vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
+  vmcase(ALLOCP)  { D = sd_alloc_priority(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
+  vmcase(ALLOCA)  { D = sd_alloc_available(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;
     int k = pc->a, np = ctx->npipes;

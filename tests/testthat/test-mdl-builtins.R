@@ -50,3 +50,35 @@ test_that("DELAY N keeps stages at least one TIME STEP long, as Vensim does", {
   # a delay long enough keeps its order
   expect_false(isTRUE(all.equal(run(3, 3), run(2, 3))))
 })
+
+test_that("ALLOCATE BY PRIORITY serves higher priorities first, shares ties by request", {
+  path <- mdl_file(c("T: a, b, c ~~|",
+                     "req[T] = 10, 6, 3 ~~|", "pri[T] = 2, 4, 3 ~~|",
+                     "seq[T] = ALLOCATE BY PRIORITY(req[T], pri[T], ELMCOUNT(T), 0.5, 7) ~~|",
+                     "all[T] = ALLOCATE BY PRIORITY(req[T], pri[T], ELMCOUNT(T), 0.5, 25) ~~|",
+                     "same[T] = 5 ~~|",
+                     "tied[T] = ALLOCATE BY PRIORITY(req[T], same[T], ELMCOUNT(T), 2, 9.5) ~~|",
+                     "near[T] = ALLOCATE BY PRIORITY(req[T], pri[T], ELMCOUNT(T), 2, 8) ~~|"))
+  out <- simulate(read_vensim(path))[1, ]
+  get <- function(v) unlist(out[sprintf("%s[%s]", v, c("a", "b", "c"))], use.names = FALSE)
+  # gaps of a whole width: b (priority 4) takes its 6, c (3) the last 1
+  expect_equal(get("seq"), c(0, 6, 1))
+  expect_equal(get("all"), c(10, 6, 3))          # enough for every request
+  expect_equal(get("tied"), c(5, 3, 1.5))        # equal priorities: in proportion
+  # overlapping profiles (width 2 > gaps of 1): at level x, b gets
+  # 6 * (5 - x) / 2, c 3 * (4 - x) / 2, a 10 * (3 - x) / 2, each within
+  # [0, request]; they add up to 8 at x = 19 / 6.5 (b full)
+  x <- 19 / 6.5
+  expect_equal(get("near"), c(5 * (3 - x), 6, 1.5 * (4 - x)), tolerance = 1e-12)
+})
+
+test_that("ALLOCATE AVAILABLE with rectangular profiles matches ALLOCATE BY PRIORITY", {
+  path <- mdl_file(c("T: a, b, c ~~|", "P: ptype, ppriority, pwidth, pextra ~~|",
+                     "req[T] = 10, 6, 3 ~~|", "pri[T] = 2, 4, 3 ~~|",
+                     "pp[T, P] = 1, 2, 2, 0; 1, 4, 2, 0; 1, 3, 2, 0 ~~|",
+                     "avail[T] = ALLOCATE AVAILABLE(req[T], pp[T, ptype], 8) ~~|",
+                     "byp[T] = ALLOCATE BY PRIORITY(req[T], pri[T], ELMCOUNT(T), 2, 8) ~~|"))
+  out <- simulate(read_vensim(path))[1, ]
+  expect_equal(unlist(out[c("avail[a]", "avail[b]", "avail[c]")], use.names = FALSE),
+               unlist(out[c("byp[a]", "byp[b]", "byp[c]")], use.names = FALSE), tolerance = 1e-12)
+})
