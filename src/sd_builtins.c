@@ -61,6 +61,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "invert matrix",  SD_FN_INVERT_MATRIX, SD_B_SPECIAL, 2, 2, 0 },
   { "allocate by priority", SD_FN_ALLOCATE_BY_PRIORITY, SD_B_SPECIAL, 5, 5, 0 },
   { "allocate available", SD_FN_ALLOCATE_AVAILABLE, SD_B_SPECIAL, 3, 3, 0 },
+  { "lookup backward", SD_FN_LOOKUP_BACKWARD, SD_B_SPECIAL, 2, 2, 0 },
+  { "lookup forward", SD_FN_LOOKUP_FORWARD, SD_B_SPECIAL, 2, 2, 0 },
+  { "lookup extrapolate", SD_FN_LOOKUP_EXTRAPOLATE, SD_B_SPECIAL, 2, 2, 0 },
+  { "lookup invert", SD_FN_LOOKUP_INVERT, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -1083,6 +1083,19 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     return resolve_invert(c, n, depth);
   if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE)
     return resolve_allocate(c, n, b->fn, depth);
+  if (b->fn >= SD_FN_LOOKUP_BACKWARD && b->fn <= SD_FN_LOOKUP_INVERT) {
+    /* LOOKUP xxx(table, x): the table's index becomes the first argument */
+    sd_node *tn = n->args[0];
+    int idx = tn->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, tn->name) : -1, ci;
+    if (idx < 0 || c->v[c->mbase[idx]].kind != CV_LOOKUP)
+      return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be the name of a lookup%s",
+                     n->text, NULL);
+    ci = element_ref(c, tn, idx);
+    if (ci < 0) return -1;
+    if (resolve(c, n->args[1], depth + 1) != 0) return -1;
+    if (!(n->args[0] = mk_num(c, c->v[ci].table, n))) return oom(c);
+    return 0;
+  }
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -1599,6 +1612,17 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     t = dst >= 0 ? dst : tmp_alloc(c);
     if (emit(c, SDI_INVMAT, t, 0, c->v[n->args[0]->ref].slot) < 0 ||
         emit(c, SDI_EXT, (int)n->num, (int)sqrt((double)n->nargs) , 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
+  if (b->fn >= SD_FN_LOOKUP_BACKWARD && b->fn <= SD_FN_LOOKUP_INVERT) {
+    static const int how[] = { SD_DATA_HOLD, SD_DATA_FORWARD, 3, 4 };
+    int a = gen(c, n->args[1], -1);
+    if (a == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_LOOKUPM, t, a, (int)n->args[0]->num) < 0 ||
+        emit(c, SDI_EXT, how[b->fn - SD_FN_LOOKUP_BACKWARD], 0, 0) < 0)
       return GEN_FAIL;
     return t;
   }

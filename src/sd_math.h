@@ -232,4 +232,41 @@ static inline double sd_lookup(const sd_table *tb, double x) {
   return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
 }
 
+/* The LOOKUP functions that read a table another way (how):
+ * 1 BACKWARD: the y of the last point at or before x;
+ * 2 FORWARD: the y of the first point at or after x;
+ * 3 EXTRAPOLATE: interpolation, continued past the ends along the first
+ *   and last segments;
+ * 4 INVERT: the x at which the table (monotone in y) reaches x, the end
+ *   points' x beyond its range. */
+static inline double sd_lookup_how(const sd_table *tb, double x, int how) {
+  const double *xs = tb->x, *ys = tb->y;
+  int n = tb->n, i;
+  if (n == 0 || x != x) return n == 0 ? NAN : x;
+  if (how == SD_DATA_HOLD || how == SD_DATA_FORWARD) {
+    sd_table t = *tb;
+    t.mode = how;
+    return sd_lookup(&t, x);
+  }
+  if (how == 3) {
+    if (n >= 2 && x < xs[0] && xs[1] != xs[0])
+      return ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0]);
+    if (n >= 2 && x > xs[n - 1] && xs[n - 1] != xs[n - 2])
+      return ys[n - 1] + (x - xs[n - 1]) * (ys[n - 1] - ys[n - 2]) / (xs[n - 1] - xs[n - 2]);
+    {
+      sd_table t = *tb;
+      t.mode = SD_DATA_LINEAR;
+      return sd_lookup(&t, x);
+    }
+  }
+  /* invert: the first segment whose y range holds x */
+  for (i = 0; i + 1 < n; i++) {
+    double y0 = ys[i], y1 = ys[i + 1];
+    if ((x >= y0 && x <= y1) || (x <= y0 && x >= y1))
+      return y1 == y0 ? xs[i] : xs[i] + (x - y0) * (xs[i + 1] - xs[i]) / (y1 - y0);
+  }
+  /* outside: the end whose y is nearer */
+  return fabs(x - ys[0]) <= fabs(x - ys[n - 1]) ? xs[0] : xs[n - 1];
+}
+
 #endif

@@ -82,3 +82,27 @@ test_that("ALLOCATE AVAILABLE with rectangular profiles matches ALLOCATE BY PRIO
   expect_equal(unlist(out[c("avail[a]", "avail[b]", "avail[c]")], use.names = FALSE),
                unlist(out[c("byp[a]", "byp[b]", "byp[c]")], use.names = FALSE), tolerance = 1e-12)
 })
+
+test_that("LOOKUP BACKWARD, FORWARD, EXTRAPOLATE and INVERT read a table their way", {
+  path <- mdl_file(c("tbl((0, 0), (1, 10), (3, 20)) ~~|",
+                     "x = 1.5 ~~|",
+                     "back = LOOKUP BACKWARD(tbl, x) ~~|",
+                     "fwd = LOOKUP FORWARD(tbl, x) ~~|",
+                     "fwd at point = LOOKUP FORWARD(tbl, 1) ~~|",
+                     "extra hi = LOOKUP EXTRAPOLATE(tbl, 5) ~~|",
+                     "extra lo = LOOKUP EXTRAPOLATE(tbl, -1) ~~|",
+                     "inside = LOOKUP EXTRAPOLATE(tbl, x) ~~|",
+                     "inv = LOOKUP INVERT(tbl, 15) ~~|",
+                     "inv out = LOOKUP INVERT(tbl, 99) ~~|"))
+  out <- simulate(read_vensim(path))[1, ]
+  expect_equal(out$back, 10)
+  expect_equal(out$fwd, 20)
+  expect_equal(out$`fwd at point`, 10)
+  expect_equal(out$`extra hi`, 20 + 2 * 5)          # last segment's slope, 5 per unit
+  expect_equal(out$`extra lo`, -10)
+  expect_equal(out$inside, 12.5)
+  expect_equal(out$inv, 2)
+  expect_equal(out$`inv out`, 3)
+  bad <- mdl_file(c("x = 1 ~~|", "y = LOOKUP FORWARD(x, 2) ~~|"))
+  expect_error(simulate(read_vensim(bad)), class = "sdvm_definition_error")
+})
