@@ -65,6 +65,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "lookup forward", SD_FN_LOOKUP_FORWARD, SD_B_SPECIAL, 2, 2, 0 },
   { "lookup extrapolate", SD_FN_LOOKUP_EXTRAPOLATE, SD_B_SPECIAL, 2, 2, 0 },
   { "lookup invert", SD_FN_LOOKUP_INVERT, SD_B_SPECIAL, 2, 2, 0 },
+  { "vector rank", SD_FN_VECTOR_RANK, SD_B_SPECIAL, 2, 2, 0 },
+  { "vector reorder", SD_FN_VECTOR_REORDER, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -905,7 +905,9 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
   } else {                                 /* along the last subscript */
     first = ref - off % last;
     count = last;
-    off = off % last;
+    /* VECTOR REORDER(vec, order) is vec[order] within the row: an element
+       map from the row's start */
+    off = fn == SD_FN_VECTOR_REORDER ? 0 : off % last;
   }
   args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
   if (!args) return oom(c);
@@ -1077,7 +1079,8 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
     return resolve_reduction(c, n, b->fn, depth);
   if (b->fn == SD_FN_VECTOR_SELECT) return resolve_vector_select(c, n, depth);
-  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER)
+  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER ||
+      b->fn == SD_FN_VECTOR_RANK || b->fn == SD_FN_VECTOR_REORDER)
     return resolve_vector_index(c, n, b->fn, depth);
   if (b->fn == SD_FN_INVERT_MATRIX)
     return resolve_invert(c, n, depth);
@@ -1597,12 +1600,14 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   }
   if (b->fn == SD_FN_SAMPLE_IF_TRUE)     /* the third operand is the state slot */
     return gen3(c, SDI_SAMPLE, n->args[0], n->args[1], n->args[2], NULL, dst);
-  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER) {
-    int a = gen(c, n->args[0], -1);
+  if (b->fn == SD_FN_VECTOR_ELM_MAP || b->fn == SD_FN_VECTOR_SORT_ORDER ||
+      b->fn == SD_FN_VECTOR_RANK || b->fn == SD_FN_VECTOR_REORDER) {
+    int a = gen(c, n->args[0], -1), op;
     if (a == GEN_FAIL) return GEN_FAIL;
     c->tmp_top = mark;
     t = dst >= 0 ? dst : tmp_alloc(c);
-    if (emit(c, b->fn == SD_FN_VECTOR_ELM_MAP ? SDI_ELMMAP : SDI_SORTORD, t, a,
+    op = b->fn == SD_FN_VECTOR_SORT_ORDER ? SDI_SORTORD : b->fn == SD_FN_VECTOR_RANK ? SDI_RANK : SDI_ELMMAP;
+    if (emit(c, op, t, a,
              c->v[n->args[1]->ref].slot) < 0 ||
         emit(c, SDI_EXT, (int)n->num, n->nargs - 1, 0) < 0)
       return GEN_FAIL;

@@ -95,6 +95,18 @@ static inline double sd_sort_order(const double *vec, int n, int k, double dir) 
   return NAN;
 }
 
+/* VECTOR RANK: the rank (1 = first) of value k among the n values when
+ * sorted ascending for dir > 0, descending otherwise; ties keep their
+ * order (as VECTOR SORT ORDER). */
+static inline double sd_rank(const double *vec, int n, int k, double dir) {
+  int j, rank = 1;
+  for (j = 0; j < n; j++) {
+    int before = dir > 0 ? (vec[j] < vec[k]) : (vec[j] > vec[k]);
+    if (before || (vec[j] == vec[k] && j < k)) rank++;
+  }
+  return rank;
+}
+
 /* INVERT MATRIX: element k (row-major) of the inverse of the n x n
  * matrix m (n <= SD_MAX_INVERT), by Gauss-Jordan elimination with
  * partial pivoting; NaN when the matrix is singular. */

@@ -91,6 +91,7 @@
   X(SAMPLE,  SD_F_DABC)  /* SAMPLE IF TRUE: if v[a]: v[c] = v[b]; d = v[c] */ \
   X(ELMMAP,  SD_F_DABC)  /* VECTOR ELM MAP: d = v[b + k0 + round(v[a])], k0 = ext.d, n = ext.a */ \
   X(SORTORD, SD_F_DABC)  /* VECTOR SORT ORDER: d = index of the k-th (ext.d) of n (ext.a) values at b, order v[a] */ \
+  X(RANK,    SD_F_DABC)  /* VECTOR RANK: d = rank (from 1) of value k (ext.d) among n (ext.a) at b, order v[a] */ \
   X(DELAYFX, SD_F_DA)    /* DELAY FIXED: d = the value leaving pipeline a */ \
   X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */ \
   X(ALLOCP,  SD_F_DABC)  /* ALLOCATE BY PRIORITY: d = share of target ext.d of ext.a; requests, priorities, width, supply from a */ \

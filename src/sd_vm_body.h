@@ -107,6 +107,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SAMPLE)  { if (A != 0) C = B; D = C; vmnext(2) }
   vmcase(ELMMAP)  { D = sd_elm_map(v + pc->b, pc[1].d, pc[1].a, A); vmnext(2) }
   vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
+  vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(ALLOCP)  { D = sd_alloc_priority(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }

@@ -106,3 +106,21 @@ test_that("LOOKUP BACKWARD, FORWARD, EXTRAPOLATE and INVERT read a table their w
   bad <- mdl_file(c("x = 1 ~~|", "y = LOOKUP FORWARD(x, 2) ~~|"))
   expect_error(simulate(read_vensim(bad)), class = "sdvm_definition_error")
 })
+
+test_that("VECTOR RANK and VECTOR REORDER work along the last subscript", {
+  path <- mdl_file(c("R: r1, r2 ~~|", "C: c1, c2, c3 ~~|",
+                     "v[R, C] = 30, 10, 20; 5, 7, 6 ~~|",
+                     "up[R, C] = VECTOR RANK(v[R, C], 1) ~~|",
+                     "down[R, C] = VECTOR RANK(v[R, C], 0) ~~|",
+                     "ord[R, C] = VECTOR SORT ORDER(v[R, C], 1) ~~|",
+                     "sorted[R, C] = VECTOR REORDER(v[R, C], ord[R, C]) ~~|"))
+  out <- simulate(read_vensim(path))[1, ]
+  row <- function(v, r) unlist(out[sprintf("%s[%s,c%d]", v, r, 1:3)], use.names = FALSE)
+  vals <- list(r1 = c(30, 10, 20), r2 = c(5, 7, 6))
+  for (r in names(vals)) {
+    expect_equal(row("up", r), rank(vals[[r]]))
+    expect_equal(row("down", r), rank(-vals[[r]]))
+    expect_equal(row("ord", r), order(vals[[r]]) - 1)     # 0-based, as Vensim
+    expect_equal(row("sorted", r), sort(vals[[r]]))
+  }
+})
