@@ -816,68 +816,55 @@ static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) 
  * expr elements whose sel is not 0 (action 0 sum, 1 product, 2 min,
  * 3 max); `missing` when none is selected.  Built as a tree, like SUM. */
 static int resolve_vector_select(cc *c, sd_node *n, int depth) {
-  const char *dims[8];
-  int nd = 0, total = 1, i, k, sizes[8], didx[8], action;
-  sd_node **terms, **flags, *res, *count, *none, *args3[3];
-  sd_fn fn;
-  double ident;
+  const char *dims[8], *dsel[8], *dval[8];
+  int nd = 0, total = 1, i, k, sizes[8], didx[8], nsel = 0, nval = 0, j;
+  sd_node **args;
   bang_dims(n->args[0], dims, &nd, 8);
   bang_dims(n->args[1], dims, &nd, 8);
+  /* each argument is bound only on the ranges it marks with '!'; a range
+     it names without '!' keeps the element of the equation's own */
+  bang_dims(n->args[0], dsel, &nsel, 8);
+  bang_dims(n->args[1], dval, &nval, 8);
   if (nd == 0)
     return fail_at(c, SD_E_DEFINITION, n, "VECTOR SELECT needs ranges marked with '!'%s%s", NULL, NULL);
   if (resolve(c, n->args[3], depth + 1) != 0 || resolve(c, n->args[2], depth + 1) != 0) return -1;
-  fold(n->args[3]);
-  if (n->args[3]->kind == SD_N_VAR && n->args[3]->ref > 0 && c->v[n->args[3]->ref].eqn) {
-    /* a named constant such as VSSUM */
-    sd_node *e = c->v[n->args[3]->ref].eqn;
-    fold(e);
-    if (e->kind == SD_N_NUM && !c->v[n->args[3]->ref].init) *n->args[3] = *e;
-  }
-  if (n->args[3]->kind != SD_N_NUM || n->args[3]->num < 0 || n->args[3]->num > 3 ||
-      n->args[3]->num != floor(n->args[3]->num))
-    return fail_at(c, SD_E_DEFINITION, n->args[3], "the action of VECTOR SELECT must be 0 (sum), 1 (product), "
-                   "2 (min) or 3 (max), fixed when the model is built%s%s", NULL, NULL);
-  action = (int)n->args[3]->num;
-  fn = action == 0 ? SD_FN_SUM : action == 1 ? SD_FN_PROD : action == 2 ? SD_FN_VMIN : SD_FN_VMAX;
-  ident = action == 0 ? 0 : action == 1 ? 1 : action == 2 ? HUGE_VAL : -HUGE_VAL;
   for (i = 0; i < nd; i++) {
     didx[i] = dim_of(c, dims[i]);
     if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
     sizes[i] = c->m->dims[didx[i]].n;
     total *= sizes[i];
   }
-  terms = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
-  flags = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
-  if (!terms || !flags) return oom(c);
+  /* every combination of the '!' ranges (a selection over one range and
+     values over another pair up every element with every other):
+     selections, then values, then the missing value and the action */
+  args = sd_arena_alloc(&c->ast, (size_t)(2 * total + 2) * sizeof(sd_node *));
+  if (!args) return oom(c);
   for (k = 0; k < total; k++) {
-    int rem = k, base = c->nb;
-    sd_node *sel, *val, *args[3];
-    for (i = nd - 1; i >= 0; i--) {
-      if (bind_push(c, dims[i], c->m->dims[didx[i]].elems[rem % sizes[i]]) != 0) return -1;
-      rem /= sizes[i];
-    }
+    int base = c->nb;
+    sd_node *sel, *val;
     sel = copy_tree(c, n->args[0]);
     val = copy_tree(c, n->args[1]);
     if (!sel || !val) return oom(c);
-    if (resolve(c, sel, depth + 1) != 0 || resolve(c, val, depth + 1) != 0) return -1;
-    c->nb = base;
-    flags[k] = mk_bin(c, SD_OP_NE, sel, mk_num(c, 0, n), n);
-    args[0] = flags[k];
-    args[1] = val;
-    args[2] = mk_num(c, ident, n);
-    terms[k] = mk_call(c, SD_FN_IF_THEN_ELSE, 3, args, n);
-    if (!flags[k] || !terms[k]) return oom(c);
+    for (j = 0; j < 2; j++) {
+      /* this combination's element of each range the argument marks */
+      const char **mine = j == 0 ? dsel : dval;
+      int nmine = j == 0 ? nsel : nval, rem = k;
+      for (i = nd - 1; i >= 0; i--) {
+        int r, marked = 0;
+        for (r = 0; r < nmine; r++) if (strcmp(mine[r], dims[i]) == 0) marked = 1;
+        if (marked && bind_push(c, dims[i], c->m->dims[didx[i]].elems[rem % sizes[i]]) != 0) return -1;
+        rem /= sizes[i];
+      }
+      if (resolve(c, j == 0 ? sel : val, depth + 1) != 0) return -1;
+      c->nb = base;
+    }
+    args[k] = sel;
+    args[total + k] = val;
   }
-  res = combine(c, fn, terms, 0, total, n);
-  count = combine(c, SD_FN_SUM, flags, 0, total, n);
-  none = count ? mk_bin(c, SD_OP_EQ, count, mk_num(c, 0, n), n) : NULL;
-  if (!res || !none) return oom(c);
-  args3[0] = none;
-  args3[1] = n->args[2];
-  args3[2] = res;
-  res = mk_call(c, SD_FN_IF_THEN_ELSE, 3, args3, n);
-  if (!res) return oom(c);
-  *n = *res;
+  args[2 * total] = n->args[2];
+  args[2 * total + 1] = n->args[3];
+  n->args = args;
+  n->nargs = 2 * total + 2;
   return 0;
 }
 
@@ -1631,9 +1618,10 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
       return GEN_FAIL;
     return t;
   }
-  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE) {
+  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE ||
+      b->fn == SD_FN_VECTOR_SELECT) {
     /* every operand in consecutive temporaries */
-    int first = -1, nt = n->nargs, per = b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? 1 : 4;
+    int first = -1, nt = n->nargs, per = b->fn == SD_FN_ALLOCATE_AVAILABLE ? 4 : 1, op, count;
     for (i = 0; i < nt; i++) {
       int tt = tmp_alloc(c);
       if (i == 0) first = tt;
@@ -1642,8 +1630,12 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
       if (gen_into(c, n->args[i], first + i) != 0) return GEN_FAIL;
     c->tmp_top = mark;
     t = dst >= 0 ? dst : tmp_alloc(c);
-    if (emit(c, b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? SDI_ALLOCP : SDI_ALLOCA, t, first, 0) < 0 ||
-        emit(c, SDI_EXT, (int)n->num, (nt - (per == 1 ? 2 : 1)) / (1 + per), 0) < 0)
+    op = b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? SDI_ALLOCP : b->fn == SD_FN_ALLOCATE_AVAILABLE ? SDI_ALLOCA
+       : SDI_VSELECT;
+    /* targets (or selections) n: 2n + 2 operands, or 5n + 1 */
+    count = per == 4 ? (nt - 1) / 5 : (nt - 2) / 2;
+    if (emit(c, op, t, first, 0) < 0 ||
+        emit(c, SDI_EXT, op == SDI_VSELECT ? 0 : (int)n->num, count, 0) < 0)
       return GEN_FAIL;
     return t;
   }

@@ -107,6 +107,34 @@ static inline double sd_rank(const double *vec, int n, int k, double dir) {
   return rank;
 }
 
+/* VECTOR SELECT over n (selection, value) pairs: v holds n selections,
+ * n values, the missing value and the action.  Over the pairs whose
+ * selection is not 0, Vensim's actions: 0 sum, 1 product, 2 min, 3 max,
+ * 4 mean of selection * value; 5 product of value ^ selection; 6 sum,
+ * 7 product, 8 min, 9 max, 10 mean of the values.  No selection: the
+ * missing value; another action: NaN. */
+static inline double sd_vector_select(const double *v, int n) {
+  const double *sel = v, *val = v + n;
+  double missing = v[2 * n], act = v[2 * n + 1], acc = 0;
+  int i, cnt = 0, a = (int)act;
+  if (act != a || a < 0 || a > 10) return NAN;
+  for (i = 0; i < n; i++) {
+    double x;
+    if (sel[i] == 0) continue;
+    x = a < 5 ? sel[i] * val[i] : a == 5 ? pow(val[i], sel[i]) : val[i];
+    if (cnt == 0) acc = x;
+    else switch (a) {
+      case 0: case 4: case 6: case 10: acc += x; break;
+      case 1: case 5: case 7: acc *= x; break;
+      case 2: case 8: if (x < acc) acc = x; break;
+      default: if (x > acc) acc = x; break;
+    }
+    cnt++;
+  }
+  if (cnt == 0) return missing;
+  return (a == 4 || a == 10) ? acc / cnt : acc;
+}
+
 /* INVERT MATRIX: element k (row-major) of the inverse of the n x n
  * matrix m (n <= SD_MAX_INVERT), by Gauss-Jordan elimination with
  * partial pivoting; NaN when the matrix is singular. */

@@ -96,6 +96,7 @@
   X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */ \
   X(ALLOCP,  SD_F_DABC)  /* ALLOCATE BY PRIORITY: d = share of target ext.d of ext.a; requests, priorities, width, supply from a */ \
   X(ALLOCA,  SD_F_DABC)  /* ALLOCATE AVAILABLE: d = share of target ext.d of ext.a; requests, 4 profile values each, supply from a */ \
+  X(VSELECT, SD_F_DABC)  /* VECTOR SELECT: ext.a selections, as many values, missing, action from a */ \
   X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */
 
 typedef enum {

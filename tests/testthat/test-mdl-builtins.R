@@ -124,3 +124,23 @@ test_that("VECTOR RANK and VECTOR REORDER work along the last subscript", {
     expect_equal(row("sorted", r), sort(vals[[r]]))
   }
 })
+
+test_that("VECTOR SELECT: every action, and actions that change during the run", {
+  sel <- c(1, 0.3, 0, -1, 2); val <- c(-0.5, -1.2, 7, 0.3, 1)
+  on <- sel != 0
+  expected <- c(sum(sel * val), prod((sel * val)[on]), min((sel * val)[on]), max((sel * val)[on]),
+                mean((sel * val)[on]), prod(val[on]^sel[on]), sum(val[on]), prod(val[on]),
+                min(val[on]), max(val[on]), mean(val[on]))
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c("D: (d1-d5) ~~|",
+               sprintf("s[D] = %s ~~|", paste(sel, collapse = ", ")),
+               sprintf("x[D] = %s ~~|", paste(val, collapse = ", ")),
+               "z[D] = 0 ~~|",
+               "out = VECTOR SELECT(s[D!], x[D!], -99, Time, 0) ~~|",
+               "none = VECTOR SELECT(z[D!], x[D!], -99, 0, 0) ~~|",
+               "FINAL TIME = 10 ~~|", "INITIAL TIME = 0 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|"),
+             path)
+  out <- simulate(read_vensim(path))
+  expect_equal(out$out, expected, tolerance = 1e-12)
+  expect_equal(out$none, rep(-99, 11))
+})
