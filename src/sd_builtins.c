@@ -67,6 +67,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "lookup invert", SD_FN_LOOKUP_INVERT, SD_B_SPECIAL, 2, 2, 0 },
   { "vector rank", SD_FN_VECTOR_RANK, SD_B_SPECIAL, 2, 2, 0 },
   { "vector reorder", SD_FN_VECTOR_REORDER, SD_B_SPECIAL, 2, 2, 0 },
+  { "random uniform", SD_FN_RANDOM_UNIFORM, SD_B_SPECIAL, 3, 3, 0 },
+  { "random normal",  SD_FN_RANDOM_NORMAL, SD_B_SPECIAL, 5, 5, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

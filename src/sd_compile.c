@@ -79,6 +79,7 @@ typedef struct cc {
   int ninst, macro_depth;
   sd_strmap outmap;
   /* DELAY FIXED pipelines: hidden input, delay and output variables */
+  int nrandom;           /* RANDOM call sites so far */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
 } cc;
@@ -1086,6 +1087,14 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (!(n->args[0] = mk_num(c, c->v[ci].table, n))) return oom(c);
     return 0;
   }
+  if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL) {
+    /* each call site draws its own sequence; it changes every step, so
+       its caller is dynamic (collect() treats the call as a clock read) */
+    for (i = 0; i < n->nargs; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    n->num = c->nrandom++;
+    return 0;
+  }
   if (b->fn == SD_FN_ELMCOUNT) {        /* the number of elements of a range */
     int d = n->args[0]->kind == SD_N_VAR ? dim_of(c, n->args[0]->name) : -1;
     if (d < 0) return fail_at(c, SD_E_NAME, n, "ELMCOUNT needs the name of a subscript range%s%s", NULL, NULL);
@@ -1412,7 +1421,8 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
   int i;
   if (n->kind == SD_N_VAR) return dep_add(l, n->ref);
   if (n->kind == SD_N_CALL && (sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN ||
-                               n->ref == SD_FN_SAMPLE_IF_TRUE)) *timefn = 1;
+                               n->ref == SD_FN_SAMPLE_IF_TRUE || n->ref == SD_FN_RANDOM_UNIFORM ||
+                               n->ref == SD_FN_RANDOM_NORMAL)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1615,6 +1625,21 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     t = dst >= 0 ? dst : tmp_alloc(c);
     if (emit(c, SDI_LOOKUPM, t, a, (int)n->args[0]->num) < 0 ||
         emit(c, SDI_EXT, how[b->fn - SD_FN_LOOKUP_BACKWARD], 0, 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
+  if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL) {
+    int first = -1, nt = n->nargs;
+    for (i = 0; i < nt; i++) {
+      int tt = tmp_alloc(c);
+      if (i == 0) first = tt;
+    }
+    for (i = 0; i < nt; i++)
+      if (gen_into(c, n->args[i], first + i) != 0) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_RANDOM, t, first, 0) < 0 ||
+        emit(c, SDI_EXT, b->fn == SD_FN_RANDOM_NORMAL, (int)n->num, 0) < 0)
       return GEN_FAIL;
     return t;
   }

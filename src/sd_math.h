@@ -9,6 +9,7 @@
 #define SD_MATH_H
 
 #include <math.h>
+#include <stdint.h>
 #include "sd_program.h"
 
 static inline double sd_bool(int c) { return c ? 1.0 : 0.0; }
@@ -133,6 +134,40 @@ static inline double sd_vector_select(const double *v, int n) {
   }
   if (cnt == 0) return missing;
   return (a == 4 || a == 10) ? acc / cnt : acc;
+}
+
+/* ---- random numbers ----
+ * RANDOM UNIFORM(min, max, seed) and RANDOM NORMAL(min, max, mean, sd,
+ * seed) draw a new number at every TIME STEP.  The draw is a pure
+ * function of (seed, call site, step number): a counter-based generator
+ * (the splitmix64 finalizer, applied twice), so a run is reproducible, the
+ * same in both dispatch loops and at every stage of RK2/RK4 within a step,
+ * and needs no state.  Vensim's own generator is not reproduced. */
+static inline uint64_t sd_mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1) for draw j of a site at step k. */
+static inline double sd_unit(double seed, int site, long k, int j) {
+  uint64_t s = (seed == seed && fabs(seed) < 9e18) ? (uint64_t)(int64_t)seed : 0;
+  uint64_t z = sd_mix64(s * 0x9E3779B97F4A7C15ULL + (uint64_t)site);
+  z = sd_mix64(z ^ ((uint64_t)k * 0xD1B54A32D192ED03ULL + (uint64_t)j * 0x8CB92BA72F3D8DD7ULL));
+  return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static inline double sd_random(const double *a, int kind, int site, double t, double t0, double dt) {
+  long k = (dt > 0) ? (long)floor((t - t0) / dt + 0.5) : 0;
+  int j;
+  if (kind == 0) return a[0] + (a[1] - a[0]) * sd_unit(a[2], site, k, 0);
+  /* normal, truncated to [min, max] by drawing again (Box-Muller pairs) */
+  for (j = 0; j < 64; j += 2) {
+    double u1 = sd_unit(a[4], site, k, j), u2 = sd_unit(a[4], site, k, j + 1);
+    double x = a[2] + a[3] * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+    if (x >= a[0] && x <= a[1]) return x;
+  }
+  return a[2] < a[0] ? a[0] : a[2] > a[1] ? a[1] : a[2];
 }
 
 /* INVERT MATRIX: element k (row-major) of the inverse of the n x n

@@ -97,6 +97,7 @@
   X(ALLOCP,  SD_F_DABC)  /* ALLOCATE BY PRIORITY: d = share of target ext.d of ext.a; requests, priorities, width, supply from a */ \
   X(ALLOCA,  SD_F_DABC)  /* ALLOCATE AVAILABLE: d = share of target ext.d of ext.a; requests, 4 profile values each, supply from a */ \
   X(VSELECT, SD_F_DABC)  /* VECTOR SELECT: ext.a selections, as many values, missing, action from a */ \
+  X(RANDOM,  SD_F_DABC)  /* RANDOM UNIFORM (ext.d 0: min, max, seed at a) / NORMAL (1: min, max, mean, sd, seed); call site ext.a */ \
   X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */
 
 typedef enum {

@@ -111,6 +111,10 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(ALLOCP)  { D = sd_alloc_priority(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(VSELECT) { D = sd_vector_select(v + pc->a, pc[1].a); vmnext(2) }
+  vmcase(RANDOM)  {
+    D = sd_random(v + pc->a, pc[1].d, pc[1].a, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
+    vmnext(2)
+  }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
   vmcase(ALLOCA)  { D = sd_alloc_available(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(DELAYFX) {

@@ -144,3 +144,29 @@ test_that("VECTOR SELECT: every action, and actions that change during the run",
   expect_equal(out$out, expected, tolerance = 1e-12)
   expect_equal(out$none, rep(-99, 11))
 })
+
+test_that("RANDOM UNIFORM and RANDOM NORMAL are seeded, reproducible and new at each step", {
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c("u = RANDOM UNIFORM(2, 5, 7) ~~|",
+               "u same seed = RANDOM UNIFORM(2, 5, 7) ~~|",
+               "u other = RANDOM UNIFORM(2, 5, 8) ~~|",
+               "n = RANDOM NORMAL(-1, 3, 1, 0.5, 7) ~~|",
+               "FINAL TIME = 2000 ~~|", "INITIAL TIME = 0 ~~|", "TIME STEP = 1 ~~|",
+               "SAVEPER = TIME STEP ~~|"), path)
+  m <- read_vensim(path)
+  a <- simulate(m)
+  b <- simulate(read_vensim(path))
+  expect_identical(a, b)                                  # same model, same numbers
+  expect_true(all(a$u > 2 & a$u < 5))
+  expect_gt(length(unique(a$u)), 1990)                    # a new draw every step
+  expect_false(isTRUE(all.equal(a$u, a$`u other`)))       # the seed matters
+  expect_false(isTRUE(all.equal(a$u, a$`u same seed`)))   # and so does the call site
+  # 2001 draws: the mean within 5 standard errors of 3.5, the spread of U(2, 5)
+  expect_lt(abs(mean(a$u) - 3.5), 5 * sqrt(0.75 / 2001))
+  expect_equal(var(a$u), 0.75, tolerance = 0.1)
+  expect_true(all(a$n >= -1 & a$n <= 3))
+  expect_lt(abs(mean(a$n) - 1), 5 * 0.5 / sqrt(2001))
+  expect_equal(sd(a$n), 0.5, tolerance = 0.1)
+  # the draw of a step does not depend on the integration method's stages
+  expect_equal(simulate(m, method = "rk4")$u, a$u)
+})
