@@ -69,6 +69,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "vector reorder", SD_FN_VECTOR_REORDER, SD_B_SPECIAL, 2, 2, 0 },
   { "random uniform", SD_FN_RANDOM_UNIFORM, SD_B_SPECIAL, 3, 3, 0 },
   { "random normal",  SD_FN_RANDOM_NORMAL, SD_B_SPECIAL, 5, 5, 0 },
+  { "get time value", SD_FN_GET_TIME_VALUE, SD_B_SPECIAL, 3, 3, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

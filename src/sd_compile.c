@@ -1087,6 +1087,31 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (!(n->args[0] = mk_num(c, c->v[ci].table, n))) return oom(c);
     return 0;
   }
+  if (b->fn == SD_FN_GET_TIME_VALUE) {
+    /* GET TIME VALUE(relativeto, offset, measure) in the model's time
+       unit (measure 0): from the current time (relativeto 0) or from
+       INITIAL TIME (1).  Calendar measures and the computer's clock
+       (relativeto 2) have no meaning in a reproducible run. */
+    sd_node *rel = n->args[0], *off = n->args[1], *meas = n->args[2], *base;
+    int ref;
+    for (i = 0; i < 3; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    fold(rel);
+    fold(meas);
+    if (meas->kind != SD_N_NUM || meas->num != 0 || rel->kind != SD_N_NUM || (rel->num != 0 && rel->num != 1))
+      return fail_at(c, SD_E_DEFINITION, n, "GET TIME VALUE is supported relative to the current time (0) or "
+                     "INITIAL TIME (1), in the model's time unit (measure 0)%s%s", NULL, NULL);
+    ref = rel->num == 0 ? 0 : sd_strmap_get(&c->m->index, "initial time");
+    if (ref != 0) ref = c->mbase[ref];
+    base = mk_var(c, ref, n);
+    if (!base) return oom(c);
+    {
+      sd_node *sum = mk_bin(c, SD_OP_ADD, base, off, n);
+      if (!sum) return oom(c);
+      *n = *sum;
+    }
+    return 0;
+  }
   if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL) {
     /* each call site draws its own sequence; it changes every step, so
        its caller is dynamic (collect() treats the call as a clock read) */

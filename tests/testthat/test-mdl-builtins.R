@@ -170,3 +170,14 @@ test_that("RANDOM UNIFORM and RANDOM NORMAL are seeded, reproducible and new at 
   # the draw of a step does not depend on the integration method's stages
   expect_equal(simulate(m, method = "rk4")$u, a$u)
 })
+
+test_that("GET TIME VALUE offsets the current or the initial time; calendars are refused", {
+  path <- mdl_file(c("now = GET TIME VALUE(0, 1.5, 0) ~~|", "start = GET TIME VALUE(1, -1, 0) ~~|"))
+  out <- simulate(read_vensim(path))
+  expect_equal(out$now, out$time + 1.5)
+  expect_equal(out$start, rep(-1, nrow(out)))
+  clock <- mdl_file("c = GET TIME VALUE(2, 0, 0) ~~|")
+  expect_error(simulate(read_vensim(clock)), class = "sdvm_definition_error")
+  years <- mdl_file("c = GET TIME VALUE(0, 0, 1) ~~|")
+  expect_error(simulate(read_vensim(years)), class = "sdvm_definition_error")
+})
