@@ -1101,8 +1101,8 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (meas->kind != SD_N_NUM || meas->num != 0 || rel->kind != SD_N_NUM || (rel->num != 0 && rel->num != 1))
       return fail_at(c, SD_E_DEFINITION, n, "GET TIME VALUE is supported relative to the current time (0) or "
                      "INITIAL TIME (1), in the model's time unit (measure 0)%s%s", NULL, NULL);
-    ref = rel->num == 0 ? 0 : sd_strmap_get(&c->m->index, "initial time");
-    if (ref != 0) ref = c->mbase[ref];
+    /* cvar 0 is Time; INITIAL TIME is the model's control variable */
+    ref = rel->num == 0 ? 0 : c->mbase[sd_strmap_get(&c->m->index, "initial time")];
     base = mk_var(c, ref, n);
     if (!base) return oom(c);
     {
