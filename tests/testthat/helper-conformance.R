@@ -14,9 +14,31 @@ conformance_cases <- function(ext = "mdl") {
     if (!length(refs)) return(NULL)
     # prefer output.tab (Vensim) over output.csv
     refs <- refs[order(!grepl("\\.tab$", refs))]
-    data.frame(case = paste0(basename(dirname(d)), "/", basename(d)), model = models[1], ref = refs[1])
+    data.frame(case = paste0(basename(dirname(d)), "/", basename(d)),
+               model = pick_model(sort(models, method = "radix"), refs[1]), ref = refs[1])
   })
   do.call(rbind, cases)
+}
+
+# A case folder may hold several model files (get_time_value: a full
+# model and the simple one its output comes from): take the one whose
+# variables name the most reference columns, then the one with the fewest
+# variables the reference lacks, then the first in C-locale order, so the
+# choice depends on neither the locale nor the engine.
+pick_model <- function(models, ref) {
+  if (length(models) == 1) return(models)
+  cols <- tryCatch(ref_canon(names(read_reference(ref))), error = function(e) character())
+  found <- vapply(models, function(f) {
+    lhs <- tryCatch({
+      recs <- readLines(f, warn = FALSE)
+      m <- regmatches(recs, regexpr("^[^~|:=(]+(?=(=|\\(|:))", recs, perl = TRUE))
+      ref_canon(sub("\\[.*", "", m))
+    }, error = function(e) character())
+    lhs <- setdiff(unique(lhs), "")
+    base <- unique(sub("\\[.*", "", cols))
+    sum(base %in% lhs) - 1e-6 * sum(!lhs %in% base)
+  }, 0)
+  models[which.max(found)]
 }
 
 # Run one case; returns list(status = "pass" | "fail" | "error", detail).

@@ -43,8 +43,12 @@ read_reference <- function(path) {
   lines <- lines[nzchar(trimws(lines))]
   if (length(lines) < 2) stop(sprintf("%s: fewer than two lines", path))
   sep <- if (grepl("\t", lines[1], fixed = TRUE)) "\t" else ","
+  # the files are UTF-8: read them as bytes marked UTF-8, so that names
+  # survive in any locale (a text connection would escape them in C)
+  con <- textConnection(lines, encoding = "bytes")
+  on.exit(close(con))
   cells <- as.matrix(utils::read.table(
-    text = lines, sep = sep, quote = "\"", header = FALSE, colClasses = "character",
+    con, sep = sep, quote = "\"", header = FALSE, colClasses = "character", encoding = "UTF-8",
     comment.char = "", fill = TRUE, strip.white = TRUE, na.strings = character(),
     blank.lines.skip = TRUE, col.names = paste0("V", seq_len(max(count_fields(lines, sep))))))
   num <- function(x) suppressWarnings(as.numeric(x))
@@ -57,7 +61,8 @@ read_reference <- function(path) {
   body <- cells[-1, keep, drop = FALSE]
   vals <- lapply(seq_len(ncol(body)), function(j) num(body[, j]))
   names(vals) <- header[keep]
-  df <- as.data.frame(vals, check.names = FALSE, optional = TRUE)
+  # (not as.data.frame(), which would translate the names to the locale's)
+  df <- structure(vals, class = "data.frame", row.names = c(NA_integer_, -nrow(body)))
   names(df)[1] <- "time"
   keep_rows <- !is.na(df$time)
   if (!any(keep_rows)) stop(sprintf("%s is not an output table: no times in its first column", path))
