@@ -42,6 +42,8 @@ typedef struct cvar {
   sd_kind vkind;         /* visible: the kind reported to users */
   int nbind;             /* array element: its subscript bindings */
   const char **bind_dim, **bind_elem;
+  int mvar;              /* the model variable it is (an element of), or -1 */
+  int alias;             /* "a = b": shares b's slot, no code of its own */
 } cvar;
 
 typedef struct cc {
@@ -66,8 +68,11 @@ typedef struct cc {
   int *khash;            /* open addressing, -1 empty */
   int khcap;
   int hidden_count;
-  /* model variable -> its first cvar and, if arrayed, its dimensions */
+  /* model variable -> its first cvar and, if arrayed, its dimensions;
+     contig: arrays some opcode indexes by slot (their elements must keep
+     consecutive slots) */
   int *mbase, *mnd, **mdims;
+  unsigned char *contig;
   /* subscript bindings in force while resolving (element's own, then
      those pushed by SUM and friends) */
   const char **bdim, **belem;
@@ -80,6 +85,12 @@ typedef struct cc {
   sd_strmap outmap;
   /* DELAY FIXED pipelines: hidden input, delay and output variables */
   int nrandom;           /* RANDOM call sites so far */
+  /* common subexpressions of the program under construction: a pure
+     operation on stable slots (variables, constants, earlier results),
+     computed once where it is first met unconditionally */
+  int *cse_key, *cse_slot;  /* 3 ints per entry: op, a, b */
+  int ncse_used, ncse_cap, ncse_slots;
+  int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
 } cc;
@@ -128,6 +139,7 @@ static int add_cvar(cc *c, const char *name, const char *text, cv_kind kind) {
   v->kind = kind;
   v->visible = -1;
   v->slot = v->rate_slot = v->stock = v->table = -1;
+  v->mvar = -1;
   return c->nv++;
 }
 
@@ -883,6 +895,7 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
     return fail_at(c, SD_E_NAME, vec, "'%s' is not a subscripted variable%s", vec->text, NULL);
   if (resolve(c, vec, depth + 1) != 0 || resolve(c, n->args[1], depth + 1) != 0) return -1;
   ref = vec->ref;
+  c->contig[idx] = 1;                      /* indexed by slot at run time */
   nd = c->mnd[idx];
   last = c->m->dims[c->mdims[idx][nd - 1]].n;
   off = ref - c->mbase[idx];
@@ -935,6 +948,7 @@ static int resolve_invert(cc *c, sd_node *n, int depth) {
                    "and their size as its second argument%s", n->text, NULL);
   if (size > SD_MAX_INVERT)
     return fail_at(c, SD_E_DEFINITION, n, "%s inverts matrices of at most 32 x 32%s", n->text, NULL);
+  c->contig[idx] = 1;                      /* read by slot at run time */
   off = (mat->ref - c->mbase[idx]) % (size * size);
   first = mat->ref - off;
   args = sd_arena_alloc(&c->ast, (size_t)(size * size) * sizeof(sd_node *));
@@ -1525,6 +1539,71 @@ static int tmp_alloc(cc *c) {
 
 static int gen(cc *c, const sd_node *n, int dst);
 
+/* ---- common subexpressions ----
+ * Within one program every variable's slot is written once, before any
+ * reader, so an operation on variable, constant or earlier-result slots
+ * has one value per execution.  The first unconditional occurrence leaves
+ * its result in a slot of its own (or its statement's variable); later
+ * ones read it.  Result slots are numbered from SD_CSE_TAG downwards
+ * (like constants, -(k+1)) and placed after the constant pool. */
+#define SD_CSE_TAG (1 << 28)
+
+static int stable_slot(const cc *c, int s) {
+  return s < c->tmp_base || s < 0;      /* not a temporary */
+}
+
+static int cse_find(const cc *c, int op, int a, int b) {
+  int i;
+  for (i = c->ncse_used - 1; i >= 0; i--) {
+    const int *k = &c->cse_key[3 * i];
+    if (k[0] == op && k[1] == a && k[2] == b) return c->cse_slot[i];
+  }
+  return GEN_FAIL;
+}
+
+static int cse_add(cc *c, int op, int a, int b, int slot) {
+  if (c->ncse_used == c->ncse_cap) {
+    int ncap = c->ncse_cap ? c->ncse_cap * 2 : 256;
+    int *nk = realloc(c->cse_key, (size_t)ncap * 3 * sizeof(int)), *ns;
+    if (!nk) return -1;
+    c->cse_key = nk;
+    ns = realloc(c->cse_slot, (size_t)ncap * sizeof(int));
+    if (!ns) return -1;
+    c->cse_slot = ns;
+    c->ncse_cap = ncap;
+  }
+  c->cse_key[3 * c->ncse_used] = op;
+  c->cse_key[3 * c->ncse_used + 1] = a;
+  c->cse_key[3 * c->ncse_used + 2] = b;
+  c->cse_slot[c->ncse_used++] = slot;
+  return 0;
+}
+
+/* Emit d = op(a, b) (one word) for a pure operation, sharing it with an
+ * earlier identical one when both operands are stable slots.  `mark` is
+ * the temporaries mark of the caller (its operands' temporaries are free). */
+static int emit_pure(cc *c, int op, int a, int b, int dst, int mark, int commutes) {
+  int t, found;
+  if (commutes && a > b) { int x = a; a = b; b = x; }
+  c->tmp_top = mark;
+  if (stable_slot(c, a) && stable_slot(c, b)) {
+    found = cse_find(c, op, a, b);
+    if (found != GEN_FAIL) {
+      if (dst < 0) return found;
+      return emit(c, SDI_MOV, dst, found, 0) < 0 ? GEN_FAIL : dst;
+    }
+    if (c->cond_depth == 0) {
+      /* a statement's own variable holds it; otherwise a result slot */
+      t = dst >= 0 && stable_slot(c, dst) ? dst : -(SD_CSE_TAG + c->ncse_slots++);
+      if (emit(c, op, t, a, b) < 0 || cse_add(c, op, a, b, t) != 0) return GEN_FAIL;
+      if (dst >= 0 && t != dst && emit(c, SDI_MOV, dst, t, 0) < 0) return GEN_FAIL;
+      return dst >= 0 ? dst : t;
+    }
+  }
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  return emit(c, op, t, a, b) < 0 ? GEN_FAIL : t;
+}
+
 /* Generate n so that its value ends up in slot dst. */
 static int gen_into(cc *c, const sd_node *n, int dst) {
   int s = gen(c, n, dst);
@@ -1581,10 +1660,10 @@ static int gen_binary(cc *c, const sd_node *n, int dst) {
     return gen3(c, SDI_DIVMUL, l->args[0], l->args[1], r, NULL, dst);
   a = gen(c, l, -1); if (a == GEN_FAIL) return GEN_FAIL;
   b = gen(c, r, -1); if (b == GEN_FAIL) return GEN_FAIL;
-  c->tmp_top = mark;
-  t = dst >= 0 ? dst : tmp_alloc(c);
-  if (emit(c, binop_code(n->op), t, a, b) < 0) return GEN_FAIL;
-  return t;
+  (void)t;
+  return emit_pure(c, binop_code(n->op), a, b, dst, mark,
+                   n->op == SD_OP_ADD || n->op == SD_OP_MUL || n->op == SD_OP_EQ || n->op == SD_OP_NE ||
+                   n->op == SD_OP_AND || n->op == SD_OP_OR);
 }
 
 static int is_leaf(const sd_node *n) { return n->kind == SD_N_NUM || n->kind == SD_N_VAR; }
@@ -1599,10 +1678,12 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
   /* the result slot stays reserved while both branches are generated */
   t = dst >= 0 ? dst : tmp_alloc(c);
   if ((jz = emit(c, SDI_JZ, cond, 0, 0)) < 0) return GEN_FAIL;
+  c->cond_depth++;                      /* code that may not run */
   if (gen_into(c, n->args[1], t) != 0) return GEN_FAIL;
   if ((jmp = emit(c, SDI_JMP, 0, 0, 0)) < 0) return GEN_FAIL;
   c->code[jz].a = c->ncode - jz;
   if (gen_into(c, n->args[2], t) != 0) return GEN_FAIL;
+  c->cond_depth--;
   c->code[jmp].a = c->ncode - jmp;
   c->tmp_top = mark + (dst >= 0 ? 0 : 1);
   return t;
@@ -1739,13 +1820,12 @@ static int gen(cc *c, const sd_node *n, int dst) {
   case SD_N_CALL:
     return gen_call(c, n, dst);
   case SD_N_LOOKUPCALL: {
-    int mark = c->tmp_top, a, t;
+    /* b is the table, not a slot: it is never a temporary, and equal
+       tables give equal results */
+    int mark = c->tmp_top, a;
     a = gen(c, n->args[0], -1);
     if (a == GEN_FAIL) return GEN_FAIL;
-    c->tmp_top = mark;
-    t = dst >= 0 ? dst : tmp_alloc(c);
-    if (emit(c, SDI_LOOKUP, t, a, n->ref) < 0) return GEN_FAIL;
-    return t;
+    return emit_pure(c, SDI_LOOKUP, a, n->ref, dst, mark, 0);
   }
   case SD_N_TABLE:
     break;
@@ -1758,6 +1838,7 @@ static int gen(cc *c, const sd_node *n, int dst) {
 static int gen_stmt(cc *c, int var, const sd_node *n, int dst) {
   int s;
   c->cur = var;
+  if (c->v[var].alias) return 0;         /* shares the slot it copies */
   if (!n)
     return sd_fail(c->err, SD_E_DEFINITION, c->v[var].text, c->v[var].pos, 0, 0,
                    "'%s' is named as an output of a macro call that is never made", c->v[var].text);
@@ -1779,17 +1860,24 @@ static int take_code(cc *c, sd_code *out) {
   memcpy(out->ins, c->code, (size_t)c->ncode * sizeof(sd_ins));
   out->n = c->ncode;
   c->ncode = 0;
+  c->ncse_used = 0;                      /* each program shares its own */
   return 0;
 }
 
-static void patch_consts(sd_code *code, int kbase) {
+static int patch_slot(int x, int kbase, int cbase) {
+  if (x >= 0) return x;
+  if (-x >= SD_CSE_TAG) return cbase + (-x - SD_CSE_TAG);
+  return kbase + (-x - 1);
+}
+
+static void patch_consts(sd_code *code, int kbase, int cbase) {
   int i;
   for (i = 0; i < code->n; i++) {
     sd_ins *in = &code->ins[i];
     if (in->op == SDI_JMP) continue;
-    if (in->d < 0) in->d = kbase + (-in->d - 1);
-    if (in->a < 0) in->a = kbase + (-in->a - 1);
-    if (in->b < 0) in->b = kbase + (-in->b - 1);
+    in->d = patch_slot(in->d, kbase, cbase);
+    in->a = patch_slot(in->a, kbase, cbase);
+    in->b = patch_slot(in->b, kbase, cbase);
   }
 }
 
@@ -2071,6 +2159,7 @@ static int expand_arrayed(cc *c, int vi) {
                   mv->kind == SD_LOOKUP ? CV_LOOKUP : d && d->init ? CV_STOCK : CV_AUX);
     if (ci < 0 || !c->v[ci].name || !c->v[ci].text) return oom(c);
     v = &c->v[ci];
+    v->mvar = vi;
     v->visible = c->nvis++;
     v->vkind = d && d->init ? SD_STOCK : (d && d->nvals ? SD_CONST : mv->kind == SD_STOCK ? SD_AUX : mv->kind);
     v->pos = d ? &d->pos : &mv->pos;
@@ -2146,7 +2235,8 @@ static int build_vars(cc *c) {
   c->mbase = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int));
   c->mnd = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int));
   c->mdims = calloc((size_t)(m->nvars ? m->nvars : 1), sizeof(int *));
-  if (!c->mbase || !c->mnd || !c->mdims) return oom(c);
+  c->contig = calloc((size_t)(m->nvars ? m->nvars : 1), 1);
+  if (!c->mbase || !c->mnd || !c->mdims || !c->contig) return oom(c);
   for (i = 0; i < m->nvars; i++) {
     const sd_var *mv = &m->vars[i];
     cv_kind k;
@@ -2160,6 +2250,7 @@ static int build_vars(cc *c) {
     j = add_cvar(c, mv->name, mv->text, k);
     if (j < 0) return oom(c);
     c->mbase[i] = j;
+    c->v[j].mvar = i;
     c->v[j].visible = c->nvis++;
     c->v[j].vkind = mv->kind;
     c->v[j].pos = &mv->pos;
@@ -2244,6 +2335,21 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     v->dynamic = dyn;
   }
 
+  /* "a = b": a shares b's slot and has no code (in initial order, so b
+     is settled first).  Not for arrays an opcode indexes by slot, whose
+     elements must keep consecutive slots. */
+  for (k = 0; k < norder; k++) {
+    cvar *v = &c->v[order[k]];
+    const cvar *b;
+    if (v->kind != CV_AUX || v->init || v->is_const || !v->eqn || v->eqn->kind != SD_N_VAR) continue;
+    if (v->mvar >= 0 && c->contig[v->mvar]) continue;
+    b = &c->v[v->eqn->ref];
+    if (v->eqn->ref == order[k] || b->kind == CV_LOOKUP || b->slot < 0) continue;
+    v->slot = b->slot;
+    v->alias = 1;
+    if (v->visible >= 0) p->vis_slot[v->visible] = v->slot;
+  }
+
   /* ctrl: the non-literal control variables and what they need */
   for (i = 1; i <= SD_NUM_CONTROL; i++) need[i] = !c->v[i].is_const;
   for (k = norder - 1; k >= 0; k--) {
@@ -2310,10 +2416,10 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
 
   /* lay out temporaries and the constant pool, then patch */
   kbase = c->tmp_base + c->tmp_max;
-  p->nslots = kbase + c->nk;
-  patch_consts(&p->ctrl, kbase);
-  patch_consts(&p->init, kbase);
-  patch_consts(&p->step, kbase);
+  p->nslots = kbase + c->nk + c->ncse_slots;
+  patch_consts(&p->ctrl, kbase, kbase + c->nk);
+  patch_consts(&p->init, kbase, kbase + c->nk);
+  patch_consts(&p->step, kbase, kbase + c->nk);
 
   /* presets: constant pool, literal variables, NaN for lookups */
   for (i = 1; i < c->nv; i++) if (c->v[i].is_const || c->v[i].kind == CV_LOOKUP) npre++;
@@ -2428,7 +2534,8 @@ done:
   if (deps) for (i = 0; i < c.nv; i++) free(deps[i].d);
   free(deps); free(order); free(has_timefn);
   free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
-  free(c.mbase); free(c.mnd); free(c.mdims); free((void *)c.bdim); free((void *)c.belem);
+  free(c.mbase); free(c.mnd); free(c.mdims); free(c.contig);
+  free(c.cse_key); free(c.cse_slot); free((void *)c.bdim); free((void *)c.belem);
   sd_strmap_free(&c.outmap);
   free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out);
   sd_arena_free(&c.ast);
