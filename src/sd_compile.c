@@ -1592,7 +1592,7 @@ static int emit_pure(cc *c, int op, int a, int b, int dst, int mark, int commute
       if (dst < 0) return found;
       return emit(c, SDI_MOV, dst, found, 0) < 0 ? GEN_FAIL : dst;
     }
-    if (c->cond_depth == 0) {
+    if (c->cond_depth == 0 && (dst < 0 || stable_slot(c, dst))) {
       /* a statement's own variable holds it; otherwise a result slot */
       t = dst >= 0 && stable_slot(c, dst) ? dst : -(SD_CSE_TAG + c->ncse_slots++);
       if (emit(c, op, t, a, b) < 0 || cse_add(c, op, a, b, t) != 0) return GEN_FAIL;
@@ -1689,6 +1689,27 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
   return t;
 }
 
+/* An operation on all of n's arguments, listed by slot after it three per
+ * EXT word (SD_F_LIST): d = op(operands), b = imm.  Operands that are
+ * variables are read where they are, with no copies. */
+static int gen_list(cc *c, int op, const sd_node *n, int imm, int dst) {
+  int mark = c->tmp_top, i, t, *slots;
+  slots = malloc((size_t)(n->nargs + 3) * sizeof(int));
+  if (!slots) { oom(c); return GEN_FAIL; }
+  for (i = 0; i < n->nargs; i++) {
+    slots[i] = gen(c, n->args[i], -1);   /* temporaries stay live until op */
+    if (slots[i] == GEN_FAIL) { free(slots); return GEN_FAIL; }
+  }
+  slots[n->nargs] = slots[n->nargs + 1] = slots[n->nargs + 2] = 0;
+  c->tmp_top = mark;
+  t = dst >= 0 ? dst : tmp_alloc(c);
+  if (emit(c, op, t, n->nargs, imm) < 0) { free(slots); return GEN_FAIL; }
+  for (i = 0; i < n->nargs; i += 3)
+    if (emit(c, SDI_EXT, slots[i], slots[i + 1], slots[i + 2]) < 0) { free(slots); return GEN_FAIL; }
+  free(slots);
+  return t;
+}
+
 static int gen_call(cc *c, const sd_node *n, int dst) {
   const sd_builtin *b = sd_builtin_get((sd_fn)n->ref);
   int mark = c->tmp_top, s[4] = {0, 0, 0, 0}, t, i;
@@ -1734,42 +1755,14 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
       return GEN_FAIL;
     return t;
   }
-  if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL) {
-    int first = -1, nt = n->nargs;
-    for (i = 0; i < nt; i++) {
-      int tt = tmp_alloc(c);
-      if (i == 0) first = tt;
-    }
-    for (i = 0; i < nt; i++)
-      if (gen_into(c, n->args[i], first + i) != 0) return GEN_FAIL;
-    c->tmp_top = mark;
-    t = dst >= 0 ? dst : tmp_alloc(c);
-    if (emit(c, SDI_RANDOM, t, first, 0) < 0 ||
-        emit(c, SDI_EXT, b->fn == SD_FN_RANDOM_NORMAL, (int)n->num, 0) < 0)
-      return GEN_FAIL;
-    return t;
-  }
-  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY || b->fn == SD_FN_ALLOCATE_AVAILABLE ||
-      b->fn == SD_FN_VECTOR_SELECT) {
-    /* every operand in consecutive temporaries */
-    int first = -1, nt = n->nargs, per = b->fn == SD_FN_ALLOCATE_AVAILABLE ? 4 : 1, op, count;
-    for (i = 0; i < nt; i++) {
-      int tt = tmp_alloc(c);
-      if (i == 0) first = tt;
-    }
-    for (i = 0; i < nt; i++)
-      if (gen_into(c, n->args[i], first + i) != 0) return GEN_FAIL;
-    c->tmp_top = mark;
-    t = dst >= 0 ? dst : tmp_alloc(c);
-    op = b->fn == SD_FN_ALLOCATE_BY_PRIORITY ? SDI_ALLOCP : b->fn == SD_FN_ALLOCATE_AVAILABLE ? SDI_ALLOCA
-       : SDI_VSELECT;
-    /* targets (or selections) n: 2n + 2 operands, or 5n + 1 */
-    count = per == 4 ? (nt - 1) / 5 : (nt - 2) / 2;
-    if (emit(c, op, t, first, 0) < 0 ||
-        emit(c, SDI_EXT, op == SDI_VSELECT ? 0 : (int)n->num, count, 0) < 0)
-      return GEN_FAIL;
-    return t;
-  }
+  if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL)
+    return gen_list(c, SDI_RANDOM, n, (int)n->num, dst);
+  if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY)
+    return gen_list(c, SDI_ALLOCP, n, (int)n->num, dst);
+  if (b->fn == SD_FN_ALLOCATE_AVAILABLE)
+    return gen_list(c, SDI_ALLOCA, n, (int)n->num, dst);
+  if (b->fn == SD_FN_VECTOR_SELECT)
+    return gen_list(c, SDI_VSELECT, n, 0, dst);
   if (b->fn == SD_FN_PULSE_TRAIN)
     return gen3(c, SDI_PULSETR, n->args[0], n->args[1], n->args[2], n->args[3], dst);
   if (b->fn == SD_FN_RAMP) {
@@ -1875,6 +1868,10 @@ static void patch_consts(sd_code *code, int kbase, int cbase) {
   for (i = 0; i < code->n; i++) {
     sd_ins *in = &code->ins[i];
     if (in->op == SDI_JMP) continue;
+    if (sd_opcode_formats[in->op] == SD_F_LIST) {   /* a: count, b: immediate */
+      in->d = patch_slot(in->d, kbase, cbase);
+      continue;
+    }
     in->d = patch_slot(in->d, kbase, cbase);
     in->a = patch_slot(in->a, kbase, cbase);
     in->b = patch_slot(in->b, kbase, cbase);

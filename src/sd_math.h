@@ -108,21 +108,29 @@ static inline double sd_rank(const double *vec, int n, int k, double dir) {
   return rank;
 }
 
-/* VECTOR SELECT over n (selection, value) pairs: v holds n selections,
- * n values, the missing value and the action.  Over the pairs whose
+/* Operand k of an instruction whose operand slots are listed after it,
+ * three per EXT word (SD_F_LIST). */
+static inline double sd_opnd(const double *v, const sd_ins *ext, int k) {
+  const sd_ins *w = ext + k / 3;
+  int r = k % 3;
+  return v[r == 0 ? w->d : r == 1 ? w->a : w->b];
+}
+
+/* VECTOR SELECT over n (selection, value) pairs: the operands are n
+ * selections, n values, the missing value and the action.  Over the pairs whose
  * selection is not 0, Vensim's actions: 0 sum, 1 product, 2 min, 3 max,
  * 4 mean of selection * value; 5 product of value ^ selection; 6 sum,
  * 7 product, 8 min, 9 max, 10 mean of the values.  No selection: the
  * missing value; another action: NaN. */
-static inline double sd_vector_select(const double *v, int n) {
-  const double *sel = v, *val = v + n;
-  double missing = v[2 * n], act = v[2 * n + 1], acc = 0;
+static inline double sd_vector_select(const double *v, const sd_ins *ext, int n) {
+  double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0;
   int i, cnt = 0, a = (int)act;
   if (act != a || a < 0 || a > 10) return NAN;
   for (i = 0; i < n; i++) {
-    double x;
-    if (sel[i] == 0) continue;
-    x = a < 5 ? sel[i] * val[i] : a == 5 ? pow(val[i], sel[i]) : val[i];
+    double x, sel = sd_opnd(v, ext, i), val;
+    if (sel == 0) continue;
+    val = sd_opnd(v, ext, n + i);
+    x = a < 5 ? sel * val : a == 5 ? pow(val, sel) : val;
     if (cnt == 0) acc = x;
     else switch (a) {
       case 0: case 4: case 6: case 10: acc += x; break;
@@ -157,17 +165,22 @@ static inline double sd_unit(double seed, int site, long k, int j) {
   return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-static inline double sd_random(const double *a, int kind, int site, double t, double t0, double dt) {
+static inline double sd_random(const double *v, const sd_ins *ext, int normal, int site, double t,
+                               double t0, double dt) {
   long k = (dt > 0) ? (long)floor((t - t0) / dt + 0.5) : 0;
   int j;
-  if (kind == 0) return a[0] + (a[1] - a[0]) * sd_unit(a[2], site, k, 0);
-  /* normal, truncated to [min, max] by drawing again (Box-Muller pairs) */
-  for (j = 0; j < 64; j += 2) {
-    double u1 = sd_unit(a[4], site, k, j), u2 = sd_unit(a[4], site, k, j + 1);
-    double x = a[2] + a[3] * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-    if (x >= a[0] && x <= a[1]) return x;
+  double lo = sd_opnd(v, ext, 0), hi = sd_opnd(v, ext, 1);
+  if (!normal) return lo + (hi - lo) * sd_unit(sd_opnd(v, ext, 2), site, k, 0);
+  {
+    /* normal, truncated to [min, max] by drawing again (Box-Muller pairs) */
+    double mean = sd_opnd(v, ext, 2), sd = sd_opnd(v, ext, 3), seed = sd_opnd(v, ext, 4);
+    for (j = 0; j < 64; j += 2) {
+      double u1 = sd_unit(seed, site, k, j), u2 = sd_unit(seed, site, k, j + 1);
+      double x = mean + sd * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+      if (x >= lo && x <= hi) return x;
+    }
+    return mean < lo ? lo : mean > hi ? hi : mean;
   }
-  return a[2] < a[0] ? a[0] : a[2] > a[1] ? a[1] : a[2];
 }
 
 /* INVERT MATRIX: element k (row-major) of the inverse of the n x n
@@ -226,64 +239,62 @@ static inline double sd_profile_share(double q, double type, double p, double w,
 }
 
 /* ALLOCATE BY PRIORITY(request, priority, size, width, supply), target
- * k of n: v holds n requests, n priorities, width, supply.  Rectangular
+ * k of n: the operands are n requests, n priorities, width, supply.  Rectangular
  * profiles of the given width centred on each priority: a target starts
  * receiving when the one above it has (its priority gap / width) of its
  * request, and a gap of a whole width serves the higher one first. */
-static inline double sd_alloc_priority(const double *v, int n, int k) {
-  const double *q = v, *pr = v + n, w = v[2 * n], supply = v[2 * n + 1];
+static inline double sd_alloc_priority(const double *v, const sd_ins *ext, int n, int k) {
+  const double w = sd_opnd(v, ext, 2 * n), supply = sd_opnd(v, ext, 2 * n + 1);
   double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL, x;
-  int i;
+  int i, it;
   if (!(w > 0) || supply != supply) return NAN;
   for (i = 0; i < n; i++) {
-    if (!(q[i] >= 0)) return NAN;
-    total += q[i];
-    if (pr[i] - w < lo) lo = pr[i] - w;
-    if (pr[i] + w > hi) hi = pr[i] + w;
+    double q = sd_opnd(v, ext, i), pr = sd_opnd(v, ext, n + i);
+    if (!(q >= 0)) return NAN;
+    total += q;
+    if (pr - w < lo) lo = pr - w;
+    if (pr + w > hi) hi = pr + w;
   }
-  if (supply >= total) return q[k];
-  if (supply <= 0) return 0;
-  {
-    int it;
-    for (it = 0; it < 200; it++) {
-      double mid = 0.5 * (lo + hi), s = 0;
-      if (mid <= lo || mid >= hi) break;
-      for (i = 0; i < n; i++) s += sd_profile_share(q[i], 1, pr[i], w, mid);
-      if (s > supply) lo = mid; else hi = mid;
-    }
-  }
-  x = 0.5 * (lo + hi);
-  return sd_profile_share(q[k], 1, pr[k], w, x);
-}
-
-/* ALLOCATE AVAILABLE(request, pp, avail), target k of n: v holds n
- * requests, then 4 profile values per target (type, priority, width,
- * extra), then the supply. */
-static inline double sd_alloc_available(const double *v, int n, int k) {
-  const double *q = v, *pp = v + n, supply = v[5 * n];
-  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL;
-  int i, it;
-  if (supply != supply) return NAN;
-  for (i = 0; i < n; i++) {
-    double type = pp[4 * i], p = pp[4 * i + 1], w = pp[4 * i + 2];
-    double reach = (type == 3 || type == 4) ? 40 * w : w;   /* where a share is 0 or full */
-    if (!(q[i] >= 0) || !(w > 0) || !(type >= 1 && type <= 4)) return NAN;
-    total += q[i];
-    if (p - reach < lo) lo = p - reach;
-    if (p + reach > hi) hi = p + reach;
-  }
-  if (supply >= total) return q[k];
+  if (supply >= total) return sd_opnd(v, ext, k);
   if (supply <= 0) return 0;
   for (it = 0; it < 200; it++) {
     double mid = 0.5 * (lo + hi), s = 0;
     if (mid <= lo || mid >= hi) break;
-    for (i = 0; i < n; i++) s += sd_profile_share(q[i], pp[4 * i], pp[4 * i + 1], pp[4 * i + 2], mid);
+    for (i = 0; i < n; i++) s += sd_profile_share(sd_opnd(v, ext, i), 1, sd_opnd(v, ext, n + i), w, mid);
     if (s > supply) lo = mid; else hi = mid;
   }
-  {
-    double x = 0.5 * (lo + hi);
-    return sd_profile_share(q[k], pp[4 * k], pp[4 * k + 1], pp[4 * k + 2], x);
+  x = 0.5 * (lo + hi);
+  return sd_profile_share(sd_opnd(v, ext, k), 1, sd_opnd(v, ext, n + k), w, x);
+}
+
+/* ALLOCATE AVAILABLE(request, pp, avail), target k of n: the operands
+ * are n requests, then 4 profile values per target (type, priority,
+ * width, extra), then the supply. */
+static inline double sd_alloc_available(const double *v, const sd_ins *ext, int n, int k) {
+  const double supply = sd_opnd(v, ext, 5 * n);
+  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL, x;
+  int i, it;
+#define PP_(i_, j_) sd_opnd(v, ext, n + 4 * (i_) + (j_))
+  if (supply != supply) return NAN;
+  for (i = 0; i < n; i++) {
+    double q = sd_opnd(v, ext, i), type = PP_(i, 0), p = PP_(i, 1), w = PP_(i, 2);
+    double reach = (type == 3 || type == 4) ? 40 * w : w;   /* where a share is 0 or full */
+    if (!(q >= 0) || !(w > 0) || !(type >= 1 && type <= 4)) return NAN;
+    total += q;
+    if (p - reach < lo) lo = p - reach;
+    if (p + reach > hi) hi = p + reach;
   }
+  if (supply >= total) return sd_opnd(v, ext, k);
+  if (supply <= 0) return 0;
+  for (it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi), s = 0;
+    if (mid <= lo || mid >= hi) break;
+    for (i = 0; i < n; i++) s += sd_profile_share(sd_opnd(v, ext, i), PP_(i, 0), PP_(i, 1), PP_(i, 2), mid);
+    if (s > supply) lo = mid; else hi = mid;
+  }
+  x = 0.5 * (lo + hi);
+  return sd_profile_share(sd_opnd(v, ext, k), PP_(k, 0), PP_(k, 1), PP_(k, 2), x);
+#undef PP_
 }
 
 /* Graphical function: linear interpolation between points, clamped to the

@@ -26,6 +26,7 @@
 #define SD_F_J     4   /* jump by a    */
 #define SD_F_JC    5   /* if v[d]==0 jump by a */
 #define SD_F_NONE  6
+#define SD_F_LIST  7   /* d <- f(a operand slots listed 3 per EXT word after it), b immediate */
 
 #define SD_OPCODES(X)                                                   \
   /* control */                                                         \
@@ -94,10 +95,10 @@
   X(RANK,    SD_F_DABC)  /* VECTOR RANK: d = rank (from 1) of value k (ext.d) among n (ext.a) at b, order v[a] */ \
   X(DELAYFX, SD_F_DA)    /* DELAY FIXED: d = the value leaving pipeline a */ \
   X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */ \
-  X(ALLOCP,  SD_F_DABC)  /* ALLOCATE BY PRIORITY: d = share of target ext.d of ext.a; requests, priorities, width, supply from a */ \
-  X(ALLOCA,  SD_F_DABC)  /* ALLOCATE AVAILABLE: d = share of target ext.d of ext.a; requests, 4 profile values each, supply from a */ \
-  X(VSELECT, SD_F_DABC)  /* VECTOR SELECT: ext.a selections, as many values, missing, action from a */ \
-  X(RANDOM,  SD_F_DABC)  /* RANDOM UNIFORM (ext.d 0: min, max, seed at a) / NORMAL (1: min, max, mean, sd, seed); call site ext.a */ \
+  X(ALLOCP,  SD_F_LIST)  /* ALLOCATE BY PRIORITY: share of target b; n requests, n priorities, width, supply */ \
+  X(ALLOCA,  SD_F_LIST)  /* ALLOCATE AVAILABLE: share of target b; n requests, 4 profile values each, supply */ \
+  X(VSELECT, SD_F_LIST)  /* VECTOR SELECT: (a - 2) / 2 selections, as many values, missing, action */ \
+  X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \
   X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */
 
 typedef enum {

@@ -47,6 +47,17 @@ static size_t disasm_code(const sd_code *code, const char *title, char *buf, siz
                         in[1].d, in[1].a); i++; break;
     case SD_F_J:    OUT("%5d  %-8s -> %d\n", i, sd_opcode_names[in->op], i + in->a); break;
     case SD_F_JC:   OUT("%5d  %-8s v%d -> %d\n", i, sd_opcode_names[in->op], in->d, i + in->a); break;
+    case SD_F_LIST: {
+      int k;
+      OUT("%5d  %-8s v%d <- [%d]", i, sd_opcode_names[in->op], in->d, in->b);
+      for (k = 0; k < in->a; k++) {
+        const sd_ins *w = &in[1 + k / 3];
+        OUT(" v%d", k % 3 == 0 ? w->d : k % 3 == 1 ? w->a : w->b);
+      }
+      OUT("\n");
+      i += (in->a + 2) / 3;
+      break;
+    }
     default:        OUT("%5d  %s\n", i, sd_opcode_names[in->op]); break;
     }
   }

@@ -109,14 +109,14 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
-  vmcase(ALLOCP)  { D = sd_alloc_priority(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
-  vmcase(VSELECT) { D = sd_vector_select(v + pc->a, pc[1].a); vmnext(2) }
+  vmcase(ALLOCP)  { D = sd_alloc_priority(v, pc + 1, (pc->a - 2) / 2, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 2) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {
-    D = sd_random(v + pc->a, pc[1].d, pc[1].a, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
-    vmnext(2)
+    D = sd_random(v, pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
+    vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
-  vmcase(ALLOCA)  { D = sd_alloc_available(v + pc->a, pc[1].a, pc[1].d); vmnext(2) }
+  vmcase(ALLOCA)  { D = sd_alloc_available(v, pc + 1, (pc->a - 1) / 5, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;
     int k = pc->a, np = ctx->npipes;
