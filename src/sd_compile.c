@@ -655,29 +655,12 @@ static void bang_dims(const sd_node *n, const char **out, int *nout, int cap) {
   for (i = 0; i < n->nargs; i++) bang_dims(n->args[i], out, nout, cap);
 }
 
-/* Combine parts[lo..hi) pairwise into a balanced tree, so that long sums
- * do not make deep trees. */
-static sd_node *combine(cc *c, sd_fn fn, sd_node **parts, int lo, int hi, const sd_node *at) {
-  sd_node *l, *r;
-  if (hi - lo == 1) return parts[lo];
-  l = combine(c, fn, parts, lo, (lo + hi) / 2, at);
-  r = combine(c, fn, parts, (lo + hi) / 2, hi, at);
-  if (!l || !r) return NULL;
-  if (fn == SD_FN_SUM) return mk_bin(c, SD_OP_ADD, l, r, at);
-  if (fn == SD_FN_PROD) return mk_bin(c, SD_OP_MUL, l, r, at);
-  {
-    sd_node *args[2];
-    args[0] = l; args[1] = r;
-    return mk_call(c, fn == SD_FN_VMIN ? SD_FN_MIN : SD_FN_MAX, 2, args, at);
-  }
-}
-
 /* SUM, PROD, VMIN, VMAX: one copy of the argument per element of the
  * ranges marked '!', combined. */
 static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
   const char *dims[8];
   int nd = 0, total = 1, i, k, sizes[8], didx[8];
-  sd_node **parts, *res;
+  sd_node **parts;
   bang_dims(n->args[0], dims, &nd, 8);
   if (nd == 0)
     return fail_at(c, SD_E_DEFINITION, n, "%s needs a range to work over, marked with '!' as in %s(a[Dim!])",
@@ -701,9 +684,15 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
     if (resolve(c, parts[k], depth + 1) != 0) return -1;
     c->nb = base;
   }
-  res = combine(c, fn, parts, 0, total, n);
-  if (!res) return oom(c);
-  *n = *res;
+  if (total == 1) {                     /* one element: the element itself */
+    *n = *parts[0];
+    return 0;
+  }
+  /* one operation over all the parts (SD_F_LIST): the loop runs inside
+     the opcode, not through the dispatcher */
+  n->args = parts;
+  n->nargs = total;
+  n->ref = (int)fn;
   return 0;
 }
 
@@ -1423,6 +1412,20 @@ static void fold(sd_node *n) {
     n->kind = SD_N_NUM;
   } else if (n->kind == SD_N_CALL) {
     double x;
+    if (all && n->nargs > 1 && (n->ref == SD_FN_SUM || n->ref == SD_FN_PROD ||
+                                n->ref == SD_FN_VMIN || n->ref == SD_FN_VMAX)) {
+      double acc = n->args[0]->num;
+      for (i = 1; i < n->nargs; i++) {
+        double y = n->args[i]->num;
+        acc = n->ref == SD_FN_SUM ? acc + y : n->ref == SD_FN_PROD ? acc * y
+            : n->ref == SD_FN_VMIN ? sd_min(acc, y) : sd_max(acc, y);
+      }
+      n->kind = SD_N_NUM;
+      n->num = acc;
+      n->nargs = 0;
+      n->args = NULL;
+      return;
+    }
     if (n->ref == SD_FN_IF_THEN_ELSE && is_num(n->args[0])) {
       *n = *(n->args[0]->num != 0 ? n->args[1] : n->args[2]);
       return;
@@ -1763,6 +1766,9 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     return gen_list(c, SDI_ALLOCA, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_SELECT)
     return gen_list(c, SDI_VSELECT, n, 0, dst);
+  if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
+    return gen_list(c, SDI_REDUCE, n, b->fn == SD_FN_SUM ? 0 : b->fn == SD_FN_PROD ? 1 : b->fn == SD_FN_VMIN ? 2 : 3,
+                    dst);
   if (b->fn == SD_FN_PULSE_TRAIN)
     return gen3(c, SDI_PULSETR, n->args[0], n->args[1], n->args[2], n->args[3], dst);
   if (b->fn == SD_FN_RAMP) {

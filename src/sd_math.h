@@ -116,6 +116,18 @@ static inline double sd_opnd(const double *v, const sd_ins *ext, int k) {
   return v[r == 0 ? w->d : r == 1 ? w->a : w->b];
 }
 
+/* SUM (how 0), PROD (1), VMIN (2), VMAX (3) of n listed operands, in
+ * order. */
+static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int how) {
+  double acc = sd_opnd(v, ext, 0);
+  int i;
+  for (i = 1; i < n; i++) {
+    double y = sd_opnd(v, ext, i);
+    acc = how == 0 ? acc + y : how == 1 ? acc * y : how == 2 ? sd_min(acc, y) : sd_max(acc, y);
+  }
+  return acc;
+}
+
 /* VECTOR SELECT over n (selection, value) pairs: the operands are n
  * selections, n values, the missing value and the action.  Over the pairs whose
  * selection is not 0, Vensim's actions: 0 sum, 1 product, 2 min, 3 max,

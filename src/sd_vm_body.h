@@ -110,6 +110,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(ALLOCP)  { D = sd_alloc_priority(v, pc + 1, (pc->a - 2) / 2, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 2) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {
     D = sd_random(v, pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
