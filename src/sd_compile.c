@@ -1680,6 +1680,22 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
   c->tmp_top = mark;
   /* the result slot stays reserved while both branches are generated */
   t = dst >= 0 ? dst : tmp_alloc(c);
+  if (is_leaf(n->args[1]) || is_leaf(n->args[2])) {
+    /* one arm is a value: one instruction moves it and jumps past the
+       other arm (CMOVJ when the condition holds, CMOVJZ when it fails) */
+    int then_leaf = is_leaf(n->args[1]), leaf, at;
+    leaf = gen(c, n->args[then_leaf ? 1 : 2], -1);
+    if (leaf == GEN_FAIL) return GEN_FAIL;
+    if ((at = emit(c, then_leaf ? SDI_CMOVJ : SDI_CMOVJZ, t, leaf, cond)) < 0 ||
+        emit(c, SDI_EXT, 0, 0, 0) < 0)
+      return GEN_FAIL;
+    c->cond_depth++;
+    if (gen_into(c, n->args[then_leaf ? 2 : 1], t) != 0) return GEN_FAIL;
+    c->cond_depth--;
+    c->code[at + 1].d = c->ncode - at;
+    c->tmp_top = mark + (dst >= 0 ? 0 : 1);
+    return t;
+  }
   if ((jz = emit(c, SDI_JZ, cond, 0, 0)) < 0) return GEN_FAIL;
   c->cond_depth++;                      /* code that may not run */
   if (gen_into(c, n->args[1], t) != 0) return GEN_FAIL;

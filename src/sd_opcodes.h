@@ -34,6 +34,8 @@
   X(EXT,     SD_F_NONE)  /* operand word of the previous op; never run */ \
   X(JMP,     SD_F_J)     /* pc += a                                 */ \
   X(JZ,      SD_F_JC)    /* if v[d] == 0: pc += a                   */ \
+  X(CMOVJ,   SD_F_DABC)  /* if v[b] != 0: v[d] = v[a], pc += ext.d  */ \
+  X(CMOVJZ,  SD_F_DABC)  /* if v[b] == 0: v[d] = v[a], pc += ext.d  */ \
   /* moves and arithmetic */                                            \
   X(MOV,     SD_F_DA)                                                   \
   X(ADD,     SD_F_DAB)                                                  \

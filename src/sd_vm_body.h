@@ -49,6 +49,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(EXT)     vmnext(1)                 /* never reached: skipped by its owner */
   vmcase(JMP)     vmnext(pc->a)
   vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
+  vmcase(CMOVJ)   { if (B != 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
+  vmcase(CMOVJZ)  { if (B == 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
 
   vmcase(MOV)     { D = A; vmnext(1) }
   vmcase(ADD)     { D = A + B; vmnext(1) }
