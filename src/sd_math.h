@@ -311,24 +311,39 @@ static inline double sd_alloc_available(const double *v, const sd_ins *ext, int 
 
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
-static inline double sd_lookup(const sd_table *tb, double x) {
-  int lo, hi;
+/* `hint`, when given, remembers the segment of the last call: lookups of
+ * time and of slowly moving inputs mostly fall in it or the next one, so
+ * the binary search runs only when the input jumps.  The segment found
+ * is the same either way (the one with xs[lo] <= x < xs[lo + 1]). */
+static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) {
+  int lo, hi, n = tb->n;
   const double *xs = tb->x, *ys = tb->y;
-  if (tb->n == 0) return NAN;
+  if (n == 0) return NAN;
   if (x != x) return x;
   if (x <= xs[0]) return ys[0];
-  if (x >= xs[tb->n - 1]) return ys[tb->n - 1];
-  lo = 0; hi = tb->n - 1;          /* xs[lo] < x < xs[hi] */
-  while (hi - lo > 1) {
-    int mid = (lo + hi) / 2;
-    if (xs[mid] <= x) lo = mid; else hi = mid;
+  if (x >= xs[n - 1]) return ys[n - 1];
+  lo = hint ? (int)*hint : 0;
+  if (lo >= 0 && lo < n - 1 && xs[lo] <= x && x < xs[lo + 1]) {
+    hi = lo + 1;
+  } else if (lo >= 0 && lo < n - 2 && xs[lo + 1] <= x && x < xs[lo + 2]) {
+    lo++;
+    hi = lo + 1;
+  } else {
+    lo = 0; hi = n - 1;            /* xs[lo] < x < xs[hi] */
+    while (hi - lo > 1) {
+      int mid = (lo + hi) / 2;
+      if (xs[mid] <= x) lo = mid; else hi = mid;
+    }
   }
+  if (hint) *hint = lo;
   /* data series held between points: xs[lo] <= x < xs[hi] */
   if (tb->mode == SD_DATA_HOLD) return ys[lo];
   if (tb->mode == SD_DATA_FORWARD) return xs[lo] == x ? ys[lo] : ys[hi];
   if (xs[hi] == xs[lo]) return ys[hi];
   return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
 }
+
+static inline double sd_lookup(const sd_table *tb, double x) { return sd_lookup_hint(tb, x, 0); }
 
 /* The LOOKUP functions that read a table another way (how):
  * 1 BACKWARD: the y of the last point at or before x;

@@ -89,6 +89,7 @@ typedef struct sd_vmctx {
   const double *ovr_val;
   const double *pipes;    /* DELAY FIXED: [offset k][length k][position k] then buffers */
   int npipes;
+  double *hints;          /* per table: the segment its last lookup used */
 } sd_vmctx;
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);

@@ -14,7 +14,7 @@ typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
 
 /* work layout after the value array, in doubles */
 typedef struct layout {
-  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val;
+  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val, *hints;
 } layout;
 
 static layout lay(const sd_program *p, double *work) {
@@ -27,6 +27,7 @@ static layout lay(const sd_program *p, double *work) {
   L.ovr_val = L.ovr_on + ns;
   L.ctl_on = L.ovr_val + ns;
   L.ctl_val = L.ctl_on + SD_NUM_CONTROL;
+  L.hints = L.ctl_val + SD_NUM_CONTROL;
   return L;
 }
 
@@ -38,7 +39,7 @@ static long pipe_length(double delay, double dt) {
 }
 
 size_t sd_run_work_size(const sd_program *p) {
-  return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL;
+  return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL + (size_t)p->ntables;
 }
 
 void sd_run_opts_init(sd_run_opts *o) {
@@ -150,6 +151,7 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
   }
 
   ctx.tables = p->tables;
+  ctx.hints = L.hints;
   ctx.ovr_on = L.ctl_on;
   ctx.ovr_val = L.ctl_val;
   L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = NAN;   /* the clock is not set yet */
@@ -285,6 +287,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   const int np = p->ndfx;
   sd_error_clear(err);
   ctx.tables = p->tables;
+  ctx.hints = L.hints;
   ctx.ovr_on = L.ovr_on;
   ctx.ovr_val = L.ovr_val;
   ctx.pipes = pipes;

@@ -104,7 +104,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(PULSETR) { D = sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2); vmnext(2) }
   vmcase(RAMP)    { D = sd_ramp(V(SD_SLOT_XTIME), A, B, C); vmnext(2) }
 
-  vmcase(LOOKUP)  { D = sd_lookup(&ctx->tables[pc->b], A); vmnext(1) }
+  vmcase(LOOKUP)  { D = sd_lookup_hint(&ctx->tables[pc->b], A, &ctx->hints[pc->b]); vmnext(1) }
   vmcase(OVR)     { if (ctx->ovr_on[pc->a] != 0) D = ctx->ovr_val[pc->a]; vmnext(1) }
   vmcase(SAMPLE)  { if (A != 0) C = B; D = C; vmnext(2) }
   vmcase(ELMMAP)  { D = sd_elm_map(v + pc->b, pc[1].d, pc[1].a, A); vmnext(2) }
