@@ -978,6 +978,8 @@ static int resolve_allocate(cc *c, sd_node *n, sd_fn fn, int depth) {
     return fail_at(c, SD_E_DEFINITION, n, "%s must be used in an equation subscripted by '%s', the range "
                    "it allocates over", n->text, rname);
   nr = R->n;
+  if (nr > SD_MAX_ALLOC)
+    return fail_at(c, SD_E_DEFINITION, n, "%s allocates over at most 256 elements%s", n->text, NULL);
   args = sd_arena_alloc(&c->ast, (size_t)(nr * (1 + per) + 2) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < 2; k++) {              /* requests, then priorities/profiles */

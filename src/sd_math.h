@@ -228,7 +228,7 @@ static inline double sd_invert_elem(const double *m, int n, int k) {
  * from 0 to q_i around its priority.  The level is the x at which the
  * shares add up to the supply; a supply that covers every request fills
  * them all.  The sum is monotone in x, so bisection finds the level to
- * the last bit; no memory is needed. */
+ * the last bit. */
 
 /* Share of a target with request q under profile (type, priority p,
  * width w) at level x: 1 rectangular, 2 triangular, 3 normal,
@@ -250,63 +250,62 @@ static inline double sd_profile_share(double q, double type, double p, double w,
   return NAN;
 }
 
-/* ALLOCATE BY PRIORITY(request, priority, size, width, supply), target
- * k of n: the operands are n requests, n priorities, width, supply.  Rectangular
- * profiles of the given width centred on each priority: a target starts
- * receiving when the one above it has (its priority gap / width) of its
- * request, and a gap of a whole width serves the higher one first. */
-static inline double sd_alloc_priority(const double *v, const sd_ins *ext, int n, int k) {
-  const double w = sd_opnd(v, ext, 2 * n), supply = sd_opnd(v, ext, 2 * n + 1);
-  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL, x;
+/* The common level of n targets given (request, type, priority, width)
+ * each, for a supply below the total request; bisection to the last bit. */
+static inline double sd_alloc_level(const double *q, const double *ty, const double *pr,
+                                    const double *w, int n, double supply) {
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
   int i, it;
-  if (!(w > 0) || supply != supply) return NAN;
   for (i = 0; i < n; i++) {
-    double q = sd_opnd(v, ext, i), pr = sd_opnd(v, ext, n + i);
-    if (!(q >= 0)) return NAN;
-    total += q;
-    if (pr - w < lo) lo = pr - w;
-    if (pr + w > hi) hi = pr + w;
+    double reach = (ty[i] == 3 || ty[i] == 4) ? 40 * w[i] : w[i];  /* where a share is 0 or full */
+    if (pr[i] - reach < lo) lo = pr[i] - reach;
+    if (pr[i] + reach > hi) hi = pr[i] + reach;
   }
-  if (supply >= total) return sd_opnd(v, ext, k);
-  if (supply <= 0) return 0;
   for (it = 0; it < 200; it++) {
     double mid = 0.5 * (lo + hi), s = 0;
     if (mid <= lo || mid >= hi) break;
-    for (i = 0; i < n; i++) s += sd_profile_share(sd_opnd(v, ext, i), 1, sd_opnd(v, ext, n + i), w, mid);
+    for (i = 0; i < n; i++) s += sd_profile_share(q[i], ty[i], pr[i], w[i], mid);
     if (s > supply) lo = mid; else hi = mid;
   }
-  x = 0.5 * (lo + hi);
-  return sd_profile_share(sd_opnd(v, ext, k), 1, sd_opnd(v, ext, n + k), w, x);
+  return 0.5 * (lo + hi);
 }
 
-/* ALLOCATE AVAILABLE(request, pp, avail), target k of n: the operands
- * are n requests, then 4 profile values per target (type, priority,
- * width, extra), then the supply. */
-static inline double sd_alloc_available(const double *v, const sd_ins *ext, int n, int k) {
-  const double supply = sd_opnd(v, ext, 5 * n);
-  double total = 0, lo = HUGE_VAL, hi = -HUGE_VAL, x;
-  int i, it;
-#define PP_(i_, j_) sd_opnd(v, ext, n + 4 * (i_) + (j_))
-  if (supply != supply) return NAN;
+/* Allocations over at most this many targets run on copies of their
+ * operands on the stack; beyond it the result is NaN (ALLOCATE over more
+ * than 256 elements is refused when the model is built). */
+#define SD_MAX_ALLOC 256
+
+/* ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, target k of n: the operands
+ * are n requests, then n priorities, the width and the supply (profiles
+ * 0), or 4 profile values per target (type, priority, width, extra) and
+ * the supply (profiles 1).  A supply that covers every request fills
+ * them all.  ALLOCATE BY PRIORITY is rectangular profiles of the given
+ * width centred on each priority: a target starts receiving when the one
+ * above it has (its priority gap / width) of its request, and a gap of a
+ * whole width serves the higher one first. */
+static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int k, int profiles) {
+  double q[SD_MAX_ALLOC], ty[SD_MAX_ALLOC], pr[SD_MAX_ALLOC], w[SD_MAX_ALLOC];
+  double supply = sd_opnd(v, ext, profiles ? 5 * n : 2 * n + 1), total = 0, x;
+  int i;
+  if (n > SD_MAX_ALLOC || supply != supply) return NAN;
   for (i = 0; i < n; i++) {
-    double q = sd_opnd(v, ext, i), type = PP_(i, 0), p = PP_(i, 1), w = PP_(i, 2);
-    double reach = (type == 3 || type == 4) ? 40 * w : w;   /* where a share is 0 or full */
-    if (!(q >= 0) || !(w > 0) || !(type >= 1 && type <= 4)) return NAN;
-    total += q;
-    if (p - reach < lo) lo = p - reach;
-    if (p + reach > hi) hi = p + reach;
+    q[i] = sd_opnd(v, ext, i);
+    if (profiles) {
+      ty[i] = sd_opnd(v, ext, n + 4 * i);
+      pr[i] = sd_opnd(v, ext, n + 4 * i + 1);
+      w[i] = sd_opnd(v, ext, n + 4 * i + 2);
+    } else {
+      ty[i] = 1;
+      pr[i] = sd_opnd(v, ext, n + i);
+      w[i] = sd_opnd(v, ext, 2 * n);
+    }
+    if (!(q[i] >= 0) || !(w[i] > 0) || !(ty[i] >= 1 && ty[i] <= 4)) return NAN;
+    total += q[i];
   }
-  if (supply >= total) return sd_opnd(v, ext, k);
+  if (supply >= total) return q[k];
   if (supply <= 0) return 0;
-  for (it = 0; it < 200; it++) {
-    double mid = 0.5 * (lo + hi), s = 0;
-    if (mid <= lo || mid >= hi) break;
-    for (i = 0; i < n; i++) s += sd_profile_share(sd_opnd(v, ext, i), PP_(i, 0), PP_(i, 1), PP_(i, 2), mid);
-    if (s > supply) lo = mid; else hi = mid;
-  }
-  x = 0.5 * (lo + hi);
-  return sd_profile_share(sd_opnd(v, ext, k), PP_(k, 0), PP_(k, 1), PP_(k, 2), x);
-#undef PP_
+  x = sd_alloc_level(q, ty, pr, w, n, supply);
+  return sd_profile_share(q[k], ty[k], pr[k], w[k], x);
 }
 
 /* Graphical function: linear interpolation between points, clamped to the

@@ -111,7 +111,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
-  vmcase(ALLOCP)  { D = sd_alloc_priority(v, pc + 1, (pc->a - 2) / 2, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ALLOCP)  { D = sd_allocate(v, pc + 1, (pc->a - 2) / 2, pc->b, 0); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 2) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {
@@ -119,7 +119,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
-  vmcase(ALLOCA)  { D = sd_alloc_available(v, pc + 1, (pc->a - 1) / 5, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ALLOCA)  { D = sd_allocate(v, pc + 1, (pc->a - 1) / 5, pc->b, 1); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;
     int k = pc->a, np = ctx->npipes;
