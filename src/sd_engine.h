@@ -198,7 +198,10 @@ size_t sd_program_disasm(const sd_program *p, char *buf, size_t cap);
 
 /* ---- running ---------------------------------------------------------- */
 
-typedef enum { SD_DISPATCH_DEFAULT = 0, SD_DISPATCH_GOTO = 1, SD_DISPATCH_SWITCH = 2 } sd_dispatch;
+/* SD_DISPATCH_COUNT: the switch loop counting every dispatch by opcode
+ * into opts->op_counts (for measurements; slower). */
+typedef enum { SD_DISPATCH_DEFAULT = 0, SD_DISPATCH_GOTO = 1, SD_DISPATCH_SWITCH = 2,
+               SD_DISPATCH_COUNT = 3 } sd_dispatch;
 
 typedef struct sd_run_opts {
   /* Time settings; NaN means "as the model says". */
@@ -217,6 +220,8 @@ typedef struct sd_run_opts {
   void *poll_ud;
   long poll_every;             /* 0 = a sensible default */
   sd_dispatch dispatch;        /* which interpreter loop; default = build's */
+  double *op_counts;           /* SD_DISPATCH_COUNT: sd_n_opcodes() counters,
+                                  added to (the caller zeroes them) */
 } sd_run_opts;
 
 /* Fill opts with defaults: NaN times, model's method, no overrides, all
@@ -270,5 +275,7 @@ sd_dispatch sd_default_dispatch(void);
 int sd_have_computed_goto(void);
 const char *sd_dispatch_name(sd_dispatch d);
 int sd_n_opcodes(void);
+/* The name of opcode k (0 <= k < sd_n_opcodes()). */
+const char *sd_opcode_name(int k);
 
 #endif

@@ -90,9 +90,11 @@ typedef struct sd_vmctx {
   const double *pipes;    /* DELAY FIXED: [offset k][length k][position k] then buffers */
   int npipes;
   double *hints;          /* per table: the segment its last lookup used */
+  double *counts;         /* counting loop only: dispatches per opcode */
 } sd_vmctx;
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #endif

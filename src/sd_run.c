@@ -61,19 +61,20 @@ int sd_have_computed_goto(void) { return SD_HAVE_COMPUTED_GOTO ? 1 : 0; }
 
 const char *sd_dispatch_name(sd_dispatch d) {
   if (d == SD_DISPATCH_DEFAULT) d = sd_default_dispatch();
-  return d == SD_DISPATCH_GOTO ? "computed-goto" : "switch";
+  return d == SD_DISPATCH_GOTO ? "computed-goto" : d == SD_DISPATCH_COUNT ? "counting switch" : "switch";
 }
 
 int sd_n_opcodes(void) { return SDI__COUNT; }
 
 static sd_exec_fn pick(sd_dispatch d) {
+  if (d == SD_DISPATCH_COUNT) return sd_vm_exec_count;
 #if SD_HAVE_COMPUTED_GOTO
   if (d == SD_DISPATCH_DEFAULT || d == SD_DISPATCH_GOTO) return sd_vm_exec_goto;
-#else
-  (void)d;
 #endif
   return sd_vm_exec_switch;
 }
+
+const char *sd_opcode_name(int k) { return k >= 0 && k < SDI__COUNT ? sd_opcode_names[k] : "?"; }
 
 /* n_steps and the save stride from the settings in v[]; -1 on bad ones. */
 static int settle_time(const sd_program *p, const double *v, const sd_run_opts *o,
@@ -117,6 +118,8 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
   double settings[SD_NUM_CONTROL];
   int i;
   sd_error_clear(err);
+  if (o->dispatch == SD_DISPATCH_COUNT && !o->op_counts)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "the counting loop needs op_counts");
   memset(work, 0, sd_run_work_size(p) * sizeof(double));
   for (i = 0; i < p->npreset; i++) L.v[p->preset_slot[i]] = p->preset_val[i];
 
@@ -152,6 +155,7 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
 
   ctx.tables = p->tables;
   ctx.hints = L.hints;
+  ctx.counts = o->op_counts;
   ctx.ovr_on = L.ctl_on;
   ctx.ovr_val = L.ctl_val;
   L.v[SD_SLOT_TIME] = L.v[SD_SLOT_XTIME] = NAN;   /* the clock is not set yet */
@@ -288,6 +292,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   sd_error_clear(err);
   ctx.tables = p->tables;
   ctx.hints = L.hints;
+  ctx.counts = o->op_counts;
   ctx.ovr_on = L.ovr_on;
   ctx.ovr_val = L.ovr_val;
   ctx.pipes = pipes;

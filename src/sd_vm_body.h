@@ -24,7 +24,11 @@
 
 #define vmcase(name)   case SDI_##name:
 #define vmnext(k)      { pc += (k); continue; }
+#if SD_VM_COUNT                     /* the measuring loop: count each dispatch */
+#define vmloop         for (;;) { ctx->counts[pc->op] += 1; switch (pc->op) {
+#else
 #define vmloop         for (;;) { switch (pc->op) {
+#endif
 #define vmendloop      default: return; } }
 
 #endif
