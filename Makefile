@@ -5,6 +5,8 @@
 #   make test    every tests/c/test_*.c, computed-goto and switch builds
 #   make asan    the same under AddressSanitizer + UBSan (CC=clang or gcc)
 #   make bench   engine benchmarks (bench/README.md)
+#   make bench-table  the benchmark table through R: real and synthetic
+#                models, read/compile/run/simulate, both dispatch loops
 #   make clean
 #   make check   the whole suite, R included (tools/check.sh)
 #
@@ -40,7 +42,7 @@ FLAG_switch        = -DSD_HAVE_COMPUTED_GOTO=0
 FLAG_goto-asan     = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch-asan   = -DSD_HAVE_COMPUTED_GOTO=0
 
-.PHONY: test asan bench clean check FORCE
+.PHONY: test asan bench bench-table clean check FORCE
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -94,6 +96,14 @@ asan:
 bench: $(B)/goto/libsdvm.a
 	$(CC) $(CSTD) -O2 -g $(WARN) $(FLAG_goto) -Isrc bench/bench_engine.c $(B)/goto/libsdvm.a -lm -o $(B)/bench_engine
 	./$(B)/bench_engine
+
+# The benchmark table (bench/table.R): the package installed into
+# cbuild/R-bench, then every model and phase timed; SDVM_CORPUS (or
+# ../shared/models) adds WORLD3 and C-LEARN.
+bench-table:
+	@mkdir -p $(B)/R-bench
+	R CMD INSTALL --no-test-load --library=$(B)/R-bench . > $(B)/R-bench.log 2>&1 || (cat $(B)/R-bench.log; exit 1)
+	SDVM_CORPUS="$${SDVM_CORPUS:-$$(cd ../shared/models 2>/dev/null && pwd)}" R_LIBS=$(B)/R-bench Rscript bench/table.R
 
 clean:
 	rm -rf $(B)

@@ -90,6 +90,7 @@ typedef struct cc {
      computed once where it is first met unconditionally */
   int *cse_key, *cse_slot;  /* 3 ints per entry: op, a, b */
   int ncse_used, ncse_cap, ncse_slots;
+  int *cse_hash, cse_hcap;  /* open addressing over entries, -1 empty */
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
@@ -1557,13 +1558,40 @@ static int stable_slot(const cc *c, int s) {
   return s < c->tmp_base || s < 0;      /* not a temporary */
 }
 
+static size_t cse_hashof(int op, int a, int b, int cap) {
+  uint64_t h = (uint64_t)(uint32_t)op * 0x9E3779B97F4A7C15ULL;
+  h = (h ^ (uint64_t)(uint32_t)a) * 0xBF58476D1CE4E5B9ULL;
+  h = (h ^ (uint64_t)(uint32_t)b) * 0x94D049BB133111EBULL;
+  return (size_t)(h >> 32) & (size_t)(cap - 1);
+}
+
 static int cse_find(const cc *c, int op, int a, int b) {
+  size_t h;
   int i;
-  for (i = c->ncse_used - 1; i >= 0; i--) {
+  if (!c->cse_hcap) return GEN_FAIL;
+  for (h = cse_hashof(op, a, b, c->cse_hcap); (i = c->cse_hash[h]) >= 0; h = (h + 1) & (size_t)(c->cse_hcap - 1)) {
     const int *k = &c->cse_key[3 * i];
     if (k[0] == op && k[1] == a && k[2] == b) return c->cse_slot[i];
   }
   return GEN_FAIL;
+}
+
+/* (Re)build the hash over the entries, at twice their capacity. */
+static int cse_rehash(cc *c) {
+  int cap = 2 * c->ncse_cap, i;
+  int *nh = malloc((size_t)cap * sizeof(int));
+  if (!nh) return -1;
+  for (i = 0; i < cap; i++) nh[i] = -1;
+  free(c->cse_hash);
+  c->cse_hash = nh;
+  c->cse_hcap = cap;
+  for (i = 0; i < c->ncse_used; i++) {
+    const int *k = &c->cse_key[3 * i];
+    size_t h = cse_hashof(k[0], k[1], k[2], cap);
+    while (nh[h] >= 0) h = (h + 1) & (size_t)(cap - 1);
+    nh[h] = i;
+  }
+  return 0;
 }
 
 static int cse_add(cc *c, int op, int a, int b, int slot) {
@@ -1576,11 +1604,17 @@ static int cse_add(cc *c, int op, int a, int b, int slot) {
     if (!ns) return -1;
     c->cse_slot = ns;
     c->ncse_cap = ncap;
+    if (cse_rehash(c) != 0) return -1;
   }
   c->cse_key[3 * c->ncse_used] = op;
   c->cse_key[3 * c->ncse_used + 1] = a;
   c->cse_key[3 * c->ncse_used + 2] = b;
-  c->cse_slot[c->ncse_used++] = slot;
+  c->cse_slot[c->ncse_used] = slot;
+  {
+    size_t h = cse_hashof(op, a, b, c->cse_hcap);
+    while (c->cse_hash[h] >= 0) h = (h + 1) & (size_t)(c->cse_hcap - 1);
+    c->cse_hash[h] = c->ncse_used++;
+  }
   return 0;
 }
 
@@ -1878,6 +1912,7 @@ static int take_code(cc *c, sd_code *out) {
   out->n = c->ncode;
   c->ncode = 0;
   c->ncse_used = 0;                      /* each program shares its own */
+  if (c->cse_hash) { int i; for (i = 0; i < c->cse_hcap; i++) c->cse_hash[i] = -1; }
   return 0;
 }
 
@@ -2556,7 +2591,7 @@ done:
   free(deps); free(order); free(has_timefn);
   free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
   free(c.mbase); free(c.mnd); free(c.mdims); free(c.contig);
-  free(c.cse_key); free(c.cse_slot); free((void *)c.bdim); free((void *)c.belem);
+  free(c.cse_key); free(c.cse_slot); free(c.cse_hash); free((void *)c.bdim); free((void *)c.belem);
   sd_strmap_free(&c.outmap);
   free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out);
   sd_arena_free(&c.ast);
