@@ -1,0 +1,151 @@
+/* test_optimize.c -- the compiler's optimizations keep every value: common
+ * subexpressions met first inside a branch that does not run, variables
+ * that only copy another, IF THEN ELSE with a value arm (CMOVJ/CMOVJZ),
+ * lookups that remember their segment when the input moves back and
+ * forth, reductions in one opcode; and the counting loop counts what the
+ * other loops run. */
+#include <math.h>
+#include <stdio.h>
+#include "test_helpers.h"
+
+static sd_program *build(const tdef *d, int n) {
+  sd_error err;
+  sd_program *p = t_build(d, n, SD_EULER, &err);
+  if (!p) fprintf(stderr, "compile error: %s\n", err.msg);
+  return p;
+}
+#define BUILD(d) build(d, (int)(sizeof d / sizeof d[0]))
+
+static void test_cse_in_branches(void) {
+  /* a*b first appears inside the branch of x that runs only after t = 5;
+     y, computed after x, must not read a stale a*b before then */
+  static const tdef d[] = {
+    {"a", "Time + 1"}, {"b", "2"},
+    {"x", "IF THEN ELSE(Time > 5, a * b, -1)"},
+    {"y", "a * b + x"},
+    {"z", "a * b"},                  /* shares y's a*b: a plain copy */
+    {"FINAL TIME", "8"}
+  };
+  sd_program *p = BUILD(d);
+  trun r;
+  int t;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 8; t++) {
+    double ab = (t + 1) * 2.0, x = t > 5 ? ab : -1;
+    CHECK_NEAR(t_at(p, &r, "x", t), x, 0);
+    CHECK_NEAR(t_at(p, &r, "y", t), ab + x, 0);
+    CHECK_NEAR(t_at(p, &r, "z", t), ab, 0);
+  }
+  t_free(&r);
+  sd_program_free(p);
+}
+
+static void test_copies_and_value_arms(void) {
+  static const tdef d[] = {
+    {"$s", "1 ; 0"},                  /* s = t */
+    {"copy", "s"}, {"copy2", "copy"},
+    {"then value", "IF THEN ELSE(s >= 3, 7, s * 10)"},
+    {"else value", "IF THEN ELSE(s < 3, s * 10, 7)"},
+    {"both", "IF THEN ELSE(s < 3, 1, 2)"},
+    {"FINAL TIME", "6"}
+  };
+  sd_program *p = BUILD(d);
+  trun r;
+  int t;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 6; t++) {
+    double v = t >= 3 ? 7 : t * 10.0;
+    CHECK_NEAR(t_at(p, &r, "copy", t), t, 0);
+    CHECK_NEAR(t_at(p, &r, "copy2", t), t, 0);
+    CHECK_NEAR(t_at(p, &r, "then value", t), v, 0);
+    CHECK_NEAR(t_at(p, &r, "else value", t), v, 0);
+    CHECK_NEAR(t_at(p, &r, "both", t), t < 3 ? 1 : 2, 0);
+  }
+  t_free(&r);
+  sd_program_free(p);
+}
+
+static void test_lookup_segments(void) {
+  /* the input sweeps up, jumps back, and runs off both ends; every value
+     must equal plain interpolation */
+  static const tdef d[] = {
+    {"@tbl", "0 0  1 10  2 0  4 40  8 0"},
+    {"x", "MODULO(Time * 1.7, 11) - 1.5"},
+    {"y", "tbl(x)"},
+    {"FINAL TIME", "40"}, {"TIME STEP", "0.25"}
+  };
+  static const double xs[] = { 0, 1, 2, 4, 8 }, ys[] = { 0, 10, 0, 40, 0 };
+  sd_program *p = BUILD(d);
+  trun r;
+  double t;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 40; t += 0.25) {
+    double x = fmod(t * 1.7, 11) - 1.5, want;
+    int k;
+    if (x <= 0) want = 0;
+    else if (x >= 8) want = 0;
+    else {
+      for (k = 0; xs[k + 1] <= x; k++) {}
+      want = ys[k] + (x - xs[k]) * (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]);
+    }
+    CHECK_NEAR(t_at(p, &r, "y", t), want, 1e-12);
+  }
+  t_free(&r);
+  sd_program_free(p);
+}
+
+static void test_counting_loop(void) {
+  /* the counting loop gives the same numbers as the others, and counts
+     HALT once per program run: ctrl and init once, step once per step */
+  static const tdef d[] = {
+    {"$s", "g ; 1"}, {"g", "s * rate"}, {"rate", "0.1"},
+    {"w", "IF THEN ELSE(Time > 2, g, 0)"}, {"FINAL TIME", "10"}
+  };
+  sd_program *p = BUILD(d);
+  sd_run_opts o;
+  trun a, c;
+  double counts[512];
+  int k, n = sd_n_opcodes(), halt = -1;
+  double total = 0;
+  CHECK(p != NULL && n < 512);
+  if (!p) return;
+  memset(counts, 0, sizeof counts);
+  sd_run_opts_init(&o);
+  o.dispatch = SD_DISPATCH_COUNT;
+  o.op_counts = counts;
+  c = t_run_opts(p, &o);
+  a = t_run(p, SD_DISPATCH_SWITCH);
+  CHECK(t_identical(&a, &c));
+  for (k = 0; k < n; k++) {
+    total += counts[k];
+    if (strcmp(sd_opcode_name(k), "HALT") == 0) halt = k;
+  }
+  CHECK(halt >= 0);
+  if (halt >= 0) CHECK_NEAR(counts[halt], 2 + 11, 0);   /* ctrl, init, 11 step passes */
+  CHECK(total > counts[halt]);
+  /* without counters the counting loop refuses to run */
+  o.op_counts = NULL;
+  t_free(&c);
+  c = t_run_opts(p, &o);
+  CHECK(!c.ok);
+  t_free(&a);
+  t_free(&c);
+  sd_program_free(p);
+}
+
+int main(void) {
+  RUN(test_cse_in_branches);
+  RUN(test_copies_and_value_arms);
+  RUN(test_lookup_segments);
+  RUN(test_counting_loop);
+  return SD_TEST_SUMMARY();
+}
