@@ -1697,6 +1697,17 @@ static int gen_binary(cc *c, const sd_node *n, int dst) {
     return gen3(c, SDI_MULMUL, l->args[0], l->args[1], r, NULL, dst);
   if (n->op == SD_OP_MUL && l->kind == SD_N_BINARY && l->op == SD_OP_DIV)
     return gen3(c, SDI_DIVMUL, l->args[0], l->args[1], r, NULL, dst);
+  /* more shapes from C-LEARN's opcode-pair counts (MUL DIV, SUB MUL,
+     DIV DIV): each saves a dispatch and gives the same rounding, one
+     operation at a time; a product is commutative, so c * (a - b) too */
+  if (n->op == SD_OP_DIV && l->kind == SD_N_BINARY && l->op == SD_OP_MUL)
+    return gen3(c, SDI_MULDIV, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_DIV && l->kind == SD_N_BINARY && l->op == SD_OP_DIV)
+    return gen3(c, SDI_DIVDIV, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_MUL && l->kind == SD_N_BINARY && (l->op == SD_OP_SUB || l->op == SD_OP_ADD))
+    return gen3(c, l->op == SD_OP_SUB ? SDI_SUBMUL : SDI_ADDMUL, l->args[0], l->args[1], r, NULL, dst);
+  if (n->op == SD_OP_MUL && r->kind == SD_N_BINARY && (r->op == SD_OP_SUB || r->op == SD_OP_ADD))
+    return gen3(c, r->op == SD_OP_SUB ? SDI_SUBMUL : SDI_ADDMUL, r->args[0], r->args[1], l, NULL, dst);
   a = gen(c, l, -1); if (a == GEN_FAIL) return GEN_FAIL;
   b = gen(c, r, -1); if (b == GEN_FAIL) return GEN_FAIL;
   (void)t;

@@ -49,6 +49,10 @@
   X(MULADD,  SD_F_DABC)  /* a * b + c                               */ \
   X(MULMUL,  SD_F_DABC)  /* a * b * c                               */ \
   X(DIVMUL,  SD_F_DABC)  /* a / b * c                               */ \
+  X(MULDIV,  SD_F_DABC)  /* a * b / c                               */ \
+  X(SUBMUL,  SD_F_DABC)  /* (a - b) * c                             */ \
+  X(ADDMUL,  SD_F_DABC)  /* (a + b) * c                             */ \
+  X(DIVDIV,  SD_F_DABC)  /* a / b / c                               */ \
   /* comparison and logic (1 = true, 0 = false) */                      \
   X(EQ,      SD_F_DAB)                                                  \
   X(NE,      SD_F_DAB)                                                  \

@@ -68,6 +68,10 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(MULADD)  { D = A * B + C; vmnext(2) }
   vmcase(MULMUL)  { D = A * B * C; vmnext(2) }
   vmcase(DIVMUL)  { D = A / B * C; vmnext(2) }
+  vmcase(MULDIV)  { D = A * B / C; vmnext(2) }
+  vmcase(SUBMUL)  { D = (A - B) * C; vmnext(2) }
+  vmcase(ADDMUL)  { D = (A + B) * C; vmnext(2) }
+  vmcase(DIVDIV)  { D = A / B / C; vmnext(2) }
 
   vmcase(EQ)      { D = sd_bool(A == B); vmnext(1) }
   vmcase(NE)      { D = sd_bool(A != B); vmnext(1) }
