@@ -53,6 +53,11 @@
   X(SUBMUL,  SD_F_DABC)  /* (a - b) * c                             */ \
   X(ADDMUL,  SD_F_DABC)  /* (a + b) * c                             */ \
   X(DIVDIV,  SD_F_DABC)  /* a / b / c                               */ \
+  /* array runs (sd_peephole.c): v[d+k] = v[a+k*ext.a] op v[b+k*ext.b], k < ext.d */ \
+  X(VADD,    SD_F_DABC)                                                 \
+  X(VSUB,    SD_F_DABC)                                                 \
+  X(VMUL,    SD_F_DABC)                                                 \
+  X(VDIV,    SD_F_DABC)                                                 \
   /* comparison and logic (1 = true, 0 = false) */                      \
   X(EQ,      SD_F_DAB)                                                  \
   X(NE,      SD_F_DAB)                                                  \

@@ -94,6 +94,10 @@ typedef struct sd_vmctx {
 } sd_vmctx;
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+
+/* Runs of one arithmetic operation over array elements become one
+ * looping instruction (sd_peephole.c); -1 when out of memory. */
+int sd_vectorize(sd_code *code);
 void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);

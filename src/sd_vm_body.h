@@ -72,6 +72,16 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SUBMUL)  { D = (A - B) * C; vmnext(2) }
   vmcase(ADDMUL)  { D = (A + B) * C; vmnext(2) }
   vmcase(DIVDIV)  { D = A / B / C; vmnext(2) }
+  /* one dispatch for a run of n element operations, in their order */
+#define SD_VRUN(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;                 \
+    double *d_ = &D; const double *a_ = &A, *b_ = &B;                                         \
+    for (k_ = 0; k_ < n_; k_++) { double x_ = a_[k_ * sa_], y_ = b_[k_ * sb_]; d_[k_] = (expr); } \
+    vmnext(n_) }
+  vmcase(VADD)    SD_VRUN(x_ + y_)
+  vmcase(VSUB)    SD_VRUN(x_ - y_)
+  vmcase(VMUL)    SD_VRUN(x_ * y_)
+  vmcase(VDIV)    SD_VRUN(x_ / y_)
+#undef SD_VRUN
 
   vmcase(EQ)      { D = sd_bool(A == B); vmnext(1) }
   vmcase(NE)      { D = sd_bool(A != B); vmnext(1) }
