@@ -1718,10 +1718,46 @@ static int gen_binary(cc *c, const sd_node *n, int dst) {
 
 static int is_leaf(const sd_node *n) { return n->kind == SD_N_NUM || n->kind == SD_N_VAR; }
 
+/* The comparison kind of a condition node for CMOVJC, or -1. */
+static int cmp_kind(const sd_node *n) {
+  if (n->kind != SD_N_BINARY) return -1;
+  switch (n->op) {
+  case SD_OP_EQ: return 0;
+  case SD_OP_NE: return 1;
+  case SD_OP_LT: return 2;
+  case SD_OP_GT: return 3;
+  case SD_OP_LE: return 4;
+  case SD_OP_GE: return 5;
+  default: return -1;
+  }
+}
+
 static int gen_if(cc *c, const sd_node *n, int dst) {
   int mark = c->tmp_top, cond, t, jz, jmp;
   if (is_leaf(n->args[1]) && is_leaf(n->args[2]))   /* cheap: no branches */
     return gen3(c, SDI_SELECT, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if ((is_leaf(n->args[1]) || is_leaf(n->args[2])) && cmp_kind(n->args[0]) >= 0) {
+    /* IF THEN ELSE(x cmp y, value, expr): the comparison, the move and the
+       jump in one instruction (CMOVJC; kind and polarity in its EXT word) */
+    int then_leaf = is_leaf(n->args[1]), x, y, leaf, at;
+    x = gen(c, n->args[0]->args[0], -1);
+    if (x == GEN_FAIL) return GEN_FAIL;
+    y = gen(c, n->args[0]->args[1], -1);
+    if (y == GEN_FAIL) return GEN_FAIL;
+    leaf = gen(c, n->args[then_leaf ? 1 : 2], -1);
+    if (leaf == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if ((at = emit(c, SDI_CMOVJC, t, leaf, x)) < 0 ||
+        emit(c, SDI_EXT, 0, y, 2 * cmp_kind(n->args[0]) + (then_leaf ? 0 : 1)) < 0)
+      return GEN_FAIL;
+    c->cond_depth++;
+    if (gen_into(c, n->args[then_leaf ? 2 : 1], t) != 0) return GEN_FAIL;
+    c->cond_depth--;
+    c->code[at + 1].d = c->ncode - at;
+    c->tmp_top = mark + (dst >= 0 ? 0 : 1);
+    return t;
+  }
   cond = gen(c, n->args[0], -1);
   if (cond == GEN_FAIL) return GEN_FAIL;
   c->tmp_top = mark;

@@ -36,6 +36,7 @@
   X(JZ,      SD_F_JC)    /* if v[d] == 0: pc += a                   */ \
   X(CMOVJ,   SD_F_DABC)  /* if v[b] != 0: v[d] = v[a], pc += ext.d  */ \
   X(CMOVJZ,  SD_F_DABC)  /* if v[b] == 0: v[d] = v[a], pc += ext.d  */ \
+  X(CMOVJC,  SD_F_DABC)  /* if (v[b] cmp v[ext.a]) != ext.b & 1: v[d] = v[a], pc += ext.d; cmp = ext.b >> 1 */ \
   /* moves and arithmetic */                                            \
   X(MOV,     SD_F_DA)                                                   \
   X(ADD,     SD_F_DAB)                                                  \

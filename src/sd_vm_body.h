@@ -55,6 +55,21 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
   vmcase(CMOVJ)   { if (B != 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
   vmcase(CMOVJZ)  { if (B == 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
+  vmcase(CMOVJC)  {
+    /* comparisons: 0 =, 1 <>, 2 <, 3 >, 4 <=, 5 >=; odd: move when false */
+    double x = B, y = V(pc[1].a);
+    int k = pc[1].b, c;
+    switch (k >> 1) {
+    case 0: c = x == y; break;
+    case 1: c = x != y; break;
+    case 2: c = x < y; break;
+    case 3: c = x > y; break;
+    case 4: c = x <= y; break;
+    default: c = x >= y; break;
+    }
+    if (c != (k & 1)) { D = A; vmnext(pc[1].d) }
+    vmnext(2)
+  }
 
   vmcase(MOV)     { D = A; vmnext(1) }
   vmcase(ADD)     { D = A + B; vmnext(1) }

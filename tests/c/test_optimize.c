@@ -205,7 +205,48 @@ static void test_array_runs(void) {
   sd_program_free(p);
 }
 
+static void test_compare_move_jump(void) {
+  /* IF THEN ELSE(x cmp y, value, expr) in one instruction: every
+     comparison, both arms as the value, and NaN (every comparison false
+     but <>) */
+  static const char *const ops[] = { "=", "<>", "<", ">", "<=", ">=" };
+  char eq[12][96], names[12][8];
+  tdef d[16];
+  sd_program *p;
+  trun r;
+  int i, t, n = 0;
+  d[n].name = "x"; d[n++].eqn = "IF THEN ELSE(Time = 4, 0 / 0, Time - 2)";
+  for (i = 0; i < 6; i++) {
+    snprintf(names[2 * i], 8, "t%d", i);
+    snprintf(eq[2 * i], 96, "IF THEN ELSE(x %s 0, 7, x * 10)", ops[i]);
+    snprintf(names[2 * i + 1], 8, "e%d", i);
+    snprintf(eq[2 * i + 1], 96, "IF THEN ELSE(x %s 0, x * 10, 7)", ops[i]);
+    d[n].name = names[2 * i]; d[n++].eqn = eq[2 * i];
+    d[n].name = names[2 * i + 1]; d[n++].eqn = eq[2 * i + 1];
+  }
+  d[n].name = "FINAL TIME"; d[n++].eqn = "5";
+  p = build(d, n);
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 5; t++) {
+    double x = t == 4 ? NAN : t - 2.0;
+    int c[6];
+    c[0] = x == 0; c[1] = x != 0; c[2] = x < 0; c[3] = x > 0; c[4] = x <= 0; c[5] = x >= 0;
+    for (i = 0; i < 6; i++) {
+      double then_v = c[i] ? 7 : x * 10, else_v = c[i] ? x * 10 : 7;
+      double got_t = t_at(p, &r, names[2 * i], t), got_e = t_at(p, &r, names[2 * i + 1], t);
+      CHECK(got_t == then_v || (then_v != then_v && got_t != got_t));
+      CHECK(got_e == else_v || (else_v != else_v && got_e != got_e));
+    }
+  }
+  t_free(&r);
+  sd_program_free(p);
+}
+
 int main(void) {
+  RUN(test_compare_move_jump);
   RUN(test_array_runs);
   RUN(test_cse_in_branches);
   RUN(test_copies_and_value_arms);
