@@ -59,6 +59,12 @@
   X(VSUB,    SD_F_DABC)                                                 \
   X(VMUL,    SD_F_DABC)                                                 \
   X(VDIV,    SD_F_DABC)                                                 \
+  X(VZIDZ,   SD_F_DABC)                                                 \
+  X(VLOOKUP, SD_F_DABC)  /* tables b + k*ext.b at v[a + k*ext.a]   */ \
+  /* and with a third source c = pc[2].d striding by pc[2].a: */        \
+  X(VMULDIV, SD_F_DABC)                                                 \
+  X(VSUBDIV, SD_F_DABC)                                                 \
+  X(VDIVMUL, SD_F_DABC)                                                 \
   /* comparison and logic (1 = true, 0 = false) */                      \
   X(EQ,      SD_F_DAB)                                                  \
   X(NE,      SD_F_DAB)                                                  \

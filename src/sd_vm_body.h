@@ -96,7 +96,25 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(VSUB)    SD_VRUN(x_ - y_)
   vmcase(VMUL)    SD_VRUN(x_ * y_)
   vmcase(VDIV)    SD_VRUN(x_ / y_)
+  vmcase(VZIDZ)   SD_VRUN(sd_zidz(x_, y_))
 #undef SD_VRUN
+  vmcase(VLOOKUP) {
+    int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;
+    double *d_ = &D;
+    const double *a_ = &A;
+    for (k_ = 0; k_ < n_; k_++)
+      d_[k_] = sd_lookup_hint(&ctx->tables[pc->b + k_ * sb_], a_[k_ * sa_], &ctx->hints[pc->b + k_ * sb_]);
+    vmnext(n_)
+  }
+#define SD_VRUN3(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b, sc_ = pc[2].a;           \
+    double *d_ = &D; const double *a_ = &A, *b_ = &B, *c_ = &V(pc[2].d);                              \
+    for (k_ = 0; k_ < n_; k_++) {                                                                  \
+      double x_ = a_[k_ * sa_], y_ = b_[k_ * sb_], z_ = c_[k_ * sc_]; d_[k_] = (expr); }           \
+    vmnext(2 * n_) }
+  vmcase(VMULDIV) SD_VRUN3(x_ * y_ / z_)
+  vmcase(VSUBDIV) SD_VRUN3((x_ - y_) / z_)
+  vmcase(VDIVMUL) SD_VRUN3(x_ / y_ * z_)
+#undef SD_VRUN3
 
   vmcase(EQ)      { D = sd_bool(A == B); vmnext(1) }
   vmcase(NE)      { D = sd_bool(A != B); vmnext(1) }

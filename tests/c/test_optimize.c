@@ -150,7 +150,7 @@ static void test_array_runs(void) {
      the target of a jump (the IF before it must still land there) */
   static const char *const dim[] = { "e1", "e2", "e3", "e4", "e5", "e6" };
   static const char *const sub[] = { "D" };
-  static const double av[] = { 1, 2, 3, 4, 5, 6 };
+  static const double av[] = { 1, 2, 3, 4, 5, 6 }, dv[] = { 0, 1, 2, 0, 4, 5 };
   sd_model *m = sd_model_new();
   sd_error err;
   sd_program *p;
@@ -164,6 +164,21 @@ static void test_array_runs(void) {
   CHECK(sd_model_add_arrayed(m, "scaled", SD_AUX, sub, 1, "a[D] * k", NULL, &err) == 0);
   CHECK(sd_model_add_arrayed(m, "sum", SD_AUX, sub, 1, "scaled[D] + a[D]", NULL, &err) == 0);
   CHECK(sd_model_add_arrayed(m, "gated", SD_AUX, sub, 1, "IF THEN ELSE(Time > 2, scaled[D] - a[D], 0)", NULL, &err) == 0);
+  /* runs of ZIDZ (zero divisors at e1 and e4), of three-source MULDIV, and of
+     lookups with a table per element (all reading k only, so that their
+     elements come out of the ordering together) */
+  CHECK(sd_model_add(m, "kk", SD_AUX, "Time + 2", NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed_values(m, "den", sub, 1, dv, 6, NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "safe", SD_AUX, sub, 1, "ZIDZ(k, den[D])", NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "ratio", SD_AUX, sub, 1, "k * a[D] / kk", NULL, &err) == 0);
+  for (k = 0; k < 6; k++) {
+    const char *el[1];
+    double tx[2], ty[2];
+    el[0] = dim[k];
+    tx[0] = 0; tx[1] = 100; ty[0] = k; ty[1] = k + 100;      /* tbl[ek](x) = k + x */
+    CHECK(sd_model_add_arrayed_lookup(m, "tbl", el, 1, tx, ty, 2, &err) == 0);
+  }
+  CHECK(sd_model_add_arrayed(m, "looked", SD_AUX, sub, 1, "tbl[D](k)", NULL, &err) == 0);
   p = sd_compile(m, &err);
   sd_model_free(m);
   CHECK(p != NULL);
@@ -180,6 +195,12 @@ static void test_array_runs(void) {
       CHECK_NEAR(t_at(p, &r, name, t), sc + av[k], 0);
       snprintf(name, sizeof name, "gated[e%d]", k + 1);
       CHECK_NEAR(t_at(p, &r, name, t), t > 2 ? sc - av[k] : 0, 0);
+      snprintf(name, sizeof name, "safe[e%d]", k + 1);
+      CHECK_NEAR(t_at(p, &r, name, t), dv[k] == 0 ? 0 : (t + 1) / dv[k], 0);
+      snprintf(name, sizeof name, "ratio[e%d]", k + 1);
+      CHECK_NEAR(t_at(p, &r, name, t), (t + 1) * av[k] / (t + 2), 0);
+      snprintf(name, sizeof name, "looked[e%d]", k + 1);
+      CHECK_NEAR(t_at(p, &r, name, t), k + t + 1, 1e-12);
     }
   {
     /* the runs were found: the counting loop dispatches fewer than one
@@ -198,6 +219,11 @@ static void test_array_runs(void) {
     for (j = 0; j < sd_n_opcodes(); j++)
       if (strcmp(sd_opcode_name(j), "VMUL") == 0) total += counts[j];
     CHECK(total >= 5);              /* scaled: one VMUL per step at least */
+    for (j = 0; j < sd_n_opcodes(); j++) {
+      const char *nm = sd_opcode_name(j);
+      if (strcmp(nm, "VZIDZ") == 0 || strcmp(nm, "VMULDIV") == 0 || strcmp(nm, "VLOOKUP") == 0)
+        CHECK(counts[j] >= 5);
+    }
     t_free(&rc);
   }
   t_free(&r);
