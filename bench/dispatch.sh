@@ -16,7 +16,7 @@ cat > "$work/run.R" <<'RS'
 library(sdvm)
 m <- read_vensim(Sys.getenv("MODEL"))
 p <- sdvm:::compiled(m)$ptr
-invisible(.Call(sdvm:::C_sdvm_bench_run, p, 1L, as.integer(Sys.getenv("DISP"))))
+invisible(.Call(sdvm:::C_sdvm_bench_run, p, 1L, as.integer(Sys.getenv("DISP")), TRUE))
 RS
 printf "%-10s %-7s %14s %12s %10s %12s %10s %9s %9s\n" model loop Ir Bc Bcm Bi Bim Ir/step Bim/step
 for model in "world3/wrld3-03.mdl:400:WORLD3" "clearn/C-LEARN v77 for Vensim.mdl:1000:C-LEARN"; do

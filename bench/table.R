@@ -53,13 +53,13 @@ bench_model <- function(label, m, path, params = NULL, run_reps = reps) {
     system.time(sd_compile(fresh))[["elapsed"]]
   }, 0))
   ptr <- sdvm:::compiled(m)$ptr
-  info <- .Call(sdvm:::C_sdvm_bench_run, ptr, 1L, 3L)      # counting loop
+  info <- .Call(sdvm:::C_sdvm_bench_run, ptr, 1L, 3L, TRUE)      # counting loop
   steps <- info$size[["steps"]]
   ops <- sum(info$op_counts) / (steps + 1)                   # includes the initial pass
   mem <- (info$size[["work_doubles"]] + info$size[["output_doubles"]]) * 8 / 2^20
   # `inner` runs inside one call, into buffers allocated once
-  inner <- inner_for(function() .Call(sdvm:::C_sdvm_bench_run, ptr, 1L, 1L))
-  run <- function(d) function() .Call(sdvm:::C_sdvm_bench_run, ptr, as.integer(inner), d)
+  inner <- inner_for(function() .Call(sdvm:::C_sdvm_bench_run, ptr, 1L, 1L, TRUE))
+  run <- function(d) function() .Call(sdvm:::C_sdvm_bench_run, ptr, as.integer(inner), d, TRUE)
   t <- interleaved(list(goto = run(1L), switch = run(2L), goto2 = run(1L)), 1, run_reps) / inner
   add(label, "run", "goto", t[, "goto"], steps, ops, mem)
   add(label, "run", "switch", t[, "switch"], steps, ops, mem)

@@ -1,13 +1,14 @@
 /*
  * r_bench.c -- the engine alone, driven from R, for bench/: `reps` whole
  * runs of a compiled program (initial values and every step, every visible
- * variable saved) into buffers allocated once, so R can time the engine
- * without the cost of building R results.  Not part of the API.
+ * variable saved, or nothing saved when `save` is FALSE) into buffers
+ * allocated once, so R can time the engine without the cost of building
+ * R results.  Not part of the API.
  */
 #include <string.h>
 #include "r_sdvm.h"
 
-SEXP C_sdvm_bench_run(SEXP ptr, SEXP reps, SEXP dispatch) {
+SEXP C_sdvm_bench_run(SEXP ptr, SEXP reps, SEXP dispatch, SEXP save) {
   const sd_program *p = sdvm_program(ptr);
   sd_run_opts o;
   sd_run_info info;
@@ -34,7 +35,8 @@ SEXP C_sdvm_bench_run(SEXP ptr, SEXP reps, SEXP dispatch) {
   for (k = 0; k < nvis; k++) cols[k] = (double *)R_alloc((size_t)info.n_rows, sizeof(double));
   for (r = 0; r < n; r++) {
     if (sd_run_init(p, &o, work, &info, &err) != 0 ||
-        sd_run_steps(p, &o, work, &info, times, cols, &err) != 0)
+        sd_run_steps(p, &o, work, &info, Rf_asLogical(save) ? times : NULL,
+                     Rf_asLogical(save) ? cols : NULL, &err) != 0)
       return sdvm_error_list(&err);
   }
   /* the run's size: steps, rows, doubles of work and of saved output;

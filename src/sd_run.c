@@ -190,18 +190,49 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
     info->n_extra += (size_t)len;
   }
   if (p->ndfx) info->n_extra += 3 * (size_t)p->ndfx;
+  /* the staging rows of the saved output (after the pipelines) */
+  info->n_extra += SD_STAGE_ROWS * (size_t)(o->out_var ? o->n_out : p->nvis);
   return 0;
 }
 
-static void save_row(const sd_program *p, const sd_run_opts *o, const double *v, long row,
-                     double t, double *time_out, double **cols) {
-  int k, n = o->out_var ? o->n_out : p->nvis;
-  if (time_out) time_out[row] = t;
-  if (!cols) return;
-  if (o->out_var)
-    for (k = 0; k < n; k++) cols[k][row] = v[p->vis_slot[o->out_var[k]]];
+/* Saving rows.  A row is gathered into a staging block of SD_STAGE_ROWS
+ * rows in work memory (sequential writes); a full block is written to
+ * the caller's columns column by column, SD_STAGE_ROWS consecutive values
+ * at a time, so each column's cache line is touched once per block rather
+ * than once per row (thousands of columns, as in C-LEARN). */
+typedef struct saver {
+  const sd_program *p;
+  const sd_run_opts *o;
+  double *time_out, **cols, *stage;
+  int n;                 /* columns */
+  long first;            /* the row the block starts at */
+  int held;              /* rows in the block */
+} saver;
+
+static void save_flush(saver *s) {
+  int k, j;
+  if (!s->cols || s->held == 0) return;
+  for (k = 0; k < s->n; k++) {
+    double *col = s->cols[k] + s->first;
+    for (j = 0; j < s->held; j++) col[j] = s->stage[(size_t)j * (size_t)s->n + (size_t)k];
+  }
+  s->first += s->held;
+  s->held = 0;
+}
+
+static void save_row(saver *s, const double *v, long row, double t) {
+  const int *slot = s->p->vis_slot, *out = s->o->out_var;
+  double *dst;
+  int k;
+  if (s->time_out) s->time_out[row] = t;
+  if (!s->cols) return;
+  if (s->held == 0) s->first = row;
+  dst = s->stage + (size_t)s->held * (size_t)s->n;
+  if (out)
+    for (k = 0; k < s->n; k++) dst[k] = v[slot[out[k]]];
   else
-    for (k = 0; k < n; k++) cols[k][row] = v[p->vis_slot[k]];
+    for (k = 0; k < s->n; k++) dst[k] = v[slot[k]];
+  if (++s->held == SD_STAGE_ROWS) save_flush(s);
 }
 
 /* Push this step's inputs into the DELAY FIXED pipelines. */
@@ -221,7 +252,7 @@ static void push_pipes(const sd_program *p, const double *v, double *pipes) {
  * are counted, not saved.  Returns the number of rows, or -1. */
 static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_exec_fn exec,
                         const sd_vmctx *ctx, const sd_run_info *info, double *pipes,
-                        double *time_out, double **cols, long poll_every, sd_error *err) {
+                        saver *sv, long poll_every, sd_error *err) {
   double *v = L.v, t = info->start;
   long rows = 0, k, since_poll = 0;
   int s, i;
@@ -238,10 +269,10 @@ static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_
                      "at time %g TIME STEP (%g) and SAVEPER (%g) must be positive numbers", t, dt, sp);
     q = (t - info->start) / sp;
     if (fabs(q - floor(q + 0.5)) < 1e-6) {
-      if ((time_out || cols) && rows < info->n_rows) save_row(p, o, v, rows, t, time_out, cols);
+      if (rows < info->n_rows) save_row(sv, v, rows, t);
       rows++;
     }
-    if (t >= v[SD_SLOT_T1] - 1e-6 * dt) break;
+    if (t >= v[SD_SLOT_T1] - 1e-6 * dt) { save_flush(sv); break; }
     if (k >= 2000000000L)
       return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "the run did not reach FINAL TIME in 2e9 steps");
     push_pipes(p, v, pipes);
@@ -286,6 +317,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   const long stride = (long)floor(info->saveper / info->dt + 0.5);
   long poll_every = o->poll_every, k, row = 0, since_poll = 0;
   sd_vmctx ctx;
+  saver sv;
   int s;
   double *pipes = work + sd_run_work_size(p);
   const int np = p->ndfx;
@@ -319,8 +351,16 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     poll_every = 1000000L / (long)(p->step.n * (info->method == SD_RK4 ? 4 : info->method == SD_RK2 ? 2 : 1) + 1);
     if (poll_every < 1) poll_every = 1;
   }
+  sv.p = p;
+  sv.o = o;
+  sv.time_out = time_out;
+  sv.cols = cols;
+  sv.n = o->out_var ? o->n_out : p->nvis;
+  sv.stage = work + sd_run_work_size(p) + info->n_extra - SD_STAGE_ROWS * (size_t)sv.n;
+  sv.first = 0;
+  sv.held = 0;
   if (info->dynamic_time) {
-    *nrows = run_dynamic(p, o, L, exec, &ctx, info, pipes, time_out, cols, poll_every, err);
+    *nrows = run_dynamic(p, o, L, exec, &ctx, info, pipes, &sv, poll_every, err);
     return *nrows < 0 ? -1 : 0;
   }
   *nrows = info->n_rows;
@@ -329,8 +369,8 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     const double t = t0 + (double)k * dt;   /* no accumulated rounding */
     v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
     exec(step, v, &ctx);
-    if (k % stride == 0 && row < info->n_rows) save_row(p, o, v, row++, t, time_out, cols);
-    if (k >= info->n_steps) break;
+    if (k % stride == 0 && row < info->n_rows) save_row(&sv, v, row++, t);
+    if (k >= info->n_steps) { save_flush(&sv); break; }
     push_pipes(p, v, pipes);
 
     if (info->method == SD_EULER) {
