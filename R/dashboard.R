@@ -32,6 +32,12 @@
 #' app <- run_dashboard(m, ranges = list("Room Temperature" = c(0, 100)))
 #' if (interactive()) app
 run_dashboard <- function(model, params = NULL, vars = NULL, ranges = NULL) {
+  parts <- dashboard_parts(model, params, vars, ranges)
+  shiny::shinyApp(parts$ui, parts$server)
+}
+
+# The dashboard's page and server function.
+dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
   check_model(model)
   if (!requireNamespace("shiny", quietly = TRUE))
     sdvm_abort("run_dashboard() needs the 'shiny' package.", "sdvm_run_error")
@@ -78,7 +84,7 @@ run_dashboard <- function(model, params = NULL, vars = NULL, ranges = NULL) {
       final = { r <- result(); lapply(unclass(r)[input$vars], function(x) x[length(x)]) }
     )
   }
-  shiny::shinyApp(ui, server)
+  list(ui = ui, server = server)
 }
 
 # Slider range: given, or from 0 to twice the value (around it if <= 0).
