@@ -113,18 +113,20 @@ check_batch_params <- function(params, info) {
 # All rows on this machine.  Columns naming auxiliaries or flows replace
 # their equations, so rows are grouped by those values and each group runs
 # on its own rebuilt model.
-batch_local <- function(m, params, args, threads = 1L, progress = FALSE) {
+# `run_ids` are the numbers of these rows in the whole batch (for errors).
+batch_local <- function(m, params, args, threads = 1L, progress = FALSE,
+                        run_ids = seq_len(nrow(params))) {
   info <- compiled(m)$vars
   ov <- match_params(if (ncol(params)) as.list(params[1, , drop = FALSE]) else NULL, info)
   rebuild <- names(ov$rebuild)
-  if (!length(rebuild)) return(batch_threads(m, params, args, threads, progress))
+  if (!length(rebuild)) return(batch_threads(m, params, args, threads, progress, run_ids))
   keys <- do.call(paste, c(unname(as.list(params[rebuild])), sep = "\r"))
   groups <- split(seq_len(nrow(params)), factor(keys, levels = unique(keys)))
   parts <- lapply(groups, function(rows) {
     m2 <- m
     for (nm in rebuild) m2 <- replace_with_const(m2, nm, params[[nm]][rows[1]])
     out <- batch_threads(m2, params[rows, setdiff(names(params), rebuild), drop = FALSE],
-                         args, threads, progress)
+                         args, threads, progress, run_ids[rows])
     out$run <- rows[out$run]
     out
   })
@@ -136,7 +138,7 @@ batch_local <- function(m, params, args, threads = 1L, progress = FALSE) {
 
 # The runs of one compiled program, in chunks sized to about a quarter
 # second each so that the progress bar moves and Ctrl-C is honoured.
-batch_threads <- function(m, params, args, threads, progress) {
+batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(nrow(params))) {
   cache <- compiled(m)
   info <- cache$vars
   n <- nrow(params)
@@ -160,7 +162,7 @@ batch_threads <- function(m, params, args, threads, progress) {
     rows <- done + seq_len(min(size, n - done))
     res <- .Call(C_sdvm_batch, cache$ptr, idx, vals[, rows, drop = FALSE], settings,
                  meth, out_idx, disp, threads)
-    if (!is.null(names(res)) && identical(names(res)[1], "code")) batch_abort(res, done)
+    if (!is.null(names(res)) && identical(names(res)[1], "code")) batch_abort(res, run_ids[done + res$run])
     chunks[[length(chunks) + 1L]] <- res
     done <- done + length(rows)
     elapsed <- proc.time()[["elapsed"]] - t0
@@ -182,11 +184,10 @@ batch_threads <- function(m, params, args, threads, progress) {
             class = "data.frame", row.names = c(NA_integer_, -length(cols[[1]])))
 }
 
-# Raise a batch error, saying which run failed.
-batch_abort <- function(res, before) {
-  run <- res$run
+# Raise a batch error, saying which run failed (NA: none in particular).
+batch_abort <- function(res, run) {
   res$run <- NULL
-  if (run > 0) res$message <- sprintf("run %d: %s", before + run, res$message)
+  if (length(run) == 1 && !is.na(run)) res$message <- sprintf("run %d: %s", run, res$message)
   engine_abort(res)
 }
 
@@ -203,8 +204,8 @@ batch_future <- function(m, params, args, progress) {
   run_chunk <- batch_local
   futures <- lapply(chunk_of, function(rows) {
     p <- params[rows, , drop = FALSE]
-    future::future(run_chunk(def, p, args, 1L, FALSE),
-                   globals = list(run_chunk = run_chunk, def = def, p = p, args = args),
+    future::future(run_chunk(def, p, args, 1L, FALSE, rows),
+                   globals = list(run_chunk = run_chunk, def = def, p = p, args = args, rows = rows),
                    packages = "sdvm", seed = NULL)
   })
   bar <- if (progress && n > 1) cli::cli_progress_bar("Running", total = n, clear = TRUE,

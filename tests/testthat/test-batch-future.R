@@ -22,7 +22,9 @@ test_that("a batch over a two-worker cluster equals the threaded batch", {
   pids <- future::value(lapply(1:2, function(i) future::future(Sys.getpid())))
   expect_false(Sys.getpid() %in% unlist(pids))
   # errors come back classed
-  expect_error(simulate(m, params = data.frame(`TIME STEP` = c(0.125, -1), check.names = FALSE),
-                        future = TRUE, progress = FALSE),
-               class = "sdvm_run_error")
+  p_bad <- data.frame(`TIME STEP` = c(rep(0.125, 7), -1), check.names = FALSE)
+  e <- tryCatch(simulate(m, params = p_bad, saveper = 1, future = TRUE, progress = FALSE),
+                error = identity)
+  expect_s3_class(e, "sdvm_run_error")
+  expect_match(conditionMessage(e), "run 8: ")
 })

@@ -135,6 +135,12 @@ test_that("bad batches fail with classed errors naming the column or the run", {
                 error = identity)
   expect_s3_class(e, "sdvm_run_error")
   expect_match(conditionMessage(e), "^run 3: ")
+  # numbered in the whole batch when rows are grouped by rebuilt equations
+  e <- tryCatch(simulate(m, params = data.frame(`Heat Loss to Room` = c(1, 2, 1, 2),
+                                                `TIME STEP` = c(0.125, 0.125, 0.125, -1),
+                                                check.names = FALSE), saveper = 1),
+                error = identity)
+  expect_match(conditionMessage(e), "^run 4: ")
 })
 
 test_that("a long batch can be interrupted, and the session goes on", {
