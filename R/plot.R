@@ -60,6 +60,7 @@ plot.sdvm_result <- function(x, vars = NULL, probs = c(0.05, 0.25, 0.5, 0.75, 0.
 #' @param x Bands from `sd_bands()`.
 #' @param col Colour of the bands and the median line.
 #' @param main,xlab,ylab Titles, as in [graphics::plot()].
+#' @param ... For `plot()`, passed to [graphics::plot()].
 #' @export
 plot.sdvm_bands <- function(x, col = "#0072B2", main = attr(x, "variable"), xlab = "Time",
                             ylab = "", ...) {
