@@ -161,7 +161,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   memset(&ferr, 0, sizeof ferr);
 
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
   for (r = 0; r < nrun; r++) {
     const int t = thread_num();
