@@ -1,9 +1,14 @@
 #' sdvm: fast system dynamics simulation
 #'
-#' Build stock-and-flow models in R (or, later, read them from Vensim and
-#' XMILE files), then run them with [simulate()]: equations are compiled to
-#' bytecode for a C virtual machine.  See `vignette("getting-started",
-#' package = "sdvm")`.
+#' Build stock-and-flow models in R, or read them from Vensim `.mdl` files
+#' ([read_vensim()]), then run them with [simulate()]: equations are
+#' compiled to bytecode for a C virtual machine.  Batches of runs (a data
+#' frame of parameters, or sampled ones) run on several threads or over a
+#' `future` plan; [sd_lhs()], [sd_sweep()] and [sd_bands()] help with
+#' sensitivity analysis, and [run_dashboard()] explores a model in Shiny.
+#' See `vignette("getting-started", package = "sdvm")`,
+#' `vignette("coming-from-vensim", package = "sdvm")` and
+#' `vignette("batch-runs-and-dashboards", package = "sdvm")`.
 #'
 #' @keywords internal
 #' @useDynLib sdvm, .registration = TRUE

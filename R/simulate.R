@@ -4,24 +4,53 @@
 #' on first use and the compiled program is kept with the model, so repeated
 #' runs (new parameters, new time settings) start at once.
 #'
-#' @param object A model from [sd_model()].
-#' @param nsim Number of runs; only 1 is supported for now.
-#' @param seed Unused for now (no random functions yet); kept for the
-#'   [stats::simulate()] signature.
-#' @param params Named list or numeric vector of new values for constants
-#'   and for stocks' initial values, e.g. `list("Room Temperature" = 20)`.
-#'   Names match like Vensim names (case, spaces and underscores do not
-#'   matter).  These runs reuse the compiled model.  Naming an auxiliary or
-#'   a flow replaces its equation by the constant for this run, which
-#'   recompiles the model.
+#' **Batches.** Give `params` as a data frame (one row per run), or ask for
+#' `nsim` runs with parameters sampled by functions, and all runs go to C
+#' at once: they share one compiled program and run on `threads` threads
+#' (OpenMP), each run giving exactly the numbers it gives alone.  A progress
+#' bar appears for batches longer than a second; Ctrl-C stops the batch.
+#' With `future = TRUE`, the runs are split among the workers of the
+#' current [future::plan()] instead (other processes or machines); each
+#' worker receives the model's definition and compiles it there.
+#'
+#' @param object A model from [sd_model()] or [read_vensim()].
+#' @param nsim Number of runs.  With `nsim > 1`, each element of `params`
+#'   is a single number (the same in every run), `nsim` numbers (one per
+#'   run), or a function of `n` returning `n` numbers (e.g.
+#'   `function(n) runif(n, 5, 15)`), called under `seed`.
+#' @param seed Seed for the sampling functions in `params`, as in
+#'   [set.seed()]; the caller's random stream is left as it was.
+#' @param params New values for constants and for stocks' initial values:
+#'   a named list or numeric vector for one run (e.g.
+#'   `list("Room Temperature" = 20)`), or a data frame with one column per
+#'   parameter and one row per run (a batch).  Names match like Vensim
+#'   names (case, spaces and underscores do not matter).  These runs reuse
+#'   the compiled model.  Naming an auxiliary or a flow replaces its
+#'   equation by the constant for that run, which recompiles the model.
 #' @param start,stop,dt,saveper Override the model's time settings.
 #' @param method Override the integration method: `"euler"`, `"rk2"` or
 #'   `"rk4"`.
-#' @param vars Names of the variables to return (default: all, except
-#'   lookups and the time settings).
+#' @param vars Variables to return (default: all, except lookups and the
+#'   time settings): Vensim-style names (`"Teacup Temperature"`,
+#'   `"teacup_temperature"`), an arrayed variable's name for all its
+#'   elements (`"Stock A"`) or one element (`"Stock A[Entry 1,Column 2]"`),
+#'   or wildcard patterns with `*` and `?` (`"Heat*"`).
+#' @param format Shape of the result: `"long"` (default; a `time` column
+#'   then one column per variable, and for batches a leading `run`
+#'   column), `"wide"` (batches: one row per time, one column per variable
+#'   and run, named `variable.run`) or `"tidy"` (columns `run` for batches,
+#'   `time`, `variable`, one column per subscript position of arrayed
+#'   variables, and `value`).
+#' @param threads Threads for a batch (default: option `sdvm.threads`, else
+#'   all processors).
+#' @param future Distribute a batch over the current `future` plan.
+#' @param progress Show a progress bar for batches longer than a second.
 #' @param ... Unused.
-#' @return A data frame with a `time` column, then one column per variable,
-#'   named as in the model; one row per saved time.
+#' @return A data frame of class `sdvm_result` (see `format`); one row per
+#'   saved time (and run).  If a value becomes infinite or NaN, a warning
+#'   of class `sdvm_nonfinite_warning` names the first variable and time.
+#' @seealso [sd_lhs()], [sd_sweep()] and [sd_bands()] for sensitivity runs;
+#'   [plot.sdvm_result()].
 #' @export
 #' @examples
 #' m <- sd_model(stop = 30, dt = 0.125) |>
@@ -31,11 +60,33 @@
 #' out <- simulate(m, saveper = 5)
 #' out
 #' simulate(m, params = list(room_temperature = 20), saveper = 10, method = "rk4")
+#'
+#' # a batch: one run per row, on two threads
+#' runs <- simulate(m, params = data.frame(`Room Temperature` = c(10, 20, 30),
+#'                                         check.names = FALSE),
+#'                  saveper = 10, threads = 2)
+#' head(runs)
+#' # 50 runs with a sampled parameter
+#' batch <- simulate(m, nsim = 50, seed = 1,
+#'                   params = list(`Room Temperature` = function(n) runif(n, 0, 40)))
+#' nrow(batch)
+#' simulate(m, saveper = 10, format = "tidy")[1:3, ]
 simulate.sdvm_model <- function(object, nsim = 1, seed = NULL, params = NULL,
                                 start = NULL, stop = NULL, dt = NULL, saveper = NULL,
-                                method = NULL, vars = NULL, ...) {
-  sd_run(object, nsim = nsim, params = params, start = start, stop = stop, dt = dt,
-         saveper = saveper, method = method, vars = vars)
+                                method = NULL, vars = NULL,
+                                format = c("long", "wide", "tidy"), threads = NULL,
+                                future = FALSE, progress = TRUE, ...) {
+  format <- match.arg(format)
+  if (is_batch(nsim, params)) {
+    check_model(object)
+    out <- sd_batch(object, batch_params(params, nsim, seed), start = start, stop = stop,
+                    dt = dt, saveper = saveper, method = method, vars = vars,
+                    threads = threads, future = future, progress = progress)
+  } else {
+    out <- sd_run(object, params = params, start = start, stop = stop, dt = dt,
+                  saveper = saveper, method = method, vars = vars)
+  }
+  shape_result(out, format, object)
 }
 
 # The work behind simulate(); `dispatch` picks the interpreter loop
@@ -44,8 +95,7 @@ sd_run <- function(m, nsim = 1, params = NULL, start = NULL, stop = NULL, dt = N
                    saveper = NULL, method = NULL, vars = NULL, dispatch = "default") {
   check_model(m)
   if (!identical(as.numeric(nsim), 1))
-    sdvm_abort("Batch runs (nsim > 1) are not supported yet; call simulate() once per run.",
-               "sdvm_run_error")
+    sdvm_abort("sd_run() makes one run; simulate() makes batches.", "sdvm_run_error")
   cache <- compiled(m)
   info <- cache$vars
 
@@ -60,21 +110,10 @@ sd_run <- function(m, nsim = 1, params = NULL, start = NULL, stop = NULL, dt = N
                   method = method, vars = vars, dispatch = dispatch))
   }
 
-  settings <- vapply(list(start, stop, dt, saveper), function(x) {
-    if (is.null(x)) return(NA_real_)
-    if (!is.numeric(x) || length(x) != 1 || !is.finite(x))
-      sdvm_abort("Time settings must be single finite numbers.", "sdvm_run_error")
-    as.double(x)
-  }, 0)
-  meth <- if (is.null(method)) -1L else {
-    k <- match(method, c("euler", "rk2", "rk4"))
-    if (length(method) != 1 || is.na(k))
-      sdvm_abort("`method` must be \"euler\", \"rk2\" or \"rk4\".", "sdvm_run_error")
-    k - 1L
-  }
+  settings <- run_settings(start, stop, dt, saveper)
+  meth <- run_method(method)
   out_idx <- select_vars(vars, info)
-  disp <- match(dispatch, c("default", "goto", "switch")) - 1L
-  if (is.na(disp)) sdvm_abort("Unknown dispatch.", "sdvm_run_error")
+  disp <- run_dispatch(dispatch)
 
   res <- .Call(C_sdvm_run, cache$ptr, ov$idx, ov$val, settings, meth, out_idx, disp)
   if (!is.null(names(res)) && identical(names(res)[1], "code")) engine_abort(res)
@@ -115,13 +154,42 @@ match_params <- function(params, info) {
        rebuild = params[!direct])
 }
 
+# The time settings for the engine (NA: as the model says).
+run_settings <- function(start, stop, dt, saveper) {
+  vapply(list(start, stop, dt, saveper), function(x) {
+    if (is.null(x)) return(NA_real_)
+    if (!is.numeric(x) || length(x) != 1 || !is.finite(x))
+      sdvm_abort("Time settings must be single finite numbers.", "sdvm_run_error")
+    as.double(x)
+  }, 0)
+}
+
+# The method code for the engine (-1: the model's).
+run_method <- function(method) {
+  if (is.null(method)) return(-1L)
+  k <- match(method, c("euler", "rk2", "rk4"))
+  if (length(method) != 1 || is.na(k))
+    sdvm_abort("`method` must be \"euler\", \"rk2\" or \"rk4\".", "sdvm_run_error")
+  k - 1L
+}
+
+run_dispatch <- function(dispatch) {
+  disp <- match(dispatch, c("default", "goto", "switch")) - 1L
+  if (is.na(disp)) sdvm_abort("Unknown dispatch.", "sdvm_run_error")
+  disp
+}
+
 replace_with_const <- function(m, name, value) {
   i <- which(vapply(m$vars, function(v) canon_name(v$name), "") == canon_name(name))
   v <- m$vars[[i]]
   m$vars[[i]] <- list(name = v$name, kind = "const", eqn = sprintf("%.17g", value),
                       units = v$units, doc = v$doc)
-  new_model(unclass(m)[setdiff(names(m), ".cache")])
+  definition_only(m)
 }
+
+# The model's definition without its compiled program: a fresh model value
+# (what is sent to other processes; they compile it there).
+definition_only <- function(m) new_model(unclass(m)[setdiff(names(m), ".cache")])
 
 # 0-based engine indices of the variables to return.
 select_vars <- function(vars, info) {
@@ -131,9 +199,10 @@ select_vars <- function(vars, info) {
   }
   if (!is.character(vars))
     sdvm_abort("`vars` must be a character vector of variable names.", "sdvm_name_error")
-  pos <- match(canon_name(vars), info$key)
+  hits <- match_var_patterns(vars, info)
+  pos <- unlist(hits)
   if (anyNA(pos)) {
-    bad <- vars[is.na(pos)][1]
+    bad <- vars[vapply(hits, anyNA, NA)][1]
     hint <- near_names(bad, info$name)
     sdvm_abort(sprintf("'%s' is not a variable of this model.%s", bad,
                        if (length(hint)) sprintf(" Did you mean %s?", paste0("'", hint, "'", collapse = " or ")) else ""),

@@ -30,6 +30,9 @@ SEXP sdvm_error_list(const sd_error *err);
 SEXP C_sdvm_compile(SEXP spec);
 SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
                 SEXP out_idx, SEXP dispatch);
+SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP method,
+                  SEXP out_idx, SEXP dispatch, SEXP nthreads);
+SEXP C_sdvm_max_threads(void);
 SEXP C_sdvm_ptr_valid(SEXP ptr);
 SEXP C_sdvm_program_vars(SEXP ptr);
 SEXP C_sdvm_program_stats(SEXP ptr);

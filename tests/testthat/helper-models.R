@@ -13,3 +13,17 @@ decay_model <- function(method = "euler", dt = 0.25) {
     sd_flow("decay", "k * x") |>
     sd_const("k", 0.5)
 }
+
+# A two-region arrayed model, as Vensim text (read with read_vensim()).
+arrayed_model <- function() {
+  f <- tempfile(fileext = ".mdl")
+  writeLines(c(
+    "{UTF-8}",
+    "Region: north, south ~~|",
+    "Growth[Region] = 0.1, 0.2 ~ 1/Year ~|",
+    "Pop[Region] = INTEG(Pop[Region] * Growth[Region], 100) ~ people ~|",
+    "INITIAL TIME = 0 ~~|", "FINAL TIME = 2 ~~|", "TIME STEP = 1 ~~|",
+    "SAVEPER = TIME STEP ~~|"), f)
+  on.exit(unlink(f))
+  read_vensim(f)
+}

@@ -60,7 +60,7 @@ test_that("time settings and methods can be changed per run", {
   expect_error(simulate(m, dt = 0.3, saveper = 0.5), class = "sdvm_run_error")
   expect_error(simulate(m, dt = -1), class = "sdvm_run_error")
   expect_error(simulate(m, method = "rk5"), class = "sdvm_run_error")
-  expect_error(simulate(m, nsim = 2), class = "sdvm_run_error")
+  expect_error(simulate(m, nsim = 0), class = "sdvm_param_error")
 })
 
 test_that("integration methods converge at their orders on exponential decay", {

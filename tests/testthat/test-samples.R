@@ -144,7 +144,14 @@ test_that("Lotka-Volterra (no reference output) agrees with Euler in R and its f
   # which the model, not the engine, fails).
   # (By time 12 both populations have overflowed to Inf, so 0 * Inf = NaN
   # there; the deaths are checked while the populations are finite.)
-  ap <- simulate(m, params = list(`Reference Fractional Predation Rate` = 0))
+  # (sdvm warns once, naming the first overflowing variable and time)
+  nonfinite <- NULL
+  ap <- withCallingHandlers(
+    simulate(m, params = list(`Reference Fractional Predation Rate` = 0)),
+    sdvm_nonfinite_warning = function(w) { nonfinite <<- w; invokeRestart("muffleWarning") })
+  expect_s3_class(nonfinite, "sdvm_nonfinite_warning")
+  first_bad <- min(which(!is.finite(as.matrix(as.data.frame(ap)[-1])) , arr.ind = TRUE)[, "row"])
+  expect_identical(nonfinite$time, ap$time[first_bad])
   finite <- is.finite(ap$Prey) & is.finite(ap$Predators)
   expect_gt(sum(finite), 100)
   expect_true(all(ap$`Prey Deaths`[finite] == 0))
