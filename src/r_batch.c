@@ -101,6 +101,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   size_t wsize, max_extra = 0;
   R_xlen_t total = 0, *offset;
   double *scratch, *work, **colbase, **tcols;
+  int *nrows;
   sd_error ferr;   /* the error of the first failed run */
   SEXP out, rows;
 
@@ -140,6 +141,16 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
       return run_error(&err, r + 1);
     }
     if (info.n_extra > max_extra) max_extra = info.n_extra;
+    if (info.dynamic_time) {
+      /* time settings that follow Time: the rows are known by running */
+      double *w2 = (double *)R_alloc(wsize + info.n_extra, sizeof(double));
+      long nr;
+      if (sd_run_init(p, &o, w2, &info, &err) != 0 || (nr = sd_run_count_rows(p, &o, w2, &info, &err)) < 0) {
+        UNPROTECT(1);
+        return run_error(&err, r + 1);
+      }
+      info.n_rows = nr;
+    }
     offset[r] = total;
     INTEGER(rows)[r] = (int)info.n_rows;
     total += (R_xlen_t)info.n_rows;
@@ -157,6 +168,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   SET_VECTOR_ELT(out, nout + 1, rows);
 
   work = (double *)R_alloc((wsize + max_extra) * (size_t)nthreads, sizeof(double));
+  nrows = INTEGER(rows);               /* read by the threads: no R calls there */
   tcols = (double **)R_alloc(((size_t)nout + 1) * (size_t)nthreads, sizeof(double *));
   memset(&ferr, 0, sizeof ferr);
 
@@ -174,7 +186,8 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
     if (get_stop(&st)) continue;
     o.override_val = npar ? REAL(ovr_vals) + (size_t)r * npar : NULL;
     for (j = 0; j <= nout; j++) cols[j] = colbase[j] + offset[r];
-    if (sd_run_init(p, &o, w, &inf, &e) != 0 ||
+    if (sd_run_init(p, &o, w, &inf, &e) == 0 && inf.dynamic_time) inf.n_rows = nrows[r];
+    if (e.code != 0 ||
         sd_run_steps(p, &o, w, &inf, cols[0], cols + 1, &e) != 0) {
       if (e.code != SD_E_INTERRUPT) {
 #ifdef _OPENMP

@@ -39,3 +39,13 @@ test_that("time settings still cannot depend on stocks", {
                     "TIME STEP = 1 ~~|", "SAVEPER = TIME STEP ~~|"))
   expect_error(simulate(m), class = "sdvm_definition_error")
 })
+
+test_that("batches of a model whose time settings follow Time give each run's rows", {
+  m <- time_model(c("FINAL TIME = IF THEN ELSE(Time >= stop at, Time, 100) ~~|",
+                    "stop at = 5 ~~|",
+                    "INITIAL TIME = 0 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = TIME STEP ~~|"))
+  runs <- simulate(m, params = data.frame(`stop at` = c(3, 7), check.names = FALSE))
+  expect_equal(runs$time[runs$run == 1], 0:3)
+  expect_equal(runs$time[runs$run == 2], 0:7)
+  expect_equal(runs$level[runs$run == 2], simulate(m, params = list(`stop at` = 7))$level)
+})
