@@ -81,14 +81,14 @@ check_threads <- function(n) {
 # variables), before any reshaping.
 sd_batch <- function(m, params, start = NULL, stop = NULL, dt = NULL, saveper = NULL,
                      method = NULL, vars = NULL, threads = NULL, future = FALSE,
-                     progress = TRUE, dispatch = "default") {
+                     progress = TRUE, dispatch = "default", precision = NULL) {
   check_model(m)
   threads <- if (is.null(threads)) default_threads() else check_threads(threads)
   args <- list(start = start, stop = stop, dt = dt, saveper = saveper, method = method,
-               vars = vars, dispatch = dispatch)
+               vars = vars, dispatch = dispatch, precision = precision)
   # validate everything here, before any work is sent away
   run_settings(start, stop, dt, saveper)
-  run_method(method)
+  run_method(method, precision, m$settings$precision)
   run_dispatch(dispatch)
   check_batch_params(params, compiled(m)$vars)
   if (isTRUE(future)) batch_future(m, params, args, progress)
@@ -149,7 +149,7 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
   if (!length(direct)) vals <- matrix(0, 0, n)
   idx <- ov$idx
   settings <- run_settings(args$start, args$stop, args$dt, args$saveper)
-  meth <- run_method(args$method)
+  meth <- run_method(args$method, args$precision, m$settings$precision)
   out_idx <- select_vars(args$vars, info)
   disp <- run_dispatch(args$dispatch)
 

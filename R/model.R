@@ -23,6 +23,9 @@
 #'   multiple of `dt`.
 #' @param method Integration method: `"euler"`, `"rk2"` (midpoint) or
 #'   `"rk4"`.
+#' @param precision Precision of the stocks: `"double"`, or `"single"` to
+#'   hold them in single precision between steps as Vensim's standard
+#'   build does (see [simulate.sdvm_model()]).
 #' @param name Optional model name, used when printing.
 #' @param time_units Optional unit of time, kept for documentation.
 #' @return An object of class `sdvm_model`.
@@ -39,8 +42,9 @@
 #' head(simulate(teacup))
 sd_model <- function(start = 0, stop = 100, dt = 1, saveper = dt,
                      method = c("euler", "rk2", "rk4"), name = NULL,
-                     time_units = NULL) {
+                     time_units = NULL, precision = c("double", "single")) {
   method <- match.arg(method)
+  precision <- match.arg(precision)
   check_number(start, "start")
   check_number(stop, "stop")
   check_number(dt, "dt")
@@ -51,7 +55,7 @@ sd_model <- function(start = 0, stop = 100, dt = 1, saveper = dt,
     name = name,
     time_units = time_units,
     settings = list(start = start, stop = stop, dt = dt, saveper = saveper,
-                    method = method),
+                    method = method, precision = precision),
     vars = list()
   ))
 }

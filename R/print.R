@@ -7,8 +7,9 @@ format.sdvm_model <- function(x, ...) {
   head <- sprintf("<sdvm model%s> %d variable%s%s", if (is.null(x$name)) "" else paste0(" '", x$name, "'"),
                   length(kinds), if (length(kinds) == 1) "" else "s",
                   if (length(counts)) paste0(" (", paste(counts, names(counts), collapse = ", "), ")") else "")
-  time <- sprintf("time %s to %s by %s, saved every %s, %s%s",
+  time <- sprintf("time %s to %s by %s, saved every %s, %s%s%s",
                   format(s$start), format(s$stop), format(s$dt), format(s$saveper), s$method,
+                  if (identical(s$precision, "single")) ", single-precision stocks" else "",
                   if (is.null(x$time_units)) "" else paste0(" (", x$time_units, ")"))
   lhs <- function(v) if (is.null(v$subs)) v$name else sprintf("%s[%s]", v$name, paste(v$subs, collapse = ","))
   dims <- vapply(names(x$dims), function(d) sprintf("  %s: %s", d, paste(x$dims[[d]], collapse = ", ")), "")

@@ -45,6 +45,14 @@
 #'   all processors).
 #' @param future Distribute a batch over the current `future` plan.
 #' @param progress Show a progress bar for batches longer than a second.
+#' @param precision Override the model's precision of the stocks:
+#'   `"double"` (the default of [sd_model()] and [read_vensim()]) or
+#'   `"single"`, which holds every stock in single precision between steps
+#'   as Vensim's standard (single-precision) build does, so that an
+#'   increment smaller than half a stock's float spacing is lost there as
+#'   well.  Use it to reproduce a Vensim run to its last digits (C-LEARN's
+#'   deep-ocean carbon layers differ visibly otherwise); everything else is
+#'   computed in double precision either way.
 #' @param ... Unused.
 #' @return A data frame of class `sdvm_result` (see `format`); one row per
 #'   saved time (and run).  If a value becomes infinite or NaN, a warning
@@ -75,16 +83,17 @@ simulate.sdvm_model <- function(object, nsim = 1, seed = NULL, params = NULL,
                                 start = NULL, stop = NULL, dt = NULL, saveper = NULL,
                                 method = NULL, vars = NULL,
                                 format = c("long", "wide", "tidy"), threads = NULL,
-                                future = FALSE, progress = TRUE, ...) {
+                                future = FALSE, progress = TRUE, precision = NULL, ...) {
   format <- match.arg(format)
   if (is_batch(nsim, params)) {
     check_model(object)
     out <- sd_batch(object, batch_params(params, nsim, seed), start = start, stop = stop,
                     dt = dt, saveper = saveper, method = method, vars = vars,
-                    threads = threads, future = future, progress = progress)
+                    threads = threads, future = future, progress = progress,
+                    precision = precision)
   } else {
     out <- sd_run(object, params = params, start = start, stop = stop, dt = dt,
-                  saveper = saveper, method = method, vars = vars)
+                  saveper = saveper, method = method, vars = vars, precision = precision)
   }
   shape_result(out, format, object)
 }
@@ -92,7 +101,8 @@ simulate.sdvm_model <- function(object, nsim = 1, seed = NULL, params = NULL,
 # The work behind simulate(); `dispatch` picks the interpreter loop
 # ("default", "goto" or "switch") so tests can compare them in one build.
 sd_run <- function(m, nsim = 1, params = NULL, start = NULL, stop = NULL, dt = NULL,
-                   saveper = NULL, method = NULL, vars = NULL, dispatch = "default") {
+                   saveper = NULL, method = NULL, vars = NULL, dispatch = "default",
+                   precision = NULL) {
   check_model(m)
   if (!identical(as.numeric(nsim), 1))
     sdvm_abort("sd_run() makes one run; simulate() makes batches.", "sdvm_run_error")
@@ -107,11 +117,11 @@ sd_run <- function(m, nsim = 1, params = NULL, start = NULL, stop = NULL, dt = N
     for (nm in names(ov$rebuild)) m2 <- replace_with_const(m2, nm, ov$rebuild[[nm]])
     rest <- params[!canon_name(names(params)) %in% canon_name(names(ov$rebuild))]
     return(sd_run(m2, params = rest, start = start, stop = stop, dt = dt, saveper = saveper,
-                  method = method, vars = vars, dispatch = dispatch))
+                  method = method, vars = vars, dispatch = dispatch, precision = precision))
   }
 
   settings <- run_settings(start, stop, dt, saveper)
-  meth <- run_method(method)
+  meth <- run_method(method, precision, m$settings$precision)
   out_idx <- select_vars(vars, info)
   disp <- run_dispatch(dispatch)
 
@@ -165,12 +175,21 @@ run_settings <- function(start, stop, dt, saveper) {
 }
 
 # The method code for the engine (-1: the model's).
-run_method <- function(method) {
-  if (is.null(method)) return(-1L)
-  k <- match(method, c("euler", "rk2", "rk4"))
-  if (length(method) != 1 || is.na(k))
-    sdvm_abort("`method` must be \"euler\", \"rk2\" or \"rk4\".", "sdvm_run_error")
-  k - 1L
+# The engine's integration settings: c(method code (-1: the model's),
+# precision of the stocks (0 double, 1 single)).
+run_method <- function(method, precision = NULL, model_precision = "double") {
+  k <- -1L
+  if (!is.null(method)) {
+    k <- match(method, c("euler", "rk2", "rk4"))
+    if (length(method) != 1 || is.na(k))
+      sdvm_abort("`method` must be \"euler\", \"rk2\" or \"rk4\".", "sdvm_run_error")
+    k <- k - 1L
+  }
+  if (is.null(precision)) precision <- if (is.null(model_precision)) "double" else model_precision
+  prec <- match(precision, c("double", "single"))
+  if (length(precision) != 1 || is.na(prec))
+    sdvm_abort("`precision` must be \"double\" or \"single\".", "sdvm_run_error")
+  c(k, prec - 1L)
 }
 
 run_dispatch <- function(dispatch) {

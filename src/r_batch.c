@@ -118,7 +118,9 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   base.stop = REAL(settings)[1];
   base.dt = REAL(settings)[2];
   base.saveper = REAL(settings)[3];
-  base.method = Rf_asInteger(method);
+  /* method: c(integration method, 1 for single-precision stocks) */
+  base.method = INTEGER(method)[0];
+  base.single_stocks = Rf_xlength(method) > 1 && INTEGER(method)[1] == 1;
   base.n_out = nout;
   base.out_var = INTEGER(out_idx);
   base.dispatch = (sd_dispatch)Rf_asInteger(dispatch);

@@ -34,7 +34,9 @@ SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method
   o.stop = REAL(settings)[1];
   o.dt = REAL(settings)[2];
   o.saveper = REAL(settings)[3];
-  o.method = Rf_asInteger(method);
+  /* method: c(integration method, 1 for single-precision stocks) */
+  o.method = INTEGER(method)[0];
+  o.single_stocks = Rf_xlength(method) > 1 && INTEGER(method)[1] == 1;
   o.n_out = nout = (int)Rf_xlength(out_idx);
   o.out_var = INTEGER(out_idx);
   o.dispatch = (sd_dispatch)Rf_asInteger(dispatch);

@@ -220,6 +220,11 @@ typedef struct sd_run_opts {
   void *poll_ud;
   long poll_every;             /* 0 = a sensible default */
   sd_dispatch dispatch;        /* which interpreter loop; default = build's */
+  /* Nonzero: stocks are held in single precision, as in Vensim's standard
+   * (single-precision) build: initial values and every step's new values
+   * are rounded to float, so an increment below half a stock's float
+   * spacing is lost as it is there.  The rest is computed in double. */
+  int single_stocks;
   double *op_counts;           /* SD_DISPATCH_COUNT: sd_n_opcodes() counters,
                                   added to (the caller zeroes them) */
 } sd_run_opts;

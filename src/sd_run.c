@@ -245,6 +245,18 @@ static void push_pipes(const sd_program *p, const double *v, double *pipes) {
   }
 }
 
+/* Single precision stocks (sd_run_opts.single_stocks): one Euler update
+ * in float arithmetic, as Vensim's single-precision build makes it. */
+static double euler_f32(double stock, double dt, double rate) {
+  float inc = (float)dt * (float)rate;
+  return (double)((float)stock + inc);
+}
+
+static void round_stocks(const sd_program *p, double *v) {
+  int s;
+  for (s = 0; s < p->nstocks; s++) v[p->stock_slot[s]] = (double)(float)v[p->stock_slot[s]];
+}
+
 /* The Euler loop for time settings that change during the run: each
  * step uses the TIME STEP computed at its start; a row is saved where
  * Time - start is a multiple of the current SAVEPER; the run ends at the
@@ -276,7 +288,11 @@ static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_
     if (k >= 2000000000L)
       return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "the run did not reach FINAL TIME in 2e9 steps");
     push_pipes(p, v, pipes);
-    for (s = 0; s < p->nstocks; s++) v[p->stock_slot[s]] += dt * v[p->stock_rate[s]];
+    if (o->single_stocks)
+      for (s = 0; s < p->nstocks; s++)
+        v[p->stock_slot[s]] = euler_f32(v[p->stock_slot[s]], dt, v[p->stock_rate[s]]);
+    else
+      for (s = 0; s < p->nstocks; s++) v[p->stock_slot[s]] += dt * v[p->stock_rate[s]];
     t += dt;
     if (o->poll && ++since_poll >= poll_every) {
       since_poll = 0;
@@ -359,6 +375,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   sv.stage = work + sd_run_work_size(p) + info->n_extra - SD_STAGE_ROWS * (size_t)sv.n;
   sv.first = 0;
   sv.held = 0;
+  if (o->single_stocks) round_stocks(p, v);
   if (info->dynamic_time) {
     *nrows = run_dynamic(p, o, L, exec, &ctx, info, pipes, &sv, poll_every, err);
     return *nrows < 0 ? -1 : 0;
@@ -374,7 +391,10 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     push_pipes(p, v, pipes);
 
     if (info->method == SD_EULER) {
-      for (s = 0; s < ns; s++) v[ss[s]] += dt * v[rs[s]];
+      if (o->single_stocks)
+        for (s = 0; s < ns; s++) v[ss[s]] = euler_f32(v[ss[s]], dt, v[rs[s]]);
+      else
+        for (s = 0; s < ns; s++) v[ss[s]] += dt * v[rs[s]];
     } else if (info->method == SD_RK2) {
       /* midpoint: half a step on the rates at t, then a full step on the
          rates at the midpoint */
@@ -408,6 +428,8 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
       exec(step, v, &ctx);
       for (s = 0; s < ns; s++) v[ss[s]] = L.y0[s] + dt / 6 * (L.acc[s] + v[rs[s]]);
     }
+    /* Runge-Kutta: the stages in double, the state kept in float */
+    if (o->single_stocks && info->method != SD_EULER) round_stocks(p, v);
 
     if (o->poll && ++since_poll >= poll_every) {
       since_poll = 0;

@@ -97,6 +97,46 @@ static void test_saveper_option(void) {
   sd_program_free(p);
 }
 
+/* Single-precision stocks: a stock of 2^27 spaced 16 apart in float keeps
+ * its value under increments of 1 (they round away every step), while in
+ * double it counts them; a decay keeps to the float rounding of each step,
+ * checked against the same recurrence computed here in float. */
+static void test_single_stocks(void) {
+  static const tdef d[] = { {"$big", "1 ; 134217728"}, {"$x", "-k * x ; 0.1"}, {"k", "0.3"},
+                            {"FINAL TIME", "10"}, {"TIME STEP", "0.5"} };
+  sd_error err;
+  sd_program *p;
+  sd_run_opts o;
+  trun dbl, sgl;
+  int method, m, k;
+  for (method = SD_EULER; method <= SD_RK4; method++) {
+    p = t_build(d, 5, method, &err);
+    CHECK(p != NULL);
+    if (!p) return;
+    for (m = 0; m < 2; m++) {
+      if (modes[m] == SD_DISPATCH_GOTO && !sd_have_computed_goto()) continue;
+      sd_run_opts_init(&o); o.dispatch = modes[m];
+      dbl = t_run_opts(p, &o);
+      o.single_stocks = 1;
+      sgl = t_run_opts(p, &o);
+      CHECK(dbl.ok && sgl.ok);
+      CHECK(t_at(p, &dbl, "big", 10) == 134217728.0 + 10);
+      CHECK(t_at(p, &sgl, "big", 10) == 134217728.0);
+      /* every saved stock value is a float */
+      for (k = 0; sgl.ok && k <= 10; k++) CHECK(t_at(p, &sgl, "x", k) == (double)(float)t_at(p, &sgl, "x", k));
+      if (method == SD_EULER) {
+        float x = 0.1f;
+        for (k = 0; k < 20; k++) x = x + (float)0.5 * (float)(-0.3 * (double)x);
+        CHECK(t_at(p, &sgl, "x", 10) == (double)x);
+        CHECK(t_at(p, &dbl, "x", 10) != (double)x);
+      }
+      CHECK_NEAR(t_at(p, &sgl, "x", 10), t_at(p, &dbl, "x", 10), 1e-6);
+      t_free(&dbl); t_free(&sgl);
+    }
+    sd_program_free(p);
+  }
+}
+
 static void test_ordering(void) {
   /* defined in reverse order of dependency */
   static const tdef d[] = { {"d", "c * 2"}, {"c", "b + 1"}, {"b", "a * 3"}, {"a", "Time + 1"}, {"FINAL TIME", "2"} };
@@ -477,6 +517,7 @@ int main(void) {
   RUN(test_rk_methods);
   RUN(test_saveper);
   RUN(test_saveper_option);
+  RUN(test_single_stocks);
   RUN(test_ordering);
   RUN(test_errors);
   RUN(test_run_errors);

@@ -97,6 +97,16 @@ count_fields <- function(lines, sep) {
 
 # (d) Comparing ------------------------------------------------------------
 
+# Vensim's :NA: is -2^109.  Its output files write a :NA: value as -2^109,
+# or (C-LEARN's reference, decoded from a .vdf) as -2^110 once a series has
+# had a value: there `IF THEN ELSE(Time <= 2006, lookup, :NA:)` (Historical
+# GDP) reads -2^110 after 2006 while `IF THEN ELSE(Time >= 1990, x, :NA:)`
+# (Temperature change from 1990) is empty before 1990, and no equation of
+# either doubles anything; the file holds no -2^109 at all.  Both markers
+# are read as :NA:, which then agrees only with :NA:.
+vensim_na <- -2^109
+is_vensim_na <- function(e) !is.na(e) & (e == vensim_na | e == 2 * vensim_na)
+
 # Compare a simulate() data.frame `out` with a reference data.frame `ref`
 # (from read_reference()).  At the reference's times (matched within 1e-9,
 # relative, or within the rounding of a time printed rounded:
@@ -128,9 +138,15 @@ compare_reference <- function(out, ref) {
   for (k in cols) {
     e <- ref[[match(k, ref_key)]]
     a <- out[[match(k, out_key)]][rows]
-    peak <- suppressWarnings(max(abs(e), na.rm = TRUE))
+    na_cell <- is_vensim_na(e)
+    # the peak of the column's values, not of its :NA: markers (which
+    # would make the tolerance of every other cell about 1e28)
+    peak <- suppressWarnings(max(abs(e[!na_cell]), na.rm = TRUE))
     if (!is.finite(peak)) peak <- 0
     tol <- 1e-4 * peak + 0.01 * pmax(abs(e), abs(a))
+    # a :NA: cell agrees only with :NA: (-2^109) computed by the model
+    e[na_cell] <- vensim_na
+    tol[na_cell] <- 0
     # an empty cell in the reference is not compared
     bad <- which(!is.na(e) & !(abs(e - a) <= tol))
     if (length(bad)) {

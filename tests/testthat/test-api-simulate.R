@@ -95,3 +95,28 @@ test_that("stateful builtins and lookups run from R", {
   expect_equal(out$looked, approx(c(0, 5, 10), c(0, 1, 0), xout = out$time)$y, tolerance = 1e-12)
   expect_false("shape" %in% names(out))
 })
+
+test_that("precision = 'single' holds stocks in single precision", {
+  # 2^27 is spaced 16 apart in float: increments of 1 round away
+  m <- sd_model(stop = 10) |>
+    sd_stock("big", init = 2^27, inflows = "one") |> sd_flow("one", "1") |>
+    sd_stock("x", init = 0.1, outflows = "decay") |> sd_flow("decay", "0.3 * x")
+  d <- simulate(m)
+  s <- simulate(m, precision = "single")
+  expect_equal(d$big[11], 2^27 + 10)
+  expect_equal(s$big, rep(2^27, 11))
+  expect_identical(s$x, as.double(s$x |> as.single() |> as.double()))  # every value a float
+  expect_equal(s$x, d$x, tolerance = 1e-6)
+  expect_false(identical(s$x, d$x))
+  # a model can ask for it; simulate() can override it both ways
+  m1 <- sd_model(stop = 10, precision = "single") |>
+    sd_stock("big", init = 2^27, inflows = "one") |> sd_flow("one", "1")
+  expect_equal(simulate(m1)$big[11], 2^27)
+  expect_equal(simulate(m1, precision = "double")$big[11], 2^27 + 10)
+  for (meth in c("rk2", "rk4")) expect_equal(simulate(m, method = meth, precision = "single")$big[11], 2^27)
+  # batches run each row as alone
+  b <- simulate(m, params = data.frame(x = c(0.1, 0.2)), precision = "single", threads = 2)
+  expect_identical(b$x[b$run == 2], simulate(m, params = list(x = 0.2), precision = "single")$x)
+  expect_error(simulate(m, precision = "half"), class = "sdvm_run_error")
+  expect_error(sd_model(precision = "quad"))
+})
