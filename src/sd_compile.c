@@ -1718,16 +1718,19 @@ static int gen_binary(cc *c, const sd_node *n, int dst) {
 
 static int is_leaf(const sd_node *n) { return n->kind == SD_N_NUM || n->kind == SD_N_VAR; }
 
-/* The comparison kind of a condition node for CMOVJC, or -1. */
-static int cmp_kind(const sd_node *n) {
+/* The compare-move-and-jump opcode for a condition node, moving when the
+ * comparison holds (or, negated, when it fails); -1 if the node is no
+ * comparison.  A failed EQ is NE and the other way round, even on NaN;
+ * the orderings have negations of their own. */
+static int cmovj_op(const sd_node *n, int negated) {
   if (n->kind != SD_N_BINARY) return -1;
   switch (n->op) {
-  case SD_OP_EQ: return 0;
-  case SD_OP_NE: return 1;
-  case SD_OP_LT: return 2;
-  case SD_OP_GT: return 3;
-  case SD_OP_LE: return 4;
-  case SD_OP_GE: return 5;
+  case SD_OP_EQ: return negated ? SDI_CMOVJ_NE : SDI_CMOVJ_EQ;
+  case SD_OP_NE: return negated ? SDI_CMOVJ_EQ : SDI_CMOVJ_NE;
+  case SD_OP_LT: return negated ? SDI_CMOVJ_NLT : SDI_CMOVJ_LT;
+  case SD_OP_GT: return negated ? SDI_CMOVJ_NGT : SDI_CMOVJ_GT;
+  case SD_OP_LE: return negated ? SDI_CMOVJ_NLE : SDI_CMOVJ_LE;
+  case SD_OP_GE: return negated ? SDI_CMOVJ_NGE : SDI_CMOVJ_GE;
   default: return -1;
   }
 }
@@ -1736,9 +1739,10 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
   int mark = c->tmp_top, cond, t, jz, jmp;
   if (is_leaf(n->args[1]) && is_leaf(n->args[2]))   /* cheap: no branches */
     return gen3(c, SDI_SELECT, n->args[0], n->args[1], n->args[2], NULL, dst);
-  if ((is_leaf(n->args[1]) || is_leaf(n->args[2])) && cmp_kind(n->args[0]) >= 0) {
+  if ((is_leaf(n->args[1]) || is_leaf(n->args[2])) && cmovj_op(n->args[0], 0) >= 0) {
     /* IF THEN ELSE(x cmp y, value, expr): the comparison, the move and the
-       jump in one instruction (CMOVJC; kind and polarity in its EXT word) */
+       jump in one instruction (CMOVJ_<cmp>, negated when the value is the
+       ELSE arm) */
     int then_leaf = is_leaf(n->args[1]), x, y, leaf, at;
     x = gen(c, n->args[0]->args[0], -1);
     if (x == GEN_FAIL) return GEN_FAIL;
@@ -1748,8 +1752,8 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
     if (leaf == GEN_FAIL) return GEN_FAIL;
     c->tmp_top = mark;
     t = dst >= 0 ? dst : tmp_alloc(c);
-    if ((at = emit(c, SDI_CMOVJC, t, leaf, x)) < 0 ||
-        emit(c, SDI_EXT, 0, y, 2 * cmp_kind(n->args[0]) + (then_leaf ? 0 : 1)) < 0)
+    if ((at = emit(c, cmovj_op(n->args[0], !then_leaf), t, leaf, x)) < 0 ||
+        emit(c, SDI_EXT, 0, y, 0) < 0)
       return GEN_FAIL;
     c->cond_depth++;
     if (gen_into(c, n->args[then_leaf ? 2 : 1], t) != 0) return GEN_FAIL;

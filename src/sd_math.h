@@ -9,7 +9,9 @@
 #define SD_MATH_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "sd_program.h"
 
 static inline double sd_bool(int c) { return c ? 1.0 : 0.0; }
@@ -109,11 +111,18 @@ static inline double sd_rank(const double *vec, int n, int k, double dir) {
 }
 
 /* Operand k of an instruction whose operand slots are listed after it,
- * three per EXT word (SD_F_LIST). */
+ * three per EXT word (SD_F_LIST), in its d, a, b fields.  Counted as
+ * int32 fields from the first word's d, each word's op field skipped,
+ * operand k is field k + k / 3: one multiply-shift and one load, no
+ * branch on which field. */
+typedef char sd_ins_fields_are_packed[(offsetof(sd_ins, a) == offsetof(sd_ins, d) + 4 &&
+                                       offsetof(sd_ins, b) == offsetof(sd_ins, d) + 8 &&
+                                       sizeof(sd_ins) == offsetof(sd_ins, d) + 12) ? 1 : -1];
 static inline double sd_opnd(const double *v, const sd_ins *ext, int k) {
-  const sd_ins *w = ext + k / 3;
-  int r = k % 3;
-  return v[r == 0 ? w->d : r == 1 ? w->a : w->b];
+  int32_t slot;
+  memcpy(&slot, (const unsigned char *)ext + offsetof(sd_ins, d) + sizeof(int32_t) * (size_t)(k + k / 3),
+         sizeof slot);
+  return v[slot];
 }
 
 /* SUM (how 0), PROD (1), VMIN (2), VMAX (3) of n listed operands, in

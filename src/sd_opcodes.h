@@ -36,7 +36,20 @@
   X(JZ,      SD_F_JC)    /* if v[d] == 0: pc += a                   */ \
   X(CMOVJ,   SD_F_DABC)  /* if v[b] != 0: v[d] = v[a], pc += ext.d  */ \
   X(CMOVJZ,  SD_F_DABC)  /* if v[b] == 0: v[d] = v[a], pc += ext.d  */ \
-  X(CMOVJC,  SD_F_DABC)  /* if (v[b] cmp v[ext.a]) != ext.b & 1: v[d] = v[a], pc += ext.d; cmp = ext.b >> 1 */ \
+  /* IF THEN ELSE(x cmp y, value, ...) in one: if v[b] cmp v[ext.a]:    \
+     v[d] = v[a], pc += ext.d.  One opcode per comparison (and per      \
+     negation, which differs from the opposite comparison on NaN), so   \
+     that the comparison needs no second dispatch. */                   \
+  X(CMOVJ_EQ, SD_F_DABC)                                                \
+  X(CMOVJ_NE, SD_F_DABC)                                                \
+  X(CMOVJ_LT, SD_F_DABC)                                                \
+  X(CMOVJ_GT, SD_F_DABC)                                                \
+  X(CMOVJ_LE, SD_F_DABC)                                                \
+  X(CMOVJ_GE, SD_F_DABC)                                                \
+  X(CMOVJ_NLT, SD_F_DABC) /* !(x < y)  */                               \
+  X(CMOVJ_NGT, SD_F_DABC) /* !(x > y)  */                               \
+  X(CMOVJ_NLE, SD_F_DABC) /* !(x <= y) */                               \
+  X(CMOVJ_NGE, SD_F_DABC) /* !(x >= y) */                               \
   /* moves and arithmetic */                                            \
   X(MOV,     SD_F_DA)                                                   \
   X(ADD,     SD_F_DAB)                                                  \
@@ -133,6 +146,9 @@ typedef struct sd_ins {
   uint16_t spare;
   int32_t d, a, b;
 } sd_ins;
+
+/* The move-and-jump instructions (their EXT word's d is the jump). */
+#define SD_IS_CMOVJ(op) ((op) >= SDI_CMOVJ && (op) <= SDI_CMOVJ_NGE)
 
 extern const char *const sd_opcode_names[SDI__COUNT];
 extern const unsigned char sd_opcode_formats[SDI__COUNT];

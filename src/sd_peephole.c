@@ -61,7 +61,7 @@ int sd_vectorize(sd_code *code) {
     int to = -1;
     start[i] = 1;
     if (ins[i].op == SDI_JMP || ins[i].op == SDI_JZ) to = i + ins[i].a;
-    else if (ins[i].op == SDI_CMOVJ || ins[i].op == SDI_CMOVJZ || ins[i].op == SDI_CMOVJC) to = i + ins[i + 1].d;
+    else if (SD_IS_CMOVJ(ins[i].op)) to = i + ins[i + 1].d;
     if (to >= 0 && to <= n) target[to] = 1;
   }
   for (i = 0; i < n; i++) {

@@ -84,7 +84,8 @@ struct sd_program {
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
  * stock-initial overrides (indexed by stock), used by OVR in init code. */
 /* Rows of saved output staged in work memory before they are written to
- * the caller's columns (sd_run.c). */
+ * the caller's columns (sd_run.c, whose full-block copy is written out
+ * for 8). */
 #define SD_STAGE_ROWS 8
 
 typedef struct sd_vmctx {

@@ -211,10 +211,22 @@ typedef struct saver {
 
 static void save_flush(saver *s) {
   int k, j;
+  const size_t n = (size_t)s->n;
   if (!s->cols || s->held == 0) return;
-  for (k = 0; k < s->n; k++) {
-    double *col = s->cols[k] + s->first;
-    for (j = 0; j < s->held; j++) col[j] = s->stage[(size_t)j * (size_t)s->n + (size_t)k];
+  if (s->held == 8 && SD_STAGE_ROWS == 8) {
+    /* a full block (all but the last), written out: the row offsets are
+       constants */
+    const double *st = s->stage;
+    for (k = 0; k < s->n; k++, st++) {
+      double *col = s->cols[k] + s->first;
+      col[0] = st[0];     col[1] = st[n];     col[2] = st[2 * n]; col[3] = st[3 * n];
+      col[4] = st[4 * n]; col[5] = st[5 * n]; col[6] = st[6 * n]; col[7] = st[7 * n];
+    }
+  } else {
+    for (k = 0; k < s->n; k++) {
+      double *col = s->cols[k] + s->first;
+      for (j = 0; j < s->held; j++) col[j] = s->stage[(size_t)j * n + (size_t)k];
+    }
   }
   s->first += s->held;
   s->held = 0;
@@ -228,10 +240,20 @@ static void save_row(saver *s, const double *v, long row, double t) {
   if (!s->cols) return;
   if (s->held == 0) s->first = row;
   dst = s->stage + (size_t)s->held * (size_t)s->n;
-  if (out)
-    for (k = 0; k < s->n; k++) dst[k] = v[slot[out[k]]];
-  else
-    for (k = 0; k < s->n; k++) dst[k] = v[slot[k]];
+  /* four at a time: thousands of columns in the large models */
+  if (out) {
+    for (k = 0; k + 4 <= s->n; k += 4) {
+      dst[k] = v[slot[out[k]]];         dst[k + 1] = v[slot[out[k + 1]]];
+      dst[k + 2] = v[slot[out[k + 2]]]; dst[k + 3] = v[slot[out[k + 3]]];
+    }
+    for (; k < s->n; k++) dst[k] = v[slot[out[k]]];
+  } else {
+    for (k = 0; k + 4 <= s->n; k += 4) {
+      dst[k] = v[slot[k]];         dst[k + 1] = v[slot[k + 1]];
+      dst[k + 2] = v[slot[k + 2]]; dst[k + 3] = v[slot[k + 3]];
+    }
+    for (; k < s->n; k++) dst[k] = v[slot[k]];
+  }
   if (++s->held == SD_STAGE_ROWS) save_flush(s);
 }
 

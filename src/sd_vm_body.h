@@ -55,21 +55,18 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
   vmcase(CMOVJ)   { if (B != 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
   vmcase(CMOVJZ)  { if (B == 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
-  vmcase(CMOVJC)  {
-    /* comparisons: 0 =, 1 <>, 2 <, 3 >, 4 <=, 5 >=; odd: move when false */
-    double x = B, y = V(pc[1].a);
-    int k = pc[1].b, c;
-    switch (k >> 1) {
-    case 0: c = x == y; break;
-    case 1: c = x != y; break;
-    case 2: c = x < y; break;
-    case 3: c = x > y; break;
-    case 4: c = x <= y; break;
-    default: c = x >= y; break;
-    }
-    if (c != (k & 1)) { D = A; vmnext(pc[1].d) }
-    vmnext(2)
-  }
+#define SD_CMOVJ_CMP(test) { double x_ = B, y_ = V(pc[1].a); if (test) { D = A; vmnext(pc[1].d) } vmnext(2) }
+  vmcase(CMOVJ_EQ)  SD_CMOVJ_CMP(x_ == y_)
+  vmcase(CMOVJ_NE)  SD_CMOVJ_CMP(x_ != y_)
+  vmcase(CMOVJ_LT)  SD_CMOVJ_CMP(x_ < y_)
+  vmcase(CMOVJ_GT)  SD_CMOVJ_CMP(x_ > y_)
+  vmcase(CMOVJ_LE)  SD_CMOVJ_CMP(x_ <= y_)
+  vmcase(CMOVJ_GE)  SD_CMOVJ_CMP(x_ >= y_)
+  vmcase(CMOVJ_NLT) SD_CMOVJ_CMP(!(x_ < y_))
+  vmcase(CMOVJ_NGT) SD_CMOVJ_CMP(!(x_ > y_))
+  vmcase(CMOVJ_NLE) SD_CMOVJ_CMP(!(x_ <= y_))
+  vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(!(x_ >= y_))
+#undef SD_CMOVJ_CMP
 
   vmcase(MOV)     { D = A; vmnext(1) }
   vmcase(ADD)     { D = A + B; vmnext(1) }
