@@ -47,9 +47,7 @@ read_model <- function(path) {
   ext <- tolower(tools::file_ext(path))
   switch(ext,
     mdl = read_vensim(path),
-    xmile = , stmx = , itmx = sdvm_abort(
-      sprintf("Reading XMILE/Stella files ('%s') is not supported yet.", basename(path)),
-      "sdvm_io_error", file = path),
+    xmile = , stmx = , itmx = read_xmile(path),
     sdvm_abort(sprintf("Unknown model file type '.%s' ('%s'): expected .mdl, .xmile, .stmx or .itmx.",
                        ext, basename(path)), "sdvm_io_error", file = path))
 }

@@ -1,19 +1,32 @@
 # The SDXorg test-models conformance harness: every case with a model file
 # and a reference output, read, simulated and compared under the rule in
 # ../shared/models/README.md (see helper-reference.R).
+#
+# `ext` names the model files a case runs (e.g. "mdl", or
+# c("xmile", "stmx", "itmx")).  With `per_file = FALSE` a folder is one
+# case (its best-matching model file); with `per_file = TRUE` every model
+# file of the folder is its own case, named folder/file, all compared with
+# the folder's one reference (XMILE folders hold the same model as
+# .xmile, .stmx and variants such as reciprocal dt, and all must agree).
 
-conformance_cases <- function(ext = "mdl") {
+conformance_cases <- function(ext = "mdl", per_file = FALSE) {
   root <- corpus_path("test-models")
   dirs <- c(list.dirs(file.path(root, "tests"), recursive = FALSE),
             list.dirs(file.path(root, "samples"), recursive = FALSE))
   cases <- lapply(dirs, function(d) {
-    models <- list.files(d, pattern = paste0("\\.", ext, "$"), full.names = TRUE, ignore.case = TRUE)
+    models <- list.files(d, pattern = paste0("\\.(", paste(ext, collapse = "|"), ")$"),
+                         full.names = TRUE, ignore.case = TRUE)
     if (!length(models)) return(NULL)
     refs <- list.files(d, pattern = "^output\\.(tab|csv)$", full.names = TRUE)
     if (!length(refs)) refs <- list.files(d, pattern = "\\.tab$", full.names = TRUE)
     if (!length(refs)) return(NULL)
     # prefer output.tab (Vensim) over output.csv
     refs <- refs[order(!grepl("\\.tab$", refs))]
+    if (per_file) {
+      models <- sort(models, method = "radix")
+      return(data.frame(case = paste0(basename(dirname(d)), "/", basename(d), "/", basename(models)),
+                        model = models, ref = refs[1]))
+    }
     data.frame(case = paste0(basename(dirname(d)), "/", basename(d)),
                model = pick_model(sort(models, method = "radix"), refs[1]), ref = refs[1])
   })
@@ -59,8 +72,8 @@ run_conformance_case <- function(model, ref) {
                                          f$column, f$time, f$expected, f$got, nrow(res$failures)))
 }
 
-run_conformance <- function(ext = "mdl") {
-  cases <- conformance_cases(ext)
+run_conformance <- function(ext = "mdl", per_file = FALSE) {
+  cases <- conformance_cases(ext, per_file)
   res <- lapply(seq_len(nrow(cases)), function(i) run_conformance_case(cases$model[i], cases$ref[i]))
   cases$status <- vapply(res, `[[`, "", "status")
   cases$detail <- vapply(res, `[[`, "", "detail")
