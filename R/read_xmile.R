@@ -42,13 +42,19 @@ read_xmile <- function(path) {
   rd$lines <- readLines(path, warn = FALSE, encoding = "UTF-8")
   rd$ns <- xml2::xml_ns(doc)
   root <- doc
+  hdr <- xmile_child(rd, root, "header")
+  # written by Vensim: INT and MOD mean Vensim's INTEGER and MODULO
+  rd$vensim <- !is.null(hdr) && any(grepl("vensim|ventana", vapply(
+    c(xmile_children(rd, hdr, "vendor"), xmile_children(rd, hdr, "product")), xml2::xml_text, ""),
+    ignore.case = TRUE))
   rd$settings <- xmile_sim_specs(rd, xmile_child(rd, root, "sim_specs"))
   rd$dims <- xmile_dimensions(rd, xmile_child(rd, root, "dimensions"))
   rd$behavior <- xmile_behavior(rd, xmile_child(rd, root, "behavior"))
   for (ch in xml2::xml_children(root)) {
     tag <- xmile_tag(rd, ch)
     if (!tag %in% c("header", "sim_specs", "dimensions", "behavior", "model", "macro", "model_units",
-                    "units", "prefs", "style", "data", "default_format", "format", "globals") && !grepl(":", tag))
+                    "units", "prefs", "style", "data", "default_format", "format", "globals",
+                    "equation_prefs") && !grepl(":", tag))
       xmile_fail(rd, sprintf("unknown element <%s> in <xmile>", tag), tag = tag, node = ch, class = "sdvm_parse_error")
   }
   models <- Filter(function(n) xmile_tag(rd, n) == "model", xml2::xml_children(root))
@@ -63,7 +69,6 @@ read_xmile <- function(path) {
   vars <- xmile_translate_model(rd, decls)
   macros <- lapply(rd$macros, function(mc) xmile_translate_macro(rd, mc))
   names(macros) <- vapply(rd$macros, `[[`, "", "name")
-  hdr <- xmile_child(rd, root, "header")
   name <- if (!is.null(hdr) && !is.null(xmile_child(rd, hdr, "name"))) xml2::xml_text(xmile_child(rd, hdr, "name")) else ""
   new_model(list(name = if (nzchar(trimws(name))) trimws(name) else tools::file_path_sans_ext(basename(path)),
                  file = path, time_units = rd$settings$time_units,

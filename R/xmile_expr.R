@@ -89,7 +89,9 @@ xmile_syntax_error <- function(msg, pos) structure(list(message = msg, pos = pos
 #   num (v), name (v, subs: list of subscript nodes or NULL), star (dim),
 #   call (f, args), bin (op, a, b), un (op, a), if (c, a, b).
 # On a syntax error returns an xmile_syntax object (message, pos).
-xmile_parse <- function(text) {
+# `fnames`: canonical names of functions (macros) whose names have spaces;
+# Stella writes calls to them unquoted ("EXPRESSION MACRO(x, y)").
+xmile_parse <- function(text, fnames = character()) {
   toks <- xmile_tokens(text)
   if (inherits(toks, "xmile_syntax")) return(toks)
   i <- 1L
@@ -138,6 +140,15 @@ xmile_parse <- function(text) {
       return(list(t = "if", c = cond, a = a, b = expr(), pos = t$pos))
     }
     if (t$k == "name") {
+      if (!t$q && length(fnames)) {
+        j <- 0L
+        while (peek(j + 1L)$k == "name" && !peek(j + 1L)$q) j <- j + 1L
+        words <- vapply(0:j, function(o) peek(o)$v, "")
+        if (j > 0 && peek(j + 1L)$k == "lp" && canon_name(paste(words, collapse = " ")) %in% fnames) {
+          t$v <- paste(words, collapse = " ")
+          i <<- i + j
+        }
+      }
       i <<- i + 1L
       if (peek()$k == "lp" && !t$q) {
         i <<- i + 1L
@@ -246,7 +257,7 @@ xmile_emit <- function(node, ctx, agg = FALSE) {
     num = if (startsWith(node$v, ".")) paste0("0", node$v) else node$v,
     un = if (node$op == "NOT") sprintf("(:NOT: %s)", em(node$a)) else sprintf("(%s%s)", node$op, em(node$a)),
     bin = switch(node$op,
-      MOD = sprintf("MODULO(%s, %s)", em(node$a), em(node$b)),
+      MOD = xmile_mod(em(node$a), em(node$b), ctx),
       AND = sprintf("(%s :AND: %s)", em(node$a), em(node$b)),
       OR = sprintf("(%s :OR: %s)", em(node$a), em(node$b)),
       sprintf("(%s %s %s)", em(node$a), node$op, em(node$b))),
@@ -329,8 +340,8 @@ xmile_simple_fns <- list(
   sqrt = list("SQRT", 1, 1), sin = list("SIN", 1, 1), cos = list("COS", 1, 1),
   tan = list("TAN", 1, 1), arcsin = list("ARCSIN", 1, 1), arccos = list("ARCCOS", 1, 1),
   arctan = list("ARCTAN", 1, 1), sinh = list("SINH", 1, 1), cosh = list("COSH", 1, 1),
-  tanh = list("TANH", 1, 1), int = list("INTEGER", 1, 1), integer = list("INTEGER", 1, 1),
-  mod = list("MODULO", 2, 2), modulo = list("MODULO", 2, 2), step = list("STEP", 2, 2),
+  tanh = list("TANH", 1, 1), integer = list("INTEGER", 1, 1),
+  modulo = list("MODULO", 2, 2), step = list("STEP", 2, 2),
   ramp = list("RAMP", 2, 3), if_then_else = list("IF THEN ELSE", 3, 3),
   init = list("INITIAL", 1, 1), initial = list("INITIAL", 1, 1), log = list("LOG", 1, 2),
   xidz = list("XIDZ", 3, 3), zidz = list("ZIDZ", 2, 2), quantum = list("QUANTUM", 2, 2))
@@ -370,6 +381,9 @@ xmile_emit_call <- function(node, ctx, agg) {
   mkey <- match(xmile_canon(node$f), names(ctx$macros))
   if (!is.na(mkey)) return(call(vensim_name(ctx$macros[[mkey]]), ems(args)))
   switch(f,
+    int = { arity(1); if (isTRUE(ctx$vensim)) call("INTEGER", em(args[[1]])) else xmile_floor(em(args[[1]])) },
+    mod = { arity(2); xmile_mod(em(args[[1]]), em(args[[2]]), ctx) },
+    vmin = , vmax = { arity(1); call(toupper(f), agg_arg(args[[1]])$text) },
     log10 = { arity(1); call("LOG", c(em(args[[1]]), "10")) },
     pi = { arity(0); "3.141592653589793" },
     min = , max = {
@@ -402,9 +416,10 @@ xmile_emit_call <- function(node, ctx, agg) {
     lookup = {
       arity(2)
       tb <- args[[1]]
-      # LOOKUP(VMIN, a[*]) as some converters write VMIN(a[*])
-      if (tb$t == "name" && is.null(ctx$resolve(tb$v)) && toupper(tb$v) %in% c("VMIN", "VMAX"))
-        return(call(toupper(tb$v), agg_arg(args[[2]])$text))
+      # LOOKUP(COSH, x), LOOKUP(VMIN, a[*]): how converters from Vensim
+      # write a function XMILE lacks, for FN(x)
+      if (tb$t == "name" && is.null(tb$subs) && is.null(ctx$resolve(tb$v)))
+        return(xmile_emit_call(list(t = "call", f = tb$v, args = args[2], pos = tb$pos), ctx, agg))
       gi <- if (tb$t == "name") ctx$resolve(tb$v)
       if (is.null(gi) || is.null(gi$gf))
         ctx$fail("the first argument of LOOKUP must name a graphical function", tb$pos)
@@ -475,6 +490,19 @@ xmile_emit_call <- function(node, ctx, agg) {
     ctx$fail(sprintf("unknown function '%s'", node$f), node$pos))
 }
 
+# Stella's INT is the floor (SDXorg builtin_int, made with Stella: INT(-19.875)
+# = -20); the engine's INTEGER truncates toward zero.
+xmile_floor <- function(x) sprintf("(INTEGER(%s) - IF THEN ELSE(%s < INTEGER(%s), 1, 0))", x, x, x)
+
+# a MOD b = a - b * INT(a / b) (XMILE 1.0 3.3.1), with INT the floor: the
+# result has the sign of b.  Files Vensim wrote mean its own INTEGER
+# (truncation) by INT and MODULO (the sign of a) by MOD, as Vensim reads
+# them back (SDXorg rounding: Vensim's INT(-9.9) = -9, -9.9 MOD 3 = -0.9).
+xmile_mod <- function(a, b, ctx) {
+  if (isTRUE(ctx$vensim)) return(sprintf("MODULO(%s, %s)", a, b))
+  sprintf("(%s - %s * %s)", a, b, xmile_floor(sprintf("(%s / %s)", a, b)))
+}
+
 # How a graphical function is read: interpolated and clamped
 # (continuous), extended along its end segments (extrapolate), or held at
 # the last point at or before x (discrete).
@@ -488,7 +516,7 @@ xmile_gf_call <- function(info, x) {
 
 # Translate XMILE equation text to engine text (NULL text: NULL).
 xmile_translate <- function(text, ctx) {
-  tree <- xmile_parse(text)
+  tree <- xmile_parse(text, names(ctx$macros))
   if (inherits(tree, "xmile_syntax")) ctx$fail(tree$message, tree$pos, class = "sdvm_parse_error")
   xmile_emit(tree, ctx)
 }

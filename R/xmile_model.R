@@ -13,7 +13,8 @@ xmile_benign <- c("doc", "units", "range", "scale", "format", "display", "summin
 xmile_flatten <- function(rd, model, prefix, links, depth, in_macro = FALSE) {
   if (depth > 20) xmile_fail(rd, "modules nest more than 20 deep (a module contains itself?)", tag = "module")
   vars <- xmile_child(rd, model, "variables")
-  if (is.null(vars)) return(list())
+  # files before XMILE 1.0 (Stella 10) list the variables in <model> itself
+  if (is.null(vars)) vars <- model
   mname <- xml2::xml_attr(model, "name")
   from <- if (is.na(mname)) 1L else {
     l <- which(grepl(sprintf('<%s[^>]*name="%s"', xml2::xml_name(model), mname), rd$lines))
@@ -39,6 +40,7 @@ xmile_flatten <- function(rd, model, prefix, links, depth, in_macro = FALSE) {
     node <- kids[[k]]
     tag <- tags[k]
     if (grepl(":", tag, fixed = TRUE) || tag == "group") next   # vendor extensions; view groups
+    if (identical(vars, model) && tag %in% c("display", "views", "interface", "style", "behavior")) next
     raw <- xml2::xml_attr(node, "name")
     if (tag == "module") {
       sub_name <- xml2::xml_attr(node, "model", default = raw)
@@ -131,6 +133,7 @@ xmile_ctx <- function(rd, tab, d, elems = NULL, macros = rd$macro_names) {
   ctx$lhs_dims <- d$dims
   ctx$lhs_elems <- elems
   ctx$macros <- macros
+  ctx$vensim <- rd$vensim
   ctx$bang <- character()
   ctx$eqn <- ""
   ctx$resolve <- function(x) {

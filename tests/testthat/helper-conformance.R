@@ -27,6 +27,10 @@ conformance_cases <- function(ext = "mdl", per_file = FALSE) {
       return(data.frame(case = paste0(basename(dirname(d)), "/", basename(d), "/", basename(models)),
                         model = models, ref = refs[1]))
     }
+    # one case per folder: of several kinds of file, the first kind of `ext`
+    # (.xmile before .stmx)
+    kind <- match(tolower(tools::file_ext(models)), ext)
+    models <- models[kind == min(kind)]
     data.frame(case = paste0(basename(dirname(d)), "/", basename(d)),
                model = pick_model(sort(models, method = "radix"), refs[1]), ref = refs[1])
   })
@@ -44,8 +48,14 @@ pick_model <- function(models, ref) {
   found <- vapply(models, function(f) {
     lhs <- tryCatch({
       recs <- readLines(f, warn = FALSE)
-      m <- regmatches(recs, regexpr("^[^~|:=(]+(?=(=|\\(|:))", recs, perl = TRUE))
-      ref_canon(sub("\\[.*", "", m))
+      if (tolower(tools::file_ext(f)) == "mdl") {
+        m <- regmatches(recs, regexpr("^[^~|:=(]+(?=(=|\\(|:))", recs, perl = TRUE))
+        ref_canon(sub("\\[.*", "", m))
+      } else {
+        # XMILE: the names of the variables
+        m <- regmatches(recs, regexpr('<(aux|flow|stock)[^>]* name="[^"]*"', recs))
+        ref_canon(gsub("\\\\n", " ", sub('^.*name="([^"]*)"$', "\\1", m)))
+      }
     }, error = function(e) character())
     lhs <- setdiff(unique(lhs), "")
     base <- unique(sub("\\[.*", "", cols))

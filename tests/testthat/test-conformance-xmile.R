@@ -1,0 +1,36 @@
+# Conformance on the SDXorg test-models (XMILE and Stella files): every
+# .xmile, .stmx and .itmx file in a folder with a reference output is read
+# with read_xmile() (through read_model()) and compared, each file its own
+# case (folder/file).  The cases listed in conformance-xmile-pass.txt passed
+# when the list was last updated; this test fails if any of them stops
+# passing.  The issue's measure counts one case per folder (its .xmile file,
+# the best-matching one when there are several; its .stmx when it has no
+# .xmile): at least 95% of those pass.  Regenerate the list with
+#   Rscript tools/conformance.R xmile --update   (only ever with cases that pass).
+xmile_exts <- c("xmile", "stmx", "itmx")
+
+test_that("SDXorg XMILE/Stella cases that passed before still pass", {
+  skip_if_no_corpus()
+  res <- run_conformance(xmile_exts, per_file = TRUE)
+  width <- max(nchar(res$case))
+  lines <- sprintf("%-*s  %-5s  %s", width, res$case, res$status, substr(res$detail, 1, 110))
+  message(paste(c(sprintf("XMILE conformance: %d of %d files pass", sum(res$status == "pass"), nrow(res)),
+                  lines), collapse = "\n"))
+  expected <- readLines(test_path("conformance-xmile-pass.txt"))
+  expected <- expected[nzchar(expected) & !startsWith(expected, "#")]
+  expect_true(all(expected %in% res$case), info = "a listed case is missing from the corpus")
+  now_failing <- res[res$case %in% expected & res$status != "pass", ]
+  expect(nrow(now_failing) == 0,
+         paste(c("cases that passed before now fail:", sprintf("%s: %s", now_failing$case, now_failing$detail)),
+               collapse = "\n"))
+  expect_gte(length(expected), 100)
+  expect_gte(sum(res$status == "pass"), length(expected))
+
+  # one case per folder
+  folders <- conformance_cases(xmile_exts, per_file = FALSE)
+  picked <- paste0(folders$case, "/", basename(folders$model))
+  expect_true(all(picked %in% res$case))
+  status <- res$status[match(picked, res$case)]
+  expect_gte(nrow(folders), 60)
+  expect_gte(mean(status == "pass"), 0.95)
+})
