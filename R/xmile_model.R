@@ -14,7 +14,10 @@ xmile_flatten <- function(rd, model, prefix, links, depth, in_macro = FALSE) {
   if (depth > 20) xmile_fail(rd, "modules nest more than 20 deep (a module contains itself?)", tag = "module")
   vars <- xmile_child(rd, model, "variables")
   # files before XMILE 1.0 (Stella 10) list the variables in <model> itself
-  if (is.null(vars)) vars <- model
+  if (is.null(vars)) {
+    if (in_macro) return(list())
+    vars <- model
+  }
   mname <- xml2::xml_attr(model, "name")
   from <- if (is.na(mname)) 1L else {
     l <- which(grepl(sprintf('<%s[^>]*name="%s"', xml2::xml_name(model), mname), rd$lines))
