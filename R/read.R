@@ -3,7 +3,8 @@
 #' `read_vensim()` reads a Vensim `.mdl` file into the same kind of model
 #' object the builders make ([sd_model()], [sd_stock()], ...), so it can be
 #' printed, changed in R and run with [simulate()].  `read_model()` picks
-#' the reader from the file extension.
+#' the reader from the file extension: `.mdl` files go to `read_vensim()`,
+#' `.xmile`, `.stmx` and `.itmx` files to [read_xmile()].
 #'
 #' It reads equations, stocks (`INTEG`), lookups, units and comments, the
 #' time settings (which may be equations such as `SAVEPER = TIME STEP`),
