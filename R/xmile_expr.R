@@ -487,6 +487,7 @@ xmile_emit_call <- function(node, ctx, agg) {
       xs <- ems(args)
       call("RANDOM NORMAL", c("-1e300", "1e300", xs[1:2], if (na == 3) xs[3] else "0"))
     },
+    rank = ctx$fail("RANK is not supported (no engine function returns the index of a rank)", node$pos),
     ctx$fail(sprintf("unknown function '%s'", node$f), node$pos))
 }
 

@@ -224,7 +224,14 @@ xmile_records <- function(rd, tab, d, clip, macros) {
     xmile_fail(rd, "<element> equations need <dimensions>", tag = d$tag, var = d$raw, line = d$line)
   one <- function(enode, elems) {
     ctx <- xmile_ctx(rd, tab, d, elems, macros)
-    v <- xmile_record(rd, tab, d, enode, ctx, info, clip)
+    einfo <- info
+    egf <- if (!is.null(elems)) xmile_gf(rd, xmile_child(rd, enode, "gf"), d$tag, d$raw)
+    if (!is.null(egf)) {
+      # an element's own graphical function: a table of its own
+      einfo$gf <- list(table = paste(d$name, paste(elems, collapse = " "), "(gf)"), type = egf$type)
+      out[[length(out) + 1L]] <<- list(name = einfo$gf$table, kind = "lookup", x = egf$x, y = egf$y)
+    }
+    v <- xmile_record(rd, tab, d, enode, ctx, einfo, clip)
     if (length(d$dims)) v$subs <- if (is.null(elems)) d$dims else elems
     common(v)
   }

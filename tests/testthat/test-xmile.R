@@ -198,6 +198,16 @@ test_that("graphical functions: continuous, extrapolate, discrete, xscale, LOOKU
   expect_equal(out$`use named`, x * 10 + 10)
 })
 
+test_that("each element may have its own graphical function", {
+  dims <- '<dimensions><dim name="D"><elem name="a"/><elem name="b"/></dim></dimensions>'
+  out <- run_xmile(sprintf(paste0('<aux name="g"><dimensions><dim name="D"/></dimensions>',
+    '<element subscript="a"><eqn>TIME</eqn><gf><xpts>0,4</xpts><ypts>0,8</ypts></gf></element>',
+    '<element subscript="b"><eqn>TIME</eqn><gf type="discrete"><xpts>0,2</xpts><ypts>1,5</ypts></gf></element></aux>')),
+    stop = 3, top = dims)
+  expect_equal(out$`g[a]`, out$time * 2)
+  expect_equal(out$`g[b]`, ifelse(out$time >= 2, 5, 1))
+})
+
 test_that("arrays: dimensions, apply-to-all, elements, aggregates, wildcards", {
   dims <- '<dimensions><dim name="City"><elem name="Boston"/><elem name="New York"/><elem name="Chicago"/></dim><dim name="N" size="2"/></dimensions>'
   d1 <- '<dimensions><dim name="City"/></dimensions>'
@@ -315,6 +325,9 @@ test_that("malformed files give classed errors naming the element and variable",
   e <- expect_error(read_xmile(xmile_file(aux("x", "1", '<dimensions><dim name="Nope"/></dimensions>'))),
                     class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "dimension 'Nope'")
+
+  e <- expect_error(read_xmile(xmile_file(aux("x", "RANK(1, 1)"))), class = "sdvm_definition_error")
+  expect_match(conditionMessage(e), "RANK is not supported")
 
   e <- expect_error(read_xmile(xmile_file(aux("x", "SMTH1(1)"))), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "SMTH1 takes 2 to 3 arguments")
