@@ -367,12 +367,7 @@ xmile_emit_call <- function(node, ctx, agg) {
     list(text = s, n = prod(vapply(ctx$bang, function(d) length(ctx$dims[[d]]), 1)),
          array = length(ctx$bang) > 0)
   }
-  if (!is.null(xmile_simple_fns[[f]])) {
-    sp <- xmile_simple_fns[[f]]
-    arity(sp[[2]], sp[[3]])
-    return(call(sp[[1]], ems(args)))
-  }
-  # a graphical function called by name, a macro
+  # the model's own names first: a graphical function called by name, a macro
   info <- ctx$resolve(node$f)
   if (!is.null(info) && !is.null(info$gf)) {
     arity(1)
@@ -380,6 +375,11 @@ xmile_emit_call <- function(node, ctx, agg) {
   }
   mkey <- match(xmile_canon(node$f), names(ctx$macros))
   if (!is.na(mkey)) return(call(vensim_name(ctx$macros[[mkey]]), ems(args)))
+  if (!is.null(xmile_simple_fns[[f]])) {
+    sp <- xmile_simple_fns[[f]]
+    arity(sp[[2]], sp[[3]])
+    return(call(sp[[1]], ems(args)))
+  }
   switch(f,
     int = { arity(1); if (isTRUE(ctx$vensim)) call("INTEGER", em(args[[1]])) else xmile_floor(em(args[[1]])) },
     mod = { arity(2); xmile_mod(em(args[[1]]), em(args[[2]]), ctx) },

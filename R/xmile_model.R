@@ -120,7 +120,9 @@ xmile_table <- function(rd, decls) {
     gf <- xmile_gf(rd, if (d$tag == "gf") d$node else xmile_child(rd, d$node, "gf"), d$tag, d$raw)
     info <- list(name = d$name, dims = d$dims, tag = d$tag)
     if (!is.null(gf)) {
-      info$gf <- list(table = if (d$tag == "gf") d$name else paste(d$name, "(gf)"), type = gf$type,
+      # "name (gf)" for every table: the engine reads a table named like a
+      # builtin ("step") called with one argument as that builtin
+      info$gf <- list(table = paste(d$name, "(gf)"), type = gf$type,
                       x = gf$x, y = gf$y)
       info$standalone <- d$tag == "gf"
     }
@@ -214,7 +216,7 @@ xmile_records <- function(rd, tab, d, clip, macros) {
     v
   }
   if (d$tag == "gf") {
-    return(list(common(list(name = d$name, kind = "lookup", x = info$gf$x, y = info$gf$y))))
+    return(list(common(list(name = info$gf$table, kind = "lookup", x = info$gf$x, y = info$gf$y))))
   }
   out <- list()
   if (!is.null(info$gf))

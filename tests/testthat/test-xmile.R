@@ -187,7 +187,9 @@ test_that("graphical functions: continuous, extrapolate, discrete, xscale, LOOKU
     aux("scaled", "x", '<gf><xscale min="0" max="4"/><ypts>0,1,4</ypts></gf>'),
     aux("via lookup", "LOOKUP(cont, 3 - x)"),
     '<gf name="named"><xpts>0,10</xpts><ypts>0,100</ypts></gf>',
-    aux("use named", "LOOKUP(named, x) + named(1)")), stop = 4)
+    aux("use named", "LOOKUP(named, x) + named(1)"),
+    '<gf name="step"><xpts>0,1</xpts><ypts>5,6</ypts></gf>',
+    aux("table not builtin", "LOOKUP(step, 0.5) + step(1)")), stop = 4)
   x <- out$time * 0.75
   expect_equal(out$cont, approx(c(0, 1, 2), c(10, 20, 40), x, rule = 2)$y)
   expect_equal(out$extr, ifelse(x > 2, 40 + (x - 2) * 20, approx(c(0, 1, 2), c(10, 20, 40), x)$y))
@@ -196,6 +198,7 @@ test_that("graphical functions: continuous, extrapolate, discrete, xscale, LOOKU
   expect_equal(out$scaled, approx(c(0, 2, 4), c(0, 1, 4), x)$y)
   expect_equal(out$`via lookup`, approx(c(0, 1, 2), c(10, 20, 40), 3 - x, rule = 2)$y)
   expect_equal(out$`use named`, x * 10 + 10)
+  expect_equal(out$`table not builtin`, rep(5.5 + 6, 5))
 })
 
 test_that("each element may have its own graphical function", {
