@@ -272,7 +272,7 @@ xmile_record <- function(rd, tab, d, enode, ctx, info, clip) {
     list(t = "name", v = tab[[key]]$name, subs = NULL, pos = NULL)
   }
   abs_ctx <- function() {        # names already flattened
-    c2 <- xmile_ctx(rd, tab, modifyList(d, list(prefix = "")), ctx$lhs_elems, ctx$macros)
+    c2 <- xmile_ctx(rd, tab, utils::modifyList(d, list(prefix = "")), ctx$lhs_elems, ctx$macros)
     c2
   }
   if (!is.null(d$link)) {
