@@ -3,7 +3,8 @@
 #' `read_vensim()` reads a Vensim `.mdl` file into the same kind of model
 #' object the builders make ([sd_model()], [sd_stock()], ...), so it can be
 #' printed, changed in R and run with [simulate()].  `read_model()` picks
-#' the reader from the file extension.
+#' the reader from the file extension: `.mdl` files go to `read_vensim()`,
+#' `.xmile`, `.stmx` and `.itmx` files to [read_xmile()].
 #'
 #' It reads equations, stocks (`INTEG`), lookups, units and comments, the
 #' time settings (which may be equations such as `SAVEPER = TIME STEP`),
@@ -47,9 +48,7 @@ read_model <- function(path) {
   ext <- tolower(tools::file_ext(path))
   switch(ext,
     mdl = read_vensim(path),
-    xmile = , stmx = , itmx = sdvm_abort(
-      sprintf("Reading XMILE/Stella files ('%s') is not supported yet.", basename(path)),
-      "sdvm_io_error", file = path),
+    xmile = , stmx = , itmx = read_xmile(path),
     sdvm_abort(sprintf("Unknown model file type '.%s' ('%s'): expected .mdl, .xmile, .stmx or .itmx.",
                        ext, basename(path)), "sdvm_io_error", file = path))
 }

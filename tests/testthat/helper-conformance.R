@@ -1,19 +1,36 @@
 # The SDXorg test-models conformance harness: every case with a model file
 # and a reference output, read, simulated and compared under the rule in
 # ../shared/models/README.md (see helper-reference.R).
+#
+# `ext` names the model files a case runs (e.g. "mdl", or
+# c("xmile", "stmx", "itmx")).  With `per_file = FALSE` a folder is one
+# case (its best-matching model file); with `per_file = TRUE` every model
+# file of the folder is its own case, named folder/file, all compared with
+# the folder's one reference (XMILE folders hold the same model as
+# .xmile, .stmx and variants such as reciprocal dt, and all must agree).
 
-conformance_cases <- function(ext = "mdl") {
+conformance_cases <- function(ext = "mdl", per_file = FALSE) {
   root <- corpus_path("test-models")
   dirs <- c(list.dirs(file.path(root, "tests"), recursive = FALSE),
             list.dirs(file.path(root, "samples"), recursive = FALSE))
   cases <- lapply(dirs, function(d) {
-    models <- list.files(d, pattern = paste0("\\.", ext, "$"), full.names = TRUE, ignore.case = TRUE)
+    models <- list.files(d, pattern = paste0("\\.(", paste(ext, collapse = "|"), ")$"),
+                         full.names = TRUE, ignore.case = TRUE)
     if (!length(models)) return(NULL)
     refs <- list.files(d, pattern = "^output\\.(tab|csv)$", full.names = TRUE)
     if (!length(refs)) refs <- list.files(d, pattern = "\\.tab$", full.names = TRUE)
     if (!length(refs)) return(NULL)
     # prefer output.tab (Vensim) over output.csv
     refs <- refs[order(!grepl("\\.tab$", refs))]
+    if (per_file) {
+      models <- sort(models, method = "radix")
+      return(data.frame(case = paste0(basename(dirname(d)), "/", basename(d), "/", basename(models)),
+                        model = models, ref = refs[1]))
+    }
+    # one case per folder: of several kinds of file, the first kind of `ext`
+    # (.xmile before .stmx)
+    kind <- match(tolower(tools::file_ext(models)), ext)
+    models <- models[kind == min(kind)]
     data.frame(case = paste0(basename(dirname(d)), "/", basename(d)),
                model = pick_model(sort(models, method = "radix"), refs[1]), ref = refs[1])
   })
@@ -31,8 +48,14 @@ pick_model <- function(models, ref) {
   found <- vapply(models, function(f) {
     lhs <- tryCatch({
       recs <- readLines(f, warn = FALSE)
-      m <- regmatches(recs, regexpr("^[^~|:=(]+(?=(=|\\(|:))", recs, perl = TRUE))
-      ref_canon(sub("\\[.*", "", m))
+      if (tolower(tools::file_ext(f)) == "mdl") {
+        m <- regmatches(recs, regexpr("^[^~|:=(]+(?=(=|\\(|:))", recs, perl = TRUE))
+        ref_canon(sub("\\[.*", "", m))
+      } else {
+        # XMILE: the names of the variables
+        m <- regmatches(recs, regexpr('<(aux|flow|stock)[^>]* name="[^"]*"', recs))
+        ref_canon(gsub("\\\\n", " ", sub('^.*name="([^"]*)"$', "\\1", m)))
+      }
     }, error = function(e) character())
     lhs <- setdiff(unique(lhs), "")
     base <- unique(sub("\\[.*", "", cols))
@@ -59,8 +82,8 @@ run_conformance_case <- function(model, ref) {
                                          f$column, f$time, f$expected, f$got, nrow(res$failures)))
 }
 
-run_conformance <- function(ext = "mdl") {
-  cases <- conformance_cases(ext)
+run_conformance <- function(ext = "mdl", per_file = FALSE) {
+  cases <- conformance_cases(ext, per_file)
   res <- lapply(seq_len(nrow(cases)), function(i) run_conformance_case(cases$model[i], cases$ref[i]))
   cases$status <- vapply(res, `[[`, "", "status")
   cases$detail <- vapply(res, `[[`, "", "detail")
