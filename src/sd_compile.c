@@ -1672,18 +1672,28 @@ static int binop_code(sd_op op) {
 }
 
 /* A three-source superinstruction: d = f(a, b, c) with an EXT word. */
-static int gen3(cc *c, int op, const sd_node *x, const sd_node *y, const sd_node *z,
-                const sd_node *w, int dst) {
-  int mark = c->tmp_top, a, b, k, e = 0, t;
+/* An instruction of three to five sources: x, y in its word, z, w and u
+ * (w and u optional) in its EXT word's d, a, b. */
+static int gen5(cc *c, int op, const sd_node *x, const sd_node *y, const sd_node *z,
+                const sd_node *w, const sd_node *u, int dst) {
+  int mark = c->tmp_top, a, b, k, e = 0, f = 0, t;
   a = gen(c, x, -1); if (a == GEN_FAIL) return GEN_FAIL;
   b = gen(c, y, -1); if (b == GEN_FAIL) return GEN_FAIL;
   k = gen(c, z, -1); if (k == GEN_FAIL) return GEN_FAIL;
   if (w) { e = gen(c, w, -1); if (e == GEN_FAIL) return GEN_FAIL; }
+  if (u) { f = gen(c, u, -1); if (f == GEN_FAIL) return GEN_FAIL; }
   c->tmp_top = mark;
   t = dst >= 0 ? dst : tmp_alloc(c);
-  if (emit(c, op, t, a, b) < 0 || emit(c, SDI_EXT, k, e, 0) < 0) return GEN_FAIL;
+  if (emit(c, op, t, a, b) < 0 || emit(c, SDI_EXT, k, e, f) < 0) return GEN_FAIL;
   return t;
 }
+
+static int gen3(cc *c, int op, const sd_node *x, const sd_node *y, const sd_node *z,
+                const sd_node *w, int dst) {
+  return gen5(c, op, x, y, z, w, NULL, dst);
+}
+
+static int is_binop(const sd_node *n, sd_op op) { return n->kind == SD_N_BINARY && n->op == op; }
 
 static int gen_binary(cc *c, const sd_node *n, int dst) {
   const sd_node *l = n->args[0], *r = n->args[1];
@@ -1737,8 +1747,20 @@ static int cmovj_op(const sd_node *n, int negated) {
 
 static int gen_if(cc *c, const sd_node *n, int dst) {
   int mark = c->tmp_top, cond, t, jz, jmp;
-  if (is_leaf(n->args[1]) && is_leaf(n->args[2]))   /* cheap: no branches */
-    return gen3(c, SDI_SELECT, n->args[0], n->args[1], n->args[2], NULL, dst);
+  if (is_leaf(n->args[1]) && is_leaf(n->args[2])) {   /* cheap: no branches */
+    const sd_node *cond = n->args[0];
+    if (is_binop(cond, SD_OP_AND)) {
+      /* the condition's AND (and an equality under it) in the same
+         instruction; both sides are computed either way, as by AND */
+      const sd_node *p = cond->args[0], *q = cond->args[1];
+      if (is_binop(p, SD_OP_EQ))
+        return gen5(c, SDI_EQANDSEL, p->args[0], p->args[1], q, n->args[1], n->args[2], dst);
+      if (is_binop(q, SD_OP_EQ))
+        return gen5(c, SDI_EQANDSEL, q->args[0], q->args[1], p, n->args[1], n->args[2], dst);
+      return gen3(c, SDI_ANDSEL, p, q, n->args[1], n->args[2], dst);
+    }
+    return gen3(c, SDI_SELECT, cond, n->args[1], n->args[2], NULL, dst);
+  }
   if ((is_leaf(n->args[1]) || is_leaf(n->args[2])) && cmovj_op(n->args[0], 0) >= 0) {
     /* IF THEN ELSE(x cmp y, value, expr): the comparison, the move and the
        jump in one instruction (CMOVJ_<cmp>, negated when the value is the

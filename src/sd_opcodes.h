@@ -89,6 +89,10 @@
   X(OR,      SD_F_DAB)                                                  \
   X(NOT,     SD_F_DA)                                                   \
   X(SELECT,  SD_F_DABC)  /* v[a] != 0 ? v[b] : v[c]                 */ \
+  /* IF THEN ELSE(p :AND: q, x, y) with value arms, and its most common  \
+     form in C-LEARN, p an equality (element-by-element target tests) */ \
+  X(ANDSEL,  SD_F_DABC)  /* v[a] != 0 && v[b] != 0 ? v[ext.d] : v[ext.a] */ \
+  X(EQANDSEL, SD_F_DABC) /* v[a] == v[b] && v[ext.d] != 0 ? v[ext.a] : v[ext.b] */ \
   /* math builtins */                                                   \
   X(ABS,     SD_F_DA)                                                   \
   X(EXP,     SD_F_DA)                                                   \

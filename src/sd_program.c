@@ -43,8 +43,15 @@ static size_t disasm_code(const sd_code *code, const char *title, char *buf, siz
     switch (sd_opcode_formats[in->op]) {
     case SD_F_DA:   OUT("%5d  %-8s v%d <- v%d\n", i, sd_opcode_names[in->op], in->d, in->a); break;
     case SD_F_DAB:  OUT("%5d  %-8s v%d <- v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b); break;
-    case SD_F_DABC: OUT("%5d  %-8s v%d <- v%d, v%d, v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b,
-                        in[1].d, in[1].a); i++; break;
+    case SD_F_DABC:
+      if (in->op == SDI_EQANDSEL)
+        OUT("%5d  %-8s v%d <- v%d, v%d, v%d, v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b,
+            in[1].d, in[1].a, in[1].b);
+      else
+        OUT("%5d  %-8s v%d <- v%d, v%d, v%d, v%d\n", i, sd_opcode_names[in->op], in->d, in->a, in->b,
+            in[1].d, in[1].a);
+      i++;
+      break;
     case SD_F_J:    OUT("%5d  %-8s -> %d\n", i, sd_opcode_names[in->op], i + in->a); break;
     case SD_F_JC:   OUT("%5d  %-8s v%d -> %d\n", i, sd_opcode_names[in->op], in->d, i + in->a); break;
     case SD_F_LIST: {

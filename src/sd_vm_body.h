@@ -123,6 +123,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(OR)      { D = sd_bool(A != 0 || B != 0); vmnext(1) }
   vmcase(NOT)     { D = sd_bool(A == 0); vmnext(1) }
   vmcase(SELECT)  { D = (A != 0) ? B : C; vmnext(2) }
+  vmcase(ANDSEL)  { D = (A != 0 && B != 0) ? C : C2; vmnext(2) }
+  vmcase(EQANDSEL) { D = (A == B && C != 0) ? C2 : V(pc[1].b); vmnext(2) }
 
   vmcase(ABS)     { D = fabs(A); vmnext(1) }
   vmcase(EXP)     { D = exp(A); vmnext(1) }

@@ -271,8 +271,68 @@ static void test_compare_move_jump(void) {
   sd_program_free(p);
 }
 
+/* Dispatches of the opcode called `name` in a counting run of p. */
+static double count_op(const sd_program *p, const trun *ref, const char *name) {
+  sd_run_opts o;
+  double counts[512], total = 0;
+  trun rc;
+  int j;
+  memset(counts, 0, sizeof counts);
+  sd_run_opts_init(&o);
+  o.dispatch = SD_DISPATCH_COUNT;
+  o.op_counts = counts;
+  rc = t_run_opts(p, &o);
+  CHECK(t_identical(ref, &rc));
+  for (j = 0; j < sd_n_opcodes(); j++)
+    if (strcmp(sd_opcode_name(j), name) == 0) total += counts[j];
+  t_free(&rc);
+  return total;
+}
+
+static void test_and_select(void) {
+  /* IF THEN ELSE(p :AND: q, x, y) with value arms in one instruction
+     (ANDSEL), and with an equality in the condition (EQANDSEL, on either
+     side of the AND); NaN in the operands: NaN = anything is false,
+     NaN :AND: 1 is true (NaN is not 0) */
+  static const tdef d[] = {
+    {"p", "IF THEN ELSE(Time = 3, 0 / 0, MODULO(Time, 3))"},
+    {"q", "MODULO(Time, 2)"},
+    {"r", "IF THEN ELSE(Time = 5, 0 / 0, MODULO(Time + 1, 2))"},
+    {"s1", "IF THEN ELSE(p = q :AND: r, 7, -7)"},
+    {"s2", "IF THEN ELSE(r :AND: p = q, 7, -7)"},
+    {"s3", "IF THEN ELSE(p :AND: r, q, 9)"},
+    {"s4", "IF THEN ELSE(p > q :AND: r, p, q)"},
+    {"FINAL TIME", "8"}
+  };
+  sd_program *p = build(d, (int)(sizeof d / sizeof d[0]));
+  trun r, rs;
+  int t;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  rs = t_run(p, SD_DISPATCH_SWITCH);
+  CHECK(r.ok && t_identical(&r, &rs));
+  for (t = 0; t <= 8; t++) {
+    double pv = t == 3 ? NAN : fmod(t, 3), qv = fmod(t, 2), rv = t == 5 ? NAN : fmod(t + 1, 2);
+    int eqr = (pv == qv) && rv != 0, pr = pv != 0 && rv != 0, gr = (pv > qv) && rv != 0;
+    double s4 = gr ? pv : qv;
+    CHECK(t_at(p, &r, "s1", t) == (eqr ? 7 : -7));
+    CHECK(t_at(p, &r, "s2", t) == (eqr ? 7 : -7));
+    CHECK(t_at(p, &r, "s3", t) == (pr ? qv : 9));
+    CHECK(t_at(p, &r, "s4", t) == s4 || (s4 != s4 && t_at(p, &r, "s4", t) != t_at(p, &r, "s4", t)));
+  }
+  /* s1 and s2 are one EQANDSEL each, s3 and s4 one ANDSEL each */
+  CHECK(count_op(p, &r, "EQANDSEL") == 2 * 10);   /* 9 steps and the initial pass */
+  CHECK(count_op(p, &r, "ANDSEL") == 2 * 10);
+  CHECK(count_op(p, &r, "AND") == 0);
+  t_free(&r);
+  t_free(&rs);
+  sd_program_free(p);
+}
+
 int main(void) {
   RUN(test_compare_move_jump);
+  RUN(test_and_select);
   RUN(test_array_runs);
   RUN(test_cse_in_branches);
   RUN(test_copies_and_value_arms);
