@@ -1356,7 +1356,7 @@ static double eval_binary(sd_op op, double a, double b) {
   case SD_OP_SUB: return a - b;
   case SD_OP_MUL: return a * b;
   case SD_OP_DIV: return a / b;
-  case SD_OP_POW: return pow(a, b);
+  case SD_OP_POW: return sd_pow(a, b);
   case SD_OP_EQ: return sd_bool(a == b);
   case SD_OP_NE: return sd_bool(a != b);
   case SD_OP_LT: return sd_bool(a < b);

@@ -31,6 +31,10 @@ static inline double sd_quantum(double x, double q) {
   return q <= 0 ? x : q * sd_int(x / q);
 }
 
+/* a ^ b.  Squares (C-LEARN's SSHAPE squares at every step through a
+ * variable exponent) are one multiplication, the correctly rounded square,
+ * instead of a call into libm. */
+static inline double sd_pow(double a, double b) { return b == 2 ? a * a : pow(a, b); }
 static inline double sd_zidz(double a, double b) { return b == 0 ? 0.0 : a / b; }
 static inline double sd_xidz(double a, double b, double x) { return b == 0 ? x : a / b; }
 static inline double sd_min(double a, double b) { return a < b ? a : b; }

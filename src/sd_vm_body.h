@@ -73,7 +73,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SUB)     { D = A - B; vmnext(1) }
   vmcase(MUL)     { D = A * B; vmnext(1) }
   vmcase(DIV)     { D = A / B; vmnext(1) }
-  vmcase(POW)     { D = pow(A, B); vmnext(1) }
+  vmcase(POW)     { D = sd_pow(A, B); vmnext(1) }
   vmcase(NEG)     { D = -A; vmnext(1) }
 
   vmcase(SUBDIV)  { D = (A - B) / C; vmnext(2) }

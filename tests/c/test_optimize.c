@@ -330,8 +330,34 @@ static void test_and_select(void) {
   sd_program_free(p);
 }
 
+static void test_square(void) {
+  /* x ^ 2 is x * x (its correctly rounded square), whether the exponent is
+     a number or a variable, folded or run; other exponents are pow() */
+  static const tdef d[] = {
+    {"x", "IF THEN ELSE(Time = 3, 0 / 0, (Time - 2) * 1.1)"}, {"two", "2"},
+    {"s1", "x ^ 2"}, {"s2", "x ^ two"}, {"c", "1.1 ^ 2"}, {"h", "x ^ 0.5"}, {"FINAL TIME", "5"}
+  };
+  sd_program *p = build(d, (int)(sizeof d / sizeof d[0]));
+  trun r;
+  int t;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 5; t++) {
+    double x = t == 3 ? NAN : (t - 2) * 1.1, h = pow(x, 0.5);
+    CHECK(t_at(p, &r, "s1", t) == x * x || (x != x && t_at(p, &r, "s1", t) != t_at(p, &r, "s1", t)));
+    CHECK(t_at(p, &r, "s2", t) == x * x || (x != x && t_at(p, &r, "s2", t) != t_at(p, &r, "s2", t)));
+    CHECK(t_at(p, &r, "h", t) == h || (h != h && t_at(p, &r, "h", t) != t_at(p, &r, "h", t)));
+  }
+  CHECK(t_at(p, &r, "c", 0) == 1.1 * 1.1);
+  t_free(&r);
+  sd_program_free(p);
+}
+
 int main(void) {
   RUN(test_compare_move_jump);
+  RUN(test_square);
   RUN(test_and_select);
   RUN(test_array_runs);
   RUN(test_cse_in_branches);
