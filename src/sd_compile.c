@@ -2549,7 +2549,9 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
   patch_consts(&p->ctrl, kbase, kbase + c->nk);
   patch_consts(&p->init, kbase, kbase + c->nk);
   patch_consts(&p->step, kbase, kbase + c->nk);
-  if (sd_vectorize(&p->init) != 0 || sd_vectorize(&p->step) != 0) return oom(c);
+  if (c->m->rewrite >= 2 && sd_block_vectorize(&p->step, c->tmp_base, kbase, &p->nslots, &p->arena) != 0)
+    return oom(c);
+  if (c->m->rewrite >= 1 && (sd_vectorize(&p->init) != 0 || sd_vectorize(&p->step) != 0)) return oom(c);
 
   /* presets: constant pool, literal variables, NaN for lookups */
   for (i = 1; i < c->nv; i++) if (c->v[i].is_const || c->v[i].kind == CV_LOOKUP) npre++;

@@ -76,6 +76,13 @@ void sd_model_free(sd_model *m);
 /* Integration method used when a run does not choose one. */
 void sd_model_set_method(sd_model *m, sd_method method);
 
+/* How much sd_compile() rewrites the finished bytecode: 0 not at all,
+ * 1 runs of one operation over array elements (sd_peephole.c), 2 (the
+ * default) also repeated blocks of operations as element loops
+ * (sd_blockvec.c).  The results are the same, bit for bit, at every
+ * level: tests compare them. */
+void sd_model_set_rewrite(sd_model *m, int level);
+
 /* Define an auxiliary, flow or constant: `name = eqn`.  The control
  * variables INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER are defined the
  * same way (they default to 0, 100, 1 and TIME STEP).  Equations are parsed

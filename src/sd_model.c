@@ -93,6 +93,7 @@ sd_model *sd_model_new(void) {
   sd_strmap_init(&m->index);
   sd_strmap_init(&m->dim_index);
   m->method = SD_EULER;
+  m->rewrite = 2;
   for (i = 0; i < SD_NUM_CONTROL; i++) {
     sd_error err;
     sd_var *v = new_var(m, sd_control_names[i], NULL, &err);
@@ -122,6 +123,8 @@ void sd_model_free(sd_model *m) {
 }
 
 void sd_model_set_method(sd_model *m, sd_method method) { m->method = method; }
+
+void sd_model_set_rewrite(sd_model *m, int level) { m->rewrite = level; }
 
 int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
                  const sd_srcpos *pos, sd_error *err) {

@@ -77,6 +77,7 @@ struct sd_model {
   int nvars, cap;
   sd_strmap index;        /* canonical name -> index in vars */
   sd_method method;
+  int rewrite;            /* sd_model_set_rewrite() */
   sd_dim *dims;
   int ndims, dimcap;
   sd_strmap dim_index;    /* canonical dimension name -> index in dims */

@@ -27,6 +27,12 @@
 #define SD_F_JC    5   /* if v[d]==0 jump by a */
 #define SD_F_NONE  6
 #define SD_F_LIST  7   /* d <- f(a operand slots listed 3 per EXT word after it), b immediate */
+/* W<op>: <op> over n elements, each operand at its own stride (sd_blockvec.c).
+ * Sources x1..x5, strides s: the op word is (d, x1, x2); EXT words follow:
+ * (n, stride d, s1), (s2, x3, s3), [(x4, s4, x5), [(s5, 0, 0)]]. */
+#define SD_F_W3    8   /* up to three sources: 3 words */
+#define SD_F_W4    9   /* four sources: 4 words        */
+#define SD_F_W5   10   /* five sources: 5 words        */
 
 #define SD_OPCODES(X)                                                   \
   /* control */                                                         \
@@ -135,7 +141,26 @@
   X(REDUCE,  SD_F_LIST)  /* SUM (b 0), PROD (1), VMIN (2), VMAX (3) of the a listed operands */ \
   X(VSELECT, SD_F_LIST)  /* VECTOR SELECT: (a - 2) / 2 selections, as many values, missing, action */ \
   X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \
-  X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */
+  X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */ \
+  /* element loops (sd_blockvec.c): the operation of the same name      \
+     without W, over n elements, every operand at its own stride */     \
+  X(WMOV,    SD_F_W3) X(WNEG,    SD_F_W3) X(WABS,    SD_F_W3)           \
+  X(WEXP,    SD_F_W3) X(WLN,     SD_F_W3) X(WSQRT,   SD_F_W3)           \
+  X(WINT,    SD_F_W3) X(WNOT,    SD_F_W3)                               \
+  X(WADD,    SD_F_W3) X(WSUB,    SD_F_W3) X(WMUL,    SD_F_W3)           \
+  X(WDIV,    SD_F_W3) X(WPOW,    SD_F_W3) X(WEQ,     SD_F_W3)           \
+  X(WNE,     SD_F_W3) X(WLT,     SD_F_W3) X(WGT,     SD_F_W3)           \
+  X(WLE,     SD_F_W3) X(WGE,     SD_F_W3) X(WAND,    SD_F_W3)           \
+  X(WOR,     SD_F_W3) X(WMIN,    SD_F_W3) X(WMAX,    SD_F_W3)           \
+  X(WMOD,    SD_F_W3) X(WZIDZ,   SD_F_W3)                               \
+  X(WSUBDIV, SD_F_W3) X(WMULADD, SD_F_W3) X(WMULMUL, SD_F_W3)           \
+  X(WDIVMUL, SD_F_W3) X(WMULDIV, SD_F_W3) X(WSUBMUL, SD_F_W3)           \
+  X(WADDMUL, SD_F_W3) X(WDIVDIV, SD_F_W3) X(WSELECT, SD_F_W3)           \
+  X(WXIDZ,   SD_F_W3)                                                   \
+  X(WANDSEL, SD_F_W4) X(WEQANDSEL, SD_F_W5)                             \
+  X(WSTEP,   SD_F_W3)                                                   \
+  X(WLOOKUP, SD_F_W3)   /* x2 is the first table, s2 the table stride */ \
+  X(WSAMPLE, SD_F_W3)   /* x3 is the state (read and written) */
 
 typedef enum {
 #define SD_X_ENUM(name, fmt) SDI_##name,

@@ -26,6 +26,9 @@ static int ins_len(const sd_ins *in) {
   switch (sd_opcode_formats[in->op]) {
   case SD_F_DABC: return 2;
   case SD_F_LIST: return 1 + (in->a + 2) / 3;
+  case SD_F_W3: return 3;
+  case SD_F_W4: return 4;
+  case SD_F_W5: return 5;
   default: return 1;
   }
 }

@@ -65,6 +65,18 @@ static size_t disasm_code(const sd_code *code, const char *title, char *buf, siz
       i += (in->a + 2) / 3;
       break;
     }
+    case SD_F_W3: case SD_F_W4: case SD_F_W5: {
+      /* d, then each source as slot+stride (a table index for WLOOKUP) */
+      int nw = sd_opcode_formats[in->op] == SD_F_W3 ? 3 : sd_opcode_formats[in->op] == SD_F_W4 ? 4 : 5;
+      OUT("%5d  %-8s x%d v%d+%d <- v%d+%d, %s%d+%d", i, sd_opcode_names[in->op], in[1].d, in->d, in[1].a,
+          in->a, in[1].b, in->op == SDI_WLOOKUP ? "table " : "v", in->b, in[2].d);
+      if (in[2].a || in[2].b) OUT(", v%d+%d", in[2].a, in[2].b);
+      if (nw >= 4) OUT(", v%d+%d", in[3].d, in[3].a);
+      if (nw == 5) OUT(", v%d+%d", in[3].b, in[4].d);
+      OUT("\n");
+      i += nw - 1;
+      break;
+    }
     default:        OUT("%5d  %s\n", i, sd_opcode_names[in->op]); break;
     }
   }

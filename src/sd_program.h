@@ -103,6 +103,10 @@ void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 /* Runs of one arithmetic operation over array elements become one
  * looping instruction (sd_peephole.c); -1 when out of memory. */
 int sd_vectorize(sd_code *code);
+/* Runs of k blocks of the same element operations become one element loop
+ * per position (sd_blockvec.c); temporaries are the slots in [tlo, thi),
+ * private copies are added after *nslots.  -1 when out of memory. */
+int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena);
 void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);

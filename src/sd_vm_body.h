@@ -40,6 +40,47 @@
 #define C      V(pc[1].d)     /* third source, in the EXT word */
 #define C2     V(pc[1].a)     /* fourth source, in the EXT word */
 
+/* The element operations that also run as element loops (W<op>),
+ * written once for both forms.  E2(a, b) is a op b with the rounding of
+ * the scalar handler (left to right). */
+#define E_MOV(a)        (a)
+#define E_NEG(a)        (-(a))
+#define E_ABS(a)        fabs(a)
+#define E_EXP(a)        exp(a)
+#define E_LN(a)         log(a)
+#define E_SQRT(a)       sqrt(a)
+#define E_INT(a)        sd_int(a)
+#define E_NOT(a)        sd_bool((a) == 0)
+#define E_ADD(a, b)     ((a) + (b))
+#define E_SUB(a, b)     ((a) - (b))
+#define E_MUL(a, b)     ((a) * (b))
+#define E_DIV(a, b)     ((a) / (b))
+#define E_POW(a, b)     sd_pow(a, b)
+#define E_EQ(a, b)      sd_bool((a) == (b))
+#define E_NE(a, b)      sd_bool((a) != (b))
+#define E_LT(a, b)      sd_bool((a) < (b))
+#define E_GT(a, b)      sd_bool((a) > (b))
+#define E_LE(a, b)      sd_bool((a) <= (b))
+#define E_GE(a, b)      sd_bool((a) >= (b))
+#define E_AND(a, b)     sd_bool((a) != 0 && (b) != 0)
+#define E_OR(a, b)      sd_bool((a) != 0 || (b) != 0)
+#define E_MIN(a, b)     sd_min(a, b)
+#define E_MAX(a, b)     sd_max(a, b)
+#define E_MOD(a, b)     sd_mod(a, b)
+#define E_ZIDZ(a, b)    sd_zidz(a, b)
+#define E_SUBDIV(a, b, c) (((a) - (b)) / (c))
+#define E_MULADD(a, b, c) ((a) * (b) + (c))
+#define E_MULMUL(a, b, c) ((a) * (b) * (c))
+#define E_DIVMUL(a, b, c) ((a) / (b) * (c))
+#define E_MULDIV(a, b, c) ((a) * (b) / (c))
+#define E_SUBMUL(a, b, c) (((a) - (b)) * (c))
+#define E_ADDMUL(a, b, c) (((a) + (b)) * (c))
+#define E_DIVDIV(a, b, c) ((a) / (b) / (c))
+#define E_SELECT(a, b, c) ((a) != 0 ? (b) : (c))
+#define E_XIDZ(a, b, c)   sd_xidz(a, b, c)
+#define E_ANDSEL(a, b, c, e)      ((a) != 0 && (b) != 0 ? (c) : (e))
+#define E_EQANDSEL(a, b, c, e, f) ((a) == (b) && (c) != 0 ? (e) : (f))
+
 void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #if SD_VM_GOTO
 #define SD_X_LABEL(name, fmt) __extension__ &&L_##name,
@@ -68,22 +109,22 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(!(x_ >= y_))
 #undef SD_CMOVJ_CMP
 
-  vmcase(MOV)     { D = A; vmnext(1) }
-  vmcase(ADD)     { D = A + B; vmnext(1) }
-  vmcase(SUB)     { D = A - B; vmnext(1) }
-  vmcase(MUL)     { D = A * B; vmnext(1) }
-  vmcase(DIV)     { D = A / B; vmnext(1) }
-  vmcase(POW)     { D = sd_pow(A, B); vmnext(1) }
-  vmcase(NEG)     { D = -A; vmnext(1) }
+  vmcase(MOV)     { D = E_MOV(A); vmnext(1) }
+  vmcase(ADD)     { D = E_ADD(A, B); vmnext(1) }
+  vmcase(SUB)     { D = E_SUB(A, B); vmnext(1) }
+  vmcase(MUL)     { D = E_MUL(A, B); vmnext(1) }
+  vmcase(DIV)     { D = E_DIV(A, B); vmnext(1) }
+  vmcase(POW)     { D = E_POW(A, B); vmnext(1) }
+  vmcase(NEG)     { D = E_NEG(A); vmnext(1) }
 
-  vmcase(SUBDIV)  { D = (A - B) / C; vmnext(2) }
-  vmcase(MULADD)  { D = A * B + C; vmnext(2) }
-  vmcase(MULMUL)  { D = A * B * C; vmnext(2) }
-  vmcase(DIVMUL)  { D = A / B * C; vmnext(2) }
-  vmcase(MULDIV)  { D = A * B / C; vmnext(2) }
-  vmcase(SUBMUL)  { D = (A - B) * C; vmnext(2) }
-  vmcase(ADDMUL)  { D = (A + B) * C; vmnext(2) }
-  vmcase(DIVDIV)  { D = A / B / C; vmnext(2) }
+  vmcase(SUBDIV)  { D = E_SUBDIV(A, B, C); vmnext(2) }
+  vmcase(MULADD)  { D = E_MULADD(A, B, C); vmnext(2) }
+  vmcase(MULMUL)  { D = E_MULMUL(A, B, C); vmnext(2) }
+  vmcase(DIVMUL)  { D = E_DIVMUL(A, B, C); vmnext(2) }
+  vmcase(MULDIV)  { D = E_MULDIV(A, B, C); vmnext(2) }
+  vmcase(SUBMUL)  { D = E_SUBMUL(A, B, C); vmnext(2) }
+  vmcase(ADDMUL)  { D = E_ADDMUL(A, B, C); vmnext(2) }
+  vmcase(DIVDIV)  { D = E_DIVDIV(A, B, C); vmnext(2) }
   /* one dispatch for a run of n element operations, in their order */
 #define SD_VRUN(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;                 \
     double *d_ = &D; const double *a_ = &A, *b_ = &B;                                         \
@@ -113,25 +154,25 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(VDIVMUL) SD_VRUN3(x_ / y_ * z_)
 #undef SD_VRUN3
 
-  vmcase(EQ)      { D = sd_bool(A == B); vmnext(1) }
-  vmcase(NE)      { D = sd_bool(A != B); vmnext(1) }
-  vmcase(LT)      { D = sd_bool(A < B); vmnext(1) }
-  vmcase(GT)      { D = sd_bool(A > B); vmnext(1) }
-  vmcase(LE)      { D = sd_bool(A <= B); vmnext(1) }
-  vmcase(GE)      { D = sd_bool(A >= B); vmnext(1) }
-  vmcase(AND)     { D = sd_bool(A != 0 && B != 0); vmnext(1) }
-  vmcase(OR)      { D = sd_bool(A != 0 || B != 0); vmnext(1) }
-  vmcase(NOT)     { D = sd_bool(A == 0); vmnext(1) }
-  vmcase(SELECT)  { D = (A != 0) ? B : C; vmnext(2) }
-  vmcase(ANDSEL)  { D = (A != 0 && B != 0) ? C : C2; vmnext(2) }
-  vmcase(EQANDSEL) { D = (A == B && C != 0) ? C2 : V(pc[1].b); vmnext(2) }
+  vmcase(EQ)      { D = E_EQ(A, B); vmnext(1) }
+  vmcase(NE)      { D = E_NE(A, B); vmnext(1) }
+  vmcase(LT)      { D = E_LT(A, B); vmnext(1) }
+  vmcase(GT)      { D = E_GT(A, B); vmnext(1) }
+  vmcase(LE)      { D = E_LE(A, B); vmnext(1) }
+  vmcase(GE)      { D = E_GE(A, B); vmnext(1) }
+  vmcase(AND)     { D = E_AND(A, B); vmnext(1) }
+  vmcase(OR)      { D = E_OR(A, B); vmnext(1) }
+  vmcase(NOT)     { D = E_NOT(A); vmnext(1) }
+  vmcase(SELECT)  { D = E_SELECT(A, B, C); vmnext(2) }
+  vmcase(ANDSEL)  { D = E_ANDSEL(A, B, C, C2); vmnext(2) }
+  vmcase(EQANDSEL) { D = E_EQANDSEL(A, B, C, C2, V(pc[1].b)); vmnext(2) }
 
-  vmcase(ABS)     { D = fabs(A); vmnext(1) }
-  vmcase(EXP)     { D = exp(A); vmnext(1) }
-  vmcase(LN)      { D = log(A); vmnext(1) }
+  vmcase(ABS)     { D = E_ABS(A); vmnext(1) }
+  vmcase(EXP)     { D = E_EXP(A); vmnext(1) }
+  vmcase(LN)      { D = E_LN(A); vmnext(1) }
   vmcase(LOG10)   { D = log10(A); vmnext(1) }
   vmcase(LOGB)    { D = sd_logb(A, B); vmnext(1) }
-  vmcase(SQRT)    { D = sqrt(A); vmnext(1) }
+  vmcase(SQRT)    { D = E_SQRT(A); vmnext(1) }
   vmcase(SIN)     { D = sin(A); vmnext(1) }
   vmcase(COS)     { D = cos(A); vmnext(1) }
   vmcase(TAN)     { D = tan(A); vmnext(1) }
@@ -141,13 +182,13 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(SINH)    { D = sinh(A); vmnext(1) }
   vmcase(COSH)    { D = cosh(A); vmnext(1) }
   vmcase(TANH)    { D = tanh(A); vmnext(1) }
-  vmcase(INT)     { D = sd_int(A); vmnext(1) }
-  vmcase(MIN)     { D = sd_min(A, B); vmnext(1) }
-  vmcase(MAX)     { D = sd_max(A, B); vmnext(1) }
-  vmcase(MOD)     { D = sd_mod(A, B); vmnext(1) }
+  vmcase(INT)     { D = E_INT(A); vmnext(1) }
+  vmcase(MIN)     { D = E_MIN(A, B); vmnext(1) }
+  vmcase(MAX)     { D = E_MAX(A, B); vmnext(1) }
+  vmcase(MOD)     { D = E_MOD(A, B); vmnext(1) }
   vmcase(QUANTUM) { D = sd_quantum(A, B); vmnext(1) }
-  vmcase(ZIDZ)    { D = sd_zidz(A, B); vmnext(1) }
-  vmcase(XIDZ)    { D = sd_xidz(A, B, C); vmnext(2) }
+  vmcase(ZIDZ)    { D = E_ZIDZ(A, B); vmnext(1) }
+  vmcase(XIDZ)    { D = E_XIDZ(A, B, C); vmnext(2) }
 
   vmcase(STEP)    { D = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
   vmcase(PULSE)   { D = sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
@@ -176,6 +217,86 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     D = pp[(long)pp[k] + (long)pp[2 * np + k]];
     vmnext(1)
   }
+
+  /* element loops: n elements, each operand at its own stride (sd_blockvec.c) */
+#define SD_WHEAD  int k_, n_ = pc[1].d, sd_ = pc[1].a, s1_ = pc[1].b; double *d_ = &D; const double *x1_ = &A;
+#define SD_W1(E)  { SD_WHEAD                                                                   \
+    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_]);                                \
+    vmnext(3) }
+#define SD_W2(E)  { SD_WHEAD const int s2_ = pc[2].d; const double *x2_ = &B;                  \
+    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_]);                 \
+    vmnext(3) }
+#define SD_W3(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;                           \
+    const double *x2_ = &B, *x3_ = &V(pc[2].a);                                                 \
+    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_]);  \
+    vmnext(3) }
+  vmcase(WMOV)    SD_W1(E_MOV)
+  vmcase(WNEG)    SD_W1(E_NEG)
+  vmcase(WABS)    SD_W1(E_ABS)
+  vmcase(WEXP)    SD_W1(E_EXP)
+  vmcase(WLN)     SD_W1(E_LN)
+  vmcase(WSQRT)   SD_W1(E_SQRT)
+  vmcase(WINT)    SD_W1(E_INT)
+  vmcase(WNOT)    SD_W1(E_NOT)
+  vmcase(WADD)    SD_W2(E_ADD)
+  vmcase(WSUB)    SD_W2(E_SUB)
+  vmcase(WMUL)    SD_W2(E_MUL)
+  vmcase(WDIV)    SD_W2(E_DIV)
+  vmcase(WPOW)    SD_W2(E_POW)
+  vmcase(WEQ)     SD_W2(E_EQ)
+  vmcase(WNE)     SD_W2(E_NE)
+  vmcase(WLT)     SD_W2(E_LT)
+  vmcase(WGT)     SD_W2(E_GT)
+  vmcase(WLE)     SD_W2(E_LE)
+  vmcase(WGE)     SD_W2(E_GE)
+  vmcase(WAND)    SD_W2(E_AND)
+  vmcase(WOR)     SD_W2(E_OR)
+  vmcase(WMIN)    SD_W2(E_MIN)
+  vmcase(WMAX)    SD_W2(E_MAX)
+  vmcase(WMOD)    SD_W2(E_MOD)
+  vmcase(WZIDZ)   SD_W2(E_ZIDZ)
+  vmcase(WSUBDIV) SD_W3(E_SUBDIV)
+  vmcase(WMULADD) SD_W3(E_MULADD)
+  vmcase(WMULMUL) SD_W3(E_MULMUL)
+  vmcase(WDIVMUL) SD_W3(E_DIVMUL)
+  vmcase(WMULDIV) SD_W3(E_MULDIV)
+  vmcase(WSUBMUL) SD_W3(E_SUBMUL)
+  vmcase(WADDMUL) SD_W3(E_ADDMUL)
+  vmcase(WDIVDIV) SD_W3(E_DIVDIV)
+  vmcase(WSELECT) SD_W3(E_SELECT)
+  vmcase(WXIDZ)   SD_W3(E_XIDZ)
+  vmcase(WANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;
+    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d);
+    for (k_ = 0; k_ < n_; k_++)
+      d_[k_ * sd_] = E_ANDSEL(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_]);
+    vmnext(4) }
+  vmcase(WEQANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a, s5_ = pc[4].d;
+    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d), *x5_ = &V(pc[3].b);
+    for (k_ = 0; k_ < n_; k_++)
+      d_[k_ * sd_] = E_EQANDSEL(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_], x5_[k_ * s5_]);
+    vmnext(5) }
+  vmcase(WSTEP)   { SD_WHEAD const int s2_ = pc[2].d; const double *x2_ = &B;
+    const double xt_ = V(SD_SLOT_XTIME), dt_ = V(SD_SLOT_DT);
+    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = sd_step(xt_, dt_, x1_[k_ * s1_], x2_[k_ * s2_]);
+    vmnext(3) }
+  vmcase(WLOOKUP) { SD_WHEAD const int s2_ = pc[2].d;
+    for (k_ = 0; k_ < n_; k_++) {
+      const int t_ = pc->b + k_ * s2_;
+      d_[k_ * sd_] = sd_lookup_hint(&ctx->tables[t_], x1_[k_ * s1_], &ctx->hints[t_]);
+    }
+    vmnext(3) }
+  vmcase(WSAMPLE) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;
+    const double *x2_ = &B;
+    double *st_ = &V(pc[2].a);
+    for (k_ = 0; k_ < n_; k_++) {
+      if (x1_[k_ * s1_] != 0) st_[k_ * s3_] = x2_[k_ * s2_];
+      d_[k_ * sd_] = st_[k_ * s3_];
+    }
+    vmnext(3) }
+#undef SD_W1
+#undef SD_W2
+#undef SD_W3
+#undef SD_WHEAD
 
   vmendloop
 }

@@ -17,6 +17,39 @@ static sd_program *build(const tdef *d, int n) {
 }
 #define BUILD(d) build(d, (int)(sizeof d / sizeof d[0]))
 
+/* m compiled with every rewrite level (none, array runs, element loops)
+ * gives bit-identical runs, in both loops. */
+static void check_levels(sd_model *m) {
+  sd_program *p[3];
+  trun r[3], rs;
+  sd_error err;
+  int lv;
+  for (lv = 0; lv < 3; lv++) {
+    sd_model_set_rewrite(m, lv);
+    p[lv] = sd_compile(m, &err);
+    CHECK(p[lv] != NULL);
+    if (!p[lv]) { fprintf(stderr, "compile error: %s\n", err.msg); return; }
+    r[lv] = t_run(p[lv], SD_DISPATCH_DEFAULT);
+    CHECK(r[lv].ok);
+    rs = t_run(p[lv], SD_DISPATCH_SWITCH);
+    CHECK(t_identical(&r[lv], &rs));
+    t_free(&rs);
+  }
+  CHECK(t_identical(&r[0], &r[1]));
+  CHECK(t_identical(&r[0], &r[2]));
+  for (lv = 0; lv < 3; lv++) { t_free(&r[lv]); sd_program_free(p[lv]); }
+  sd_model_set_rewrite(m, 2);
+}
+
+/* A model from definitions (as t_build) at a rewrite level. */
+static sd_model *model_of(const tdef *d, int n) {
+  sd_model *m = sd_model_new();
+  sd_error err;
+  int i;
+  for (i = 0; i < n; i++) CHECK(sd_model_add(m, d[i].name, SD_AUX, d[i].eqn, NULL, &err) == 0);
+  return m;
+}
+
 static void test_cse_in_branches(void) {
   /* a*b first appears inside the branch of x that runs only after t = 5;
      y, computed after x, must not read a stale a*b before then */
@@ -179,7 +212,10 @@ static void test_array_runs(void) {
     CHECK(sd_model_add_arrayed_lookup(m, "tbl", el, 1, tx, ty, 2, &err) == 0);
   }
   CHECK(sd_model_add_arrayed(m, "looked", SD_AUX, sub, 1, "tbl[D](k)", NULL, &err) == 0);
+  /* the element loops (level 2) would take these runs first */
+  sd_model_set_rewrite(m, 1);
   p = sd_compile(m, &err);
+  check_levels(m);
   sd_model_free(m);
   CHECK(p != NULL);
   if (!p) return;
@@ -304,9 +340,15 @@ static void test_and_select(void) {
     {"s4", "IF THEN ELSE(p > q :AND: r, p, q)"},
     {"FINAL TIME", "8"}
   };
-  sd_program *p = build(d, (int)(sizeof d / sizeof d[0]));
+  sd_model *m = model_of(d, (int)(sizeof d / sizeof d[0]));
+  sd_program *p;
+  sd_error err;
   trun r, rs;
   int t;
+  check_levels(m);
+  sd_model_set_rewrite(m, 1);     /* s1 and s2 would become one element loop */
+  p = sd_compile(m, &err);
+  sd_model_free(m);
   CHECK(p != NULL);
   if (!p) return;
   r = t_run(p, SD_DISPATCH_DEFAULT);
@@ -355,10 +397,117 @@ static void test_square(void) {
   sd_program_free(p);
 }
 
+static void test_element_loops(void) {
+  /* arrayed equations whose elements are blocks of the same operations:
+     one element loop per position, at every rewrite level the same
+     values; with a shared scratch temporary (the condition of the IF),
+     a SAMPLE IF TRUE state per element, a lookup per element, and an
+     element-shifting recurrence (each element reads the one before it,
+     at an earlier position of its block: not reordered) */
+  static const char *const dim[] = { "e1", "e2", "e3", "e4", "e5" };
+  static const char *const sub[] = { "D" };
+  static const double av[] = { 1, 2, 0, 4, 5 }, bv[] = { 3, 2, 1, 0, -1 };
+  sd_model *m = sd_model_new();
+  sd_error err;
+  sd_program *p;
+  trun r;
+  double counts[512], wops = 0, all = 0;
+  sd_run_opts o;
+  int t, k, j;
+  char name[32];
+  CHECK(sd_model_add(m, "FINAL TIME", SD_CONST, "6", NULL, &err) == 0);
+  CHECK(sd_model_add(m, "TIME STEP", SD_CONST, "0.5", NULL, &err) == 0);
+  CHECK(sd_model_add_dim(m, "D", dim, 5, &err) == 0);
+  CHECK(sd_model_add_arrayed_values(m, "a", sub, 1, av, 5, NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed_values(m, "b", sub, 1, bv, 5, NULL, &err) == 0);
+  CHECK(sd_model_add(m, "g", SD_AUX, "Time / 2", NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "mixed", SD_AUX, sub, 1,
+                             "IF THEN ELSE(a[D] * g > b[D], MAX(a[D] - g, 0) / (b[D] + 2), ZIDZ(g, a[D]))",
+                             NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "held", SD_AUX, sub, 1,
+                             "SAMPLE IF TRUE(Time <= TIME STEP + a[D], mixed[D] * 2, -1)", NULL, &err) == 0);
+  for (k = 0; k < 5; k++) {
+    const char *el[1];
+    char eq[96];
+    el[0] = dim[k];
+    if (k == 0) snprintf(eq, sizeof eq, "a[e1] + g");
+    else snprintf(eq, sizeof eq, "chain[%s] * 0.5 + a[%s] + g", dim[k - 1], dim[k]);
+    CHECK(sd_model_add_arrayed(m, "chain", SD_AUX, el, 1, eq, NULL, &err) == 0);
+  }
+  check_levels(m);
+  p = sd_compile(m, &err);
+  CHECK(p != NULL);
+  if (!p) { sd_model_free(m); return; }
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok);
+  for (t = 0; t <= 12; t++) {
+    double time = t * 0.5, g = time / 2;
+    for (k = 0; k < 5; k++) {
+      double x = av[k] * g > bv[k] ? fmax(av[k] - g, 0) / (bv[k] + 2) : (av[k] == 0 ? 0 : g / av[k]);
+      snprintf(name, sizeof name, "mixed[%s]", dim[k]);
+      CHECK(t_at(p, &r, name, time) == x);
+    }
+  }
+  for (t = 0; t <= 12; t++) {
+    double time = t * 0.5, g = time / 2, c = av[0] + g;
+    CHECK(t_at(p, &r, "chain[e1]", time) == c);
+    for (k = 1; k < 5; k++) {
+      c = c * 0.5 + av[k] + g;
+      snprintf(name, sizeof name, "chain[%s]", dim[k]);
+      CHECK(t_at(p, &r, name, time) == c);
+    }
+  }
+  /* the held values follow their own elements: element k stops at
+     time TIME STEP + a[k] */
+  for (k = 0; k < 5; k++) {
+    double stop = 0.5 + av[k], tt = floor(stop / 0.5) * 0.5, g = tt / 2;
+    double x = av[k] * g > bv[k] ? fmax(av[k] - g, 0) / (bv[k] + 2) : (av[k] == 0 ? 0 : g / av[k]);
+    snprintf(name, sizeof name, "held[%s]", dim[k]);
+    CHECK(t_at(p, &r, name, 6) == x * 2);
+  }
+  memset(counts, 0, sizeof counts);
+  sd_run_opts_init(&o);
+  o.dispatch = SD_DISPATCH_COUNT;
+  o.op_counts = counts;
+  {
+    trun rc = t_run_opts(p, &o);
+    CHECK(t_identical(&r, &rc));
+    t_free(&rc);
+  }
+  for (j = 0; j < sd_n_opcodes(); j++) {
+    all += counts[j];
+    if (sd_opcode_name(j)[0] == 'W') wops += counts[j];
+  }
+  CHECK(wops > 0);
+  /* fewer dispatches than at level 1 */
+  {
+    sd_program *p1;
+    double c1[512], all1 = 0;
+    trun rc;
+    sd_model_set_rewrite(m, 1);
+    p1 = sd_compile(m, &err);
+    CHECK(p1 != NULL);
+    if (p1) {
+      memset(c1, 0, sizeof c1);
+      o.op_counts = c1;
+      rc = t_run_opts(p1, &o);
+      CHECK(t_identical(&r, &rc));
+      for (j = 0; j < sd_n_opcodes(); j++) all1 += c1[j];
+      CHECK(all < all1);
+      t_free(&rc);
+      sd_program_free(p1);
+    }
+  }
+  t_free(&r);
+  sd_program_free(p);
+  sd_model_free(m);
+}
+
 int main(void) {
   RUN(test_compare_move_jump);
   RUN(test_square);
   RUN(test_and_select);
+  RUN(test_element_loops);
   RUN(test_array_runs);
   RUN(test_cse_in_branches);
   RUN(test_copies_and_value_arms);
