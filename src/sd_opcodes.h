@@ -160,7 +160,15 @@
   X(WANDSEL, SD_F_W4) X(WEQANDSEL, SD_F_W5)                             \
   X(WSTEP,   SD_F_W3)                                                   \
   X(WLOOKUP, SD_F_W3)   /* x2 is the first table, s2 the table stride */ \
-  X(WSAMPLE, SD_F_W3)   /* x3 is the state (read and written) */
+  X(WSAMPLE, SD_F_W3)   /* x3 is the state (read and written) */       \
+  /* IF THEN ELSE with a value arm, the other arm computed for every      \
+     element first (if-converted, sd_blockvec.c): x1 cond ? x2 : x3,     \
+     and x1 cmp x2 ? x3 : x4 */                                          \
+  X(WCS_NZ,  SD_F_W3) X(WCS_Z,   SD_F_W3)                               \
+  X(WCS_EQ,  SD_F_W4) X(WCS_NE,  SD_F_W4) X(WCS_LT,  SD_F_W4)           \
+  X(WCS_GT,  SD_F_W4) X(WCS_LE,  SD_F_W4) X(WCS_GE,  SD_F_W4)           \
+  X(WCS_NLT, SD_F_W4) X(WCS_NGT, SD_F_W4) X(WCS_NLE, SD_F_W4)           \
+  X(WCS_NGE, SD_F_W4)
 
 typedef enum {
 #define SD_X_ENUM(name, fmt) SDI_##name,

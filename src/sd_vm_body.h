@@ -80,6 +80,32 @@
 #define E_XIDZ(a, b, c)   sd_xidz(a, b, c)
 #define E_ANDSEL(a, b, c, e)      ((a) != 0 && (b) != 0 ? (c) : (e))
 #define E_EQANDSEL(a, b, c, e, f) ((a) == (b) && (c) != 0 ? (e) : (f))
+/* the tests of CMOVJ, CMOVJZ and CMOVJ_<cmp>, and their moves with the
+ * other arm's value (if-converted element loops) */
+#define T_NZ(c)      ((c) != 0)
+#define T_Z(c)       ((c) == 0)
+#define T_EQ(x, y)   ((x) == (y))
+#define T_NE(x, y)   ((x) != (y))
+#define T_LT(x, y)   ((x) < (y))
+#define T_GT(x, y)   ((x) > (y))
+#define T_LE(x, y)   ((x) <= (y))
+#define T_GE(x, y)   ((x) >= (y))
+#define T_NLT(x, y)  (!((x) < (y)))
+#define T_NGT(x, y)  (!((x) > (y)))
+#define T_NLE(x, y)  (!((x) <= (y)))
+#define T_NGE(x, y)  (!((x) >= (y)))
+#define E_CS_NZ(c, l, e)     (T_NZ(c) ? (l) : (e))
+#define E_CS_Z(c, l, e)      (T_Z(c) ? (l) : (e))
+#define E_CS_EQ(x, y, l, e)  (T_EQ(x, y) ? (l) : (e))
+#define E_CS_NE(x, y, l, e)  (T_NE(x, y) ? (l) : (e))
+#define E_CS_LT(x, y, l, e)  (T_LT(x, y) ? (l) : (e))
+#define E_CS_GT(x, y, l, e)  (T_GT(x, y) ? (l) : (e))
+#define E_CS_LE(x, y, l, e)  (T_LE(x, y) ? (l) : (e))
+#define E_CS_GE(x, y, l, e)  (T_GE(x, y) ? (l) : (e))
+#define E_CS_NLT(x, y, l, e) (T_NLT(x, y) ? (l) : (e))
+#define E_CS_NGT(x, y, l, e) (T_NGT(x, y) ? (l) : (e))
+#define E_CS_NLE(x, y, l, e) (T_NLE(x, y) ? (l) : (e))
+#define E_CS_NGE(x, y, l, e) (T_NGE(x, y) ? (l) : (e))
 
 void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #if SD_VM_GOTO
@@ -94,19 +120,19 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(EXT)     vmnext(1)                 /* never reached: skipped by its owner */
   vmcase(JMP)     vmnext(pc->a)
   vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
-  vmcase(CMOVJ)   { if (B != 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
-  vmcase(CMOVJZ)  { if (B == 0) { D = A; vmnext(pc[1].d) } vmnext(2) }
-#define SD_CMOVJ_CMP(test) { double x_ = B, y_ = V(pc[1].a); if (test) { D = A; vmnext(pc[1].d) } vmnext(2) }
-  vmcase(CMOVJ_EQ)  SD_CMOVJ_CMP(x_ == y_)
-  vmcase(CMOVJ_NE)  SD_CMOVJ_CMP(x_ != y_)
-  vmcase(CMOVJ_LT)  SD_CMOVJ_CMP(x_ < y_)
-  vmcase(CMOVJ_GT)  SD_CMOVJ_CMP(x_ > y_)
-  vmcase(CMOVJ_LE)  SD_CMOVJ_CMP(x_ <= y_)
-  vmcase(CMOVJ_GE)  SD_CMOVJ_CMP(x_ >= y_)
-  vmcase(CMOVJ_NLT) SD_CMOVJ_CMP(!(x_ < y_))
-  vmcase(CMOVJ_NGT) SD_CMOVJ_CMP(!(x_ > y_))
-  vmcase(CMOVJ_NLE) SD_CMOVJ_CMP(!(x_ <= y_))
-  vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(!(x_ >= y_))
+  vmcase(CMOVJ)   { if (T_NZ(B)) { D = A; vmnext(pc[1].d) } vmnext(2) }
+  vmcase(CMOVJZ)  { if (T_Z(B)) { D = A; vmnext(pc[1].d) } vmnext(2) }
+#define SD_CMOVJ_CMP(T) { double x_ = B, y_ = V(pc[1].a); if (T(x_, y_)) { D = A; vmnext(pc[1].d) } vmnext(2) }
+  vmcase(CMOVJ_EQ)  SD_CMOVJ_CMP(T_EQ)
+  vmcase(CMOVJ_NE)  SD_CMOVJ_CMP(T_NE)
+  vmcase(CMOVJ_LT)  SD_CMOVJ_CMP(T_LT)
+  vmcase(CMOVJ_GT)  SD_CMOVJ_CMP(T_GT)
+  vmcase(CMOVJ_LE)  SD_CMOVJ_CMP(T_LE)
+  vmcase(CMOVJ_GE)  SD_CMOVJ_CMP(T_GE)
+  vmcase(CMOVJ_NLT) SD_CMOVJ_CMP(T_NLT)
+  vmcase(CMOVJ_NGT) SD_CMOVJ_CMP(T_NGT)
+  vmcase(CMOVJ_NLE) SD_CMOVJ_CMP(T_NLE)
+  vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(T_NGE)
 #undef SD_CMOVJ_CMP
 
   vmcase(MOV)     { D = E_MOV(A); vmnext(1) }
@@ -293,9 +319,27 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
       d_[k_ * sd_] = st_[k_ * s3_];
     }
     vmnext(3) }
+  vmcase(WCS_NZ)  SD_W3(E_CS_NZ)
+  vmcase(WCS_Z)   SD_W3(E_CS_Z)
+#define SD_W4(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;              \
+    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d);                             \
+    for (k_ = 0; k_ < n_; k_++)                                                                 \
+      d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_]);             \
+    vmnext(4) }
+  vmcase(WCS_EQ)  SD_W4(E_CS_EQ)
+  vmcase(WCS_NE)  SD_W4(E_CS_NE)
+  vmcase(WCS_LT)  SD_W4(E_CS_LT)
+  vmcase(WCS_GT)  SD_W4(E_CS_GT)
+  vmcase(WCS_LE)  SD_W4(E_CS_LE)
+  vmcase(WCS_GE)  SD_W4(E_CS_GE)
+  vmcase(WCS_NLT) SD_W4(E_CS_NLT)
+  vmcase(WCS_NGT) SD_W4(E_CS_NGT)
+  vmcase(WCS_NLE) SD_W4(E_CS_NLE)
+  vmcase(WCS_NGE) SD_W4(E_CS_NGE)
 #undef SD_W1
 #undef SD_W2
 #undef SD_W3
+#undef SD_W4
 #undef SD_WHEAD
 
   vmendloop
