@@ -764,6 +764,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
   liveness lv;
   lv.bits = NULL;
   tr.stamp = NULL;
+  if (thi - tlo > 4096) { rc = 0; goto out; }       /* (liveness would be large; not worth it) */
   if (!ntarget || !best || !cand || live_init(&lv, ins, n, tlo, thi) != 0 ||
       tracker_init(&tr, *nslots) != 0)
     goto out;
