@@ -136,19 +136,24 @@ static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int ho
  * missing value; another action: NaN. */
 static inline double sd_vector_select(const double *v, const sd_ins *ext, int n) {
   double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0;
-  int i, cnt = 0, a = (int)act;
-  if (act != a || a < 0 || a > 10) return NAN;
+  int i, cnt = 0, a;
+  /* range first: converting an out-of-range double to int is undefined */
+  if (!(act >= 0 && act <= 10) || act != floor(act)) return NAN;
+  a = (int)act;
   for (i = 0; i < n; i++) {
     double x, sel = sd_opnd(v, ext, i), val;
     if (sel == 0) continue;
     val = sd_opnd(v, ext, n + i);
     x = a < 5 ? sel * val : a == 5 ? pow(val, sel) : val;
-    if (cnt == 0) acc = x;
-    else switch (a) {
+    if (cnt == 0) {
+      acc = x;
+    } else {
+      switch (a) {
       case 0: case 4: case 6: case 10: acc += x; break;
       case 1: case 5: case 7: acc *= x; break;
-      case 2: case 8: if (x < acc) acc = x; break;
-      default: if (x > acc) acc = x; break;
+      case 2: case 8: if (x < acc) { acc = x; } break;
+      default: if (x > acc) { acc = x; } break;
+      }
     }
     cnt++;
   }
