@@ -326,8 +326,8 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         /* (A1-A10): a common prefix and a numeric range */
         char *dash = strchr(item, '-'), *end1, *end2, prefix[256];
         size_t pl = 0;
-        long lo, hi, v;
-        if (!dash) return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)");
+        long lo, hi, v, cnt;
+        if (!dash) { free((void *)items); return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)"); }
         end1 = dash;
         while (end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
         pl = (size_t)(end1 - item - 1);
@@ -338,9 +338,14 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         end2 = dash + 1;
         while (*end2 && !isdigit((unsigned char)*end2)) end2++;
         hi = strtol(end2, NULL, 10);
-        if (hi < lo || hi - lo > 100000) return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
-        for (v = lo; v <= hi; v++) {
+        if (hi < lo || hi - lo > 100000) {
+          free((void *)items);
+          return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
+        }
+        /* counted, not v++ up to hi: hi may be LONG_MAX (strtol saturates) */
+        for (cnt = 0; cnt <= hi - lo; cnt++) {
           char buf[300];
+          v = lo + cnt;
           if (n == cap) {
             int ncap = cap ? cap * 2 : 16;
             const char **ni = realloc((void *)items, (size_t)ncap * sizeof *ni);
