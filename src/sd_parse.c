@@ -208,7 +208,22 @@ static sd_node *node(parser *p, sd_node_kind k, int line, int col) {
   n->kind = k;
   n->line = line;
   n->col = col;
+  n->height = 1;
   return n;
+}
+
+/* Height of n over its children; a tree higher than SD_MAX_HEIGHT is an
+ * error (the compiler walks trees recursively). */
+static int set_height(parser *p, sd_node *n, int line, int col) {
+  int i, h = 0;
+  for (i = 0; i < n->nargs; i++) if (n->args[i]->height > h) h = n->args[i]->height;
+  n->height = h + 1;
+  if (n->height > SD_MAX_HEIGHT) {
+    perr(p, line, col, "expression too deeply nested: more than 1024 operations inside one another "
+         "(a chain a + b + c + ... counts each +); split it into several variables%s", NULL);
+    return -1;
+  }
+  return 0;
 }
 
 static sd_node *op_node(parser *p, sd_node_kind k, sd_op op, sd_node *l, sd_node *r, int line, int col) {
@@ -223,7 +238,7 @@ static sd_node *op_node(parser *p, sd_node_kind k, sd_op op, sd_node *l, sd_node
   if (!n->args) return perr(p, 0, 0, "out of memory while parsing%s", NULL);
   n->args[0] = l;
   if (r) n->args[1] = r;
-  return n;
+  return set_height(p, n, line, col) == 0 ? n : NULL;
 }
 
 static sd_node *unexpected(parser *p, const char *what) {
@@ -240,9 +255,12 @@ static sd_node *unexpected(parser *p, const char *what) {
 static sd_node *expr(parser *p);
 static sd_node *table_body(parser *p, int line, int col);
 
+/* One more level of nesting (see SD_MAX_DEPTH); every enter() that
+ * succeeds is paired with p->depth--. */
 static int enter(parser *p) {
   if (++p->depth > SD_MAX_DEPTH) {
-    perr(p, p->t.line, p->t.col, "expression nested too deeply (more than 256 levels)%s", NULL);
+    perr(p, p->t.line, p->t.col, "expression nested too deeply (more than 256 levels of parentheses, "
+         "calls, signs or ^)%s", NULL);
     return 0;
   }
   return 1;
@@ -267,13 +285,13 @@ static int expect_rp(parser *p, int line, int col, const char *what) {
 /* [sub, sub!, ...] after a name: dimension or element names, each
  * optionally marked '!' (the whole range, for SUM and friends). */
 static int parse_subscripts(parser *p, sd_node *n) {
-  const char *subs[64];
-  unsigned char bang[64];
+  const char *subs[SD_MAX_SUBS];
+  unsigned char bang[SD_MAX_SUBS];
   int k = 0, line = p->t.line, col = p->t.col;
   next(p);
   for (;;) {
     if (p->t.kind != T_NAME) { unexpected(p, "a subscript name"); return -1; }
-    if (k == 64) { perr(p, p->t.line, p->t.col, "too many subscripts (more than 64)%s", NULL); return -1; }
+    if (k == SD_MAX_SUBS) { perr(p, p->t.line, p->t.col, "too many subscripts (more than 64)%s", NULL); return -1; }
     subs[k] = sd_canon_name(p->a, p->s + p->t.start, p->t.end - p->t.start);
     if (!subs[k]) { perr(p, 0, 0, "out of memory while parsing%s", NULL); return -1; }
     bang[k] = 0;
@@ -320,6 +338,7 @@ static sd_node *name_or_call(parser *p) {
     int is_with_lookup = strcmp(n->name, "with lookup") == 0;
     n->kind = SD_N_CALL;
     next(p);
+    if (!enter(p)) return NULL;
     if (p->t.kind != T_RP) {
       for (;;) {
         if (k == (int)(sizeof args / sizeof args[0]))
@@ -333,11 +352,13 @@ static sd_node *name_or_call(parser *p) {
         break;
       }
     }
+    p->depth--;
     if (!expect_rp(p, lline, lcol, "of this call")) return NULL;
     n->nargs = k;
     n->args = sd_arena_alloc(p->a, (size_t)(k ? k : 1) * sizeof(sd_node *));
     if (!n->args) return perr(p, 0, 0, "out of memory%s", NULL);
     memcpy(n->args, args, (size_t)k * sizeof(sd_node *));
+    if (set_height(p, n, nt.line, nt.col) != 0) return NULL;
   }
   return n;
 }
@@ -357,7 +378,9 @@ static sd_node *primary(parser *p) {
     int line = p->t.line, col = p->t.col;
     sd_node *e;
     next(p);
+    if (!enter(p)) return NULL;
     e = expr(p);
+    p->depth--;
     if (!e) return NULL;
     if (!expect_rp(p, line, col, "opened")) return NULL;
     return e;
@@ -369,13 +392,12 @@ static sd_node *primary(parser *p) {
 
 /* power := primary ['^' signed-power]   (right-associative) */
 static sd_node *power(parser *p) {
-  sd_node *base;
-  if (!enter(p)) return NULL;
-  base = primary(p);
+  sd_node *base = primary(p);
   if (base && p->t.kind == T_CARET) {
     int line = p->t.line, col = p->t.col;
     sd_node *rhs;
     next(p);
+    if (!enter(p)) return NULL;         /* the right operand nests */
     if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
       int neg = p->t.kind == T_MINUS, l2 = p->t.line, c2 = p->t.col;
       next(p);
@@ -384,25 +406,25 @@ static sd_node *power(parser *p) {
     } else {
       rhs = power(p);
     }
+    p->depth--;
     base = op_node(p, SD_N_BINARY, SD_OP_POW, base, rhs, line, col);
   }
-  p->depth--;
   return base;
 }
 
 /* unary := ('-' | '+') unary | power   -- so -2^2 = -(2^2) */
 static sd_node *unary(parser *p) {
   sd_node *n;
-  if (!enter(p)) return NULL;
   if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
     int neg = p->t.kind == T_MINUS, line = p->t.line, col = p->t.col;
     next(p);
+    if (!enter(p)) return NULL;         /* each sign nests */
     n = unary(p);
+    p->depth--;
     if (neg) n = op_node(p, SD_N_UNARY, SD_OP_NEG, n, NULL, line, col);
   } else {
     n = power(p);
   }
-  p->depth--;
   return n;
 }
 
@@ -429,20 +451,24 @@ static sd_op tok_binop(tok_kind k, int level) {
 }
 
 /* levels: 0 :OR:, 1 :AND:, 2 :NOT: prefix, 3 comparisons, 4 + -, 5 * /,
- * then unary and power. */
+ * then unary and power.  The levels themselves recurse a fixed number of
+ * times; only what nests (parentheses, calls, prefixes, ^) counts towards
+ * SD_MAX_DEPTH, so the C stack holds at most a few frames per level. */
 static sd_node *binary_level(parser *p, int level) {
   sd_node *l;
   if (level == 6) return unary(p);
-  if (!enter(p)) return NULL;
   if (level == 2) {
     if (p->t.kind == T_NOT) {
       int line = p->t.line, col = p->t.col;
+      sd_node *x;
       next(p);
-      l = op_node(p, SD_N_UNARY, SD_OP_NOT, binary_level(p, 2), NULL, line, col);
+      if (!enter(p)) return NULL;
+      x = binary_level(p, 2);
+      p->depth--;
+      l = op_node(p, SD_N_UNARY, SD_OP_NOT, x, NULL, line, col);
     } else {
       l = binary_level(p, 3);
     }
-    p->depth--;
     return l;
   }
   l = binary_level(p, level + 1);
@@ -452,7 +478,6 @@ static sd_node *binary_level(parser *p, int level) {
     next(p);
     l = op_node(p, SD_N_BINARY, op, l, binary_level(p, level + 1), line, col);
   }
-  p->depth--;
   return l;
 }
 
