@@ -38,6 +38,8 @@ typedef enum {
 #define SD_MAX_HEIGHT 1024
 /* Subscripts of one variable or reference. */
 #define SD_MAX_SUBS 64
+/* Bytes of one name (a 1 MB identifier is malformed input, not a name). */
+#define SD_MAX_NAME 4096
 
 typedef struct sd_node sd_node;
 struct sd_node {

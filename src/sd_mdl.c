@@ -433,6 +433,12 @@ static int read_record(reader *r, size_t start, size_t bar) {
     name_end = i;
     while (name_end < eq_end && !strchr("=([:~<", r->s[name_end])) name_end++;
   }
+  if (name_end - i > SD_MAX_NAME) {
+    char what[96];
+    snprintf(what, sizeof what, "variable name too long (%lu bytes; at most %d)", (unsigned long)(name_end - i),
+             SD_MAX_NAME);
+    return fail_at(r, SD_E_PARSE, i, NULL, what);
+  }
   rec = new_rec(r);
   if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
   pos_of(r, i, &rec->line, &rec->col);

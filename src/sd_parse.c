@@ -81,6 +81,15 @@ static void *perr(parser *p, int line, int col, const char *fmt, const char *arg
   return NULL;
 }
 
+/* A name longer than SD_MAX_NAME is an error token. */
+static void check_name_length(parser *p, tok *t) {
+  char msg[96];
+  if (t->end - t->start <= SD_MAX_NAME) return;
+  t->kind = T_ERR;
+  snprintf(msg, sizeof msg, "name too long (%lu bytes; at most %d)", (unsigned long)(t->end - t->start), SD_MAX_NAME);
+  perr(p, t->line, t->col, "%s", msg);
+}
+
 static void next(parser *p) {
   tok *t = &p->t;
   unsigned char c;
@@ -98,6 +107,12 @@ static void next(parser *p) {
     while (p->s + p->i < end) adv(p);
     t->kind = T_NUM;
     t->end = p->i;
+    if (isinf(t->num)) {                /* 1e999: not a number a model can mean */
+      char buf[80];
+      t->kind = T_ERR;
+      snippet(p, t, buf, sizeof buf);
+      perr(p, t->line, t->col, "number %s is too large (beyond 1.8e308)", buf);
+    }
     return;
   }
   if (c == '"') {
@@ -116,6 +131,7 @@ static void next(parser *p) {
     t->kind = T_NAME;
     t->quoted = 1;
     t->end = p->i;
+    check_name_length(p, t);
     return;
   }
   if (name_char(c) && !isdigit(c)) {
@@ -137,6 +153,7 @@ static void next(parser *p) {
     p->i = last; p->line = lline; p->col = lcol;
     t->kind = T_NAME;
     t->end = p->i;
+    check_name_length(p, t);
     return;
   }
   if (c == ':') {

@@ -256,7 +256,58 @@ static void test_fuzz_regressions(void) {
   }
 }
 
+static void test_literals_and_names(void) {
+  sd_error err;
+  char *name;
+  CHECK(isnan(eval_x("2 * 1e999", &err)) && err.code == SD_E_PARSE);
+  CHECK(strstr(err.msg, "'1e999' is too large") != NULL && err.col == 5);
+  CHECK_NEAR(eval_x("1e308 * 0 + 1e-400", &err), 0, 0);   /* underflow is 0, as in C */
+  /* a name of 1 MB in an equation, and on the left of a .mdl record */
+  name = nest("a", "", "", 1 << 20);
+  CHECK(isnan(eval_x(name, &err)) && err.code == SD_E_PARSE && strstr(err.msg, "name too long") != NULL);
+  {
+    size_t n = strlen(name);
+    char *rec = malloc(n + 16);
+    sd_mdl *md;
+    memcpy(rec, name, n);
+    strcpy(rec + n, " = 1 ~~|");
+    md = sd_mdl_read(rec, "t.mdl", &err);
+    CHECK(md == NULL && err.code == SD_E_PARSE && err.line == 1 && err.col == 1);
+    CHECK(strstr(err.msg, "variable name too long") != NULL);
+    free(rec);
+  }
+  free(name);
+}
+
+static void test_time_settings_name_the_setting(void) {
+  static const char *const setting[][2] = {
+    { "TIME STEP", "0" }, { "TIME STEP", "-1" }, { "SAVEPER", "0.3" }, { "FINAL TIME", "-5" },
+    { "FINAL TIME", "1e300" }
+  };
+  size_t i;
+  for (i = 0; i < sizeof setting / sizeof setting[0]; i++) {
+    tdef d[3];
+    sd_error err;
+    sd_program *p;
+    trun r;
+    d[0].name = "x"; d[0].eqn = "1";
+    d[1].name = "TIME STEP"; d[1].eqn = "0.25";
+    d[2].name = setting[i][0]; d[2].eqn = setting[i][1];
+    if (strcmp(setting[i][0], "TIME STEP") == 0) d[1] = d[2];   /* defined once */
+    p = t_build(d, strcmp(setting[i][0], "TIME STEP") == 0 ? 2 : 3, SD_EULER, &err);
+    CHECK(p != NULL);
+    if (!p) continue;
+    r = t_run(p, SD_DISPATCH_DEFAULT);
+    CHECK(!r.ok && r.err.code == SD_E_RUN);
+    CHECK_STR(r.err.var, setting[i][0]);
+    t_free(&r);
+    sd_program_free(p);
+  }
+}
+
 int main(void) {
+  RUN(test_literals_and_names);
+  RUN(test_time_settings_name_the_setting);
   RUN(test_nesting_limit);
   RUN(test_tree_height_limit);
   RUN(test_too_many_subscripts);
