@@ -102,9 +102,9 @@ check_batch_params <- function(params, info) {
   match_params(as.list(params[1, , drop = FALSE]), info)  # names and kinds
   for (nm in names(params)) {
     x <- params[[nm]]
-    if (!is.numeric(x) || anyNA(x))
-      sdvm_abort(sprintf("Column '%s' of `params` must hold numbers (no NA); row %d does not.",
-                         nm, if (is.numeric(x)) which(is.na(x))[1] else 1L),
+    if (!is.numeric(x) || !all(is.finite(x)))
+      sdvm_abort(sprintf("Column '%s' of `params` must hold finite numbers (no NA, NaN or Inf); row %d does not.",
+                         nm, if (is.numeric(x)) which(!is.finite(x))[1] else 1L),
                  "sdvm_param_error", variable = nm)
   }
   invisible()

@@ -140,8 +140,8 @@ match_params <- function(params, info) {
   }
   for (i in seq_along(params)) {
     x <- params[[i]]
-    if (!is.numeric(x) || length(x) != 1 || is.na(x))
-      sdvm_abort(sprintf("The value given for '%s' must be a single number.", names(params)[i]),
+    if (!is.numeric(x) || length(x) != 1 || !is.finite(x))
+      sdvm_abort(sprintf("The value given for '%s' must be a single finite number.", names(params)[i]),
                  "sdvm_param_error", variable = names(params)[i])
   }
   kind <- info$kind[pos]
