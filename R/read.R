@@ -92,8 +92,14 @@ mdl_model <- function(recs, path) {
     if (is.na(i)) return(default)
     e <- recs$eqn[i]
     num <- suppressWarnings(as.numeric(e))
-    if (!is.na(num) && grepl("^[[:space:]]*[-+]?[0-9.]", e)) num else e
+    # a number (not 1e999, which the engine reports where it is)
+    if (is.finite(num) && grepl("^[[:space:]]*[-+]?[0-9.]", e)) num else e
   }
+  # where each setting's equation is, so that errors in it point there
+  setting_source <- lapply(seq_along(control), function(k) {
+    i <- control[k]
+    if (is.na(i)) NULL else list(file = path, line = recs$eqn_line[i], col = recs$eqn_col[i])
+  })
   settings <- list(start = setting(1, 0), stop = setting(2, 100), dt = setting(3, 1),
                    saveper = setting(4, "TIME STEP"), method = "euler")
   top <- recs$macro < 0L & recs$is_macro == 0L
@@ -125,7 +131,8 @@ mdl_model <- function(recs, path) {
     else list(mdl_var(i, recs))
   }), recursive = FALSE)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
-                 settings = settings, dims = dims, dim_maps = dim_maps, macros = macros, vars = vars))
+                 settings = settings, setting_source = setting_source, dims = dims, dim_maps = dim_maps,
+                 macros = macros, vars = vars))
 }
 
 # One variable definition from record i.

@@ -125,6 +125,10 @@ static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, co
                  n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
+/* 1 when pos is a place in a file: errors about a whole variable then
+ * point at the start of its equation (line 1, column 1 of it). */
+static int at_start(const sd_srcpos *pos) { return pos && pos->line > 0; }
+
 static int oom(cc *c) {
   if (c->err->code) return -1;          /* a more precise error is already set */
   return sd_fail(c->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory while compiling");
@@ -135,8 +139,9 @@ static int too_many(cc *c, const char *what, double n) {
   char msg[SD_ERR_MSG];
   snprintf(msg, sizeof msg, "%s needs %.0f compiled variables (array elements and the hidden state of "
            "SMOOTH, DELAY and macros); the limit is %d", what, n, SD_MAX_VARS);
-  return sd_fail(c->err, SD_E_MEMORY, c->cur > 0 && c->cur < c->nv ? c->v[c->cur].text : NULL,
-                 c->cur > 0 && c->cur < c->nv ? c->v[c->cur].pos : NULL, 0, 0, "%s", msg);
+  const cvar *v = c->cur > 0 && c->cur < c->nv ? &c->v[c->cur] : NULL;
+  return sd_fail(c->err, SD_E_MEMORY, v ? v->text : NULL, v ? v->pos : NULL, v && at_start(v->pos),
+                 v && at_start(v->pos), "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2071,7 +2076,8 @@ static int report_cycle(cc *c, const deplist *deps, const char *incl, const char
   }
   free(seen);
   c->cur = i;
-  return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, 0, 0, "%s", msg);
+  return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, at_start(c->v[i].pos), at_start(c->v[i].pos),
+                 "%s", msg);
 }
 
 /* Kahn's algorithm over the included variables and their dependencies
@@ -2499,7 +2505,7 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     if (v->kind == CV_STOCK || (v->kind == CV_AUX && v->init)) {
       free(need);
       c->cur = x;
-      return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, 0, 0,
+      return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, at_start(v->pos), at_start(v->pos),
                      "the time settings (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER) must not "
                      "depend on stocks, but they depend on '%s'", v->text);
     }

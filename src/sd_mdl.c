@@ -433,11 +433,14 @@ static int read_record(reader *r, size_t start, size_t bar) {
     name_end = i;
     while (name_end < eq_end && !strchr("=([:~<", r->s[name_end])) name_end++;
   }
-  if (name_end - i > SD_MAX_NAME) {
-    char what[96];
-    snprintf(what, sizeof what, "variable name too long (%lu bytes; at most %d)", (unsigned long)(name_end - i),
-             SD_MAX_NAME);
-    return fail_at(r, SD_E_PARSE, i, NULL, what);
+  {
+    size_t len = name_end - i;
+    while (len > 0 && is_blank(r->s[i + len - 1])) len--;
+    if (len > SD_MAX_NAME) {
+      char what[96];
+      snprintf(what, sizeof what, "variable name too long (%lu bytes; at most %d)", (unsigned long)len, SD_MAX_NAME);
+      return fail_at(r, SD_E_PARSE, i, NULL, what);
+    }
   }
   rec = new_rec(r);
   if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
@@ -455,14 +458,14 @@ static int read_record(reader *r, size_t start, size_t bar) {
   i = skip_blank(r, name_end, eq_end);
   if (i >= eq_end)
     return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
-                   "this variable has no equation (data variables are not supported yet)");
+                   "this variable has no equation (expected '=' after its name)");
   if (r->s[i] == '[') {
     i = read_subs(r, rec, i, eq_end);
     if (i >= eq_end) return -1;
     i = skip_blank(r, i, eq_end);
     if (i >= eq_end)
       return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
-                     "this variable has no equation (data variables are not supported yet)");
+                     "this variable has no equation (expected '=' after its name)");
   }
   switch (r->s[i]) {
   case '(':

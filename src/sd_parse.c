@@ -272,19 +272,29 @@ static sd_node *unexpected(parser *p, const char *what) {
 static sd_node *expr(parser *p);
 static sd_node *table_body(parser *p, int line, int col);
 
-/* One more level of nesting (see SD_MAX_DEPTH); every enter() that
+/* One more level of nesting (see SD_MAX_DEPTH), opened by the token at
+ * line, col (reported if it is one too many); every enter() that
  * succeeds is paired with p->depth--. */
-static int enter(parser *p) {
+static int enter(parser *p, int line, int col) {
   if (++p->depth > SD_MAX_DEPTH) {
-    perr(p, p->t.line, p->t.col, "expression nested too deeply (more than 256 levels of parentheses, "
+    perr(p, line, col, "expression nested too deeply (more than 256 levels of parentheses, "
          "calls, signs or ^)%s", NULL);
     return 0;
   }
   return 1;
 }
 
+/* A position in the text as a position in its source file (what sd_fail
+ * does for the error's own position), for positions quoted in messages. */
+static void file_pos(const parser *p, int *line, int *col) {
+  if (!p->pos || p->pos->line <= 0) return;
+  if (*line == 1) *col = p->pos->col + *col - 1;
+  *line = p->pos->line + *line - 1;
+}
+
 static int expect_rp(parser *p, int line, int col, const char *what) {
   char msg[200];
+  file_pos(p, &line, &col);
   if (p->t.kind == T_RP) { next(p); return 1; }
   if (p->failed) return 0;
   if (p->t.kind == T_EOF)
@@ -322,6 +332,7 @@ static int parse_subscripts(parser *p, sd_node *n) {
   if (p->t.kind != T_RB) {
     char msg[160];
     if (p->failed) return -1;
+    file_pos(p, &line, &col);
     snprintf(msg, sizeof msg, "missing ']' to close the '[' at line %d, column %d", line, col);
     perr(p, p->t.line, p->t.col, "%s", msg);
     return -1;
@@ -355,7 +366,7 @@ static sd_node *name_or_call(parser *p) {
     int is_with_lookup = strcmp(n->name, "with lookup") == 0;
     n->kind = SD_N_CALL;
     next(p);
-    if (!enter(p)) return NULL;
+    if (!enter(p, lline, lcol)) return NULL;
     if (p->t.kind != T_RP) {
       for (;;) {
         if (k == (int)(sizeof args / sizeof args[0]))
@@ -395,7 +406,7 @@ static sd_node *primary(parser *p) {
     int line = p->t.line, col = p->t.col;
     sd_node *e;
     next(p);
-    if (!enter(p)) return NULL;
+    if (!enter(p, line, col)) return NULL;
     e = expr(p);
     p->depth--;
     if (!e) return NULL;
@@ -414,7 +425,7 @@ static sd_node *power(parser *p) {
     int line = p->t.line, col = p->t.col;
     sd_node *rhs;
     next(p);
-    if (!enter(p)) return NULL;         /* the right operand nests */
+    if (!enter(p, line, col)) return NULL;         /* the right operand nests */
     if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
       int neg = p->t.kind == T_MINUS, l2 = p->t.line, c2 = p->t.col;
       next(p);
@@ -435,7 +446,7 @@ static sd_node *unary(parser *p) {
   if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
     int neg = p->t.kind == T_MINUS, line = p->t.line, col = p->t.col;
     next(p);
-    if (!enter(p)) return NULL;         /* each sign nests */
+    if (!enter(p, line, col)) return NULL;         /* each sign nests */
     n = unary(p);
     p->depth--;
     if (neg) n = op_node(p, SD_N_UNARY, SD_OP_NEG, n, NULL, line, col);
@@ -479,7 +490,7 @@ static sd_node *binary_level(parser *p, int level) {
       int line = p->t.line, col = p->t.col;
       sd_node *x;
       next(p);
-      if (!enter(p)) return NULL;
+      if (!enter(p, line, col)) return NULL;
       x = binary_level(p, 2);
       p->depth--;
       l = op_node(p, SD_N_UNARY, SD_OP_NOT, x, NULL, line, col);

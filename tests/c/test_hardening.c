@@ -62,7 +62,7 @@ static void test_nesting_limit(void) {
   CHECK(isnan(eval_x(s, &err)));
   CHECK(err.code == SD_E_PARSE);
   CHECK(strstr(err.msg, "nested too deeply (more than 256 levels") != NULL);
-  CHECK(err.line == 1 && err.col == 258);
+  CHECK(err.line == 1 && err.col == 257);   /* the 257th '(' */
   free(s);
   s = nest("ABS(", "-2", ")", 255);
   CHECK_NEAR(eval_x(s, &err), 2, 0);
