@@ -133,7 +133,7 @@ endif
 FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=200000
 FUZZ_SECONDS ?= 60
-FUZZ_MAXLEN_mdl = 16384
+FUZZ_MAXLEN_mdl = 4096
 FUZZ_MAXLEN_eqn = 4096
 F = $(B)/fuzz
 

@@ -3,8 +3,8 @@
  *
  *   mkseeds OUT_MDL OUT_EQN file.mdl...
  *
- * OUT_MDL gets each model file small enough to fuzz whole (16 KB), and
- * for larger ones windows of consecutive records of about 4 KB each
+ * OUT_MDL gets each model file small enough to fuzz whole (4 KB), and
+ * for larger ones windows of consecutive records of about 1 KB each
  * (after the file's {UTF-8} marker).  OUT_EQN gets every equation the
  * reader finds, as fuzz_eqn inputs: a mode byte (see fuzz_eqn.c), then the
  * text; stocks as their rate and initial value, lookups as a table.  Seeds
@@ -60,7 +60,7 @@ static void windows(const char *dir, const char *s, size_t n) {
     const char *bar = memchr(p, '|', (size_t)(end - p));
     if (!bar) break;
     p = bar + 1;
-    if (p - start >= 4096 || p >= end) {
+    if (p - start >= 1024 || p >= end) {
       put(dir, start, (size_t)(p - start));
       count++;
       start = p;
@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     sd_error err;
     sd_mdl *md;
     if (!s) { perror(argv[i]); continue; }
-    if (n <= 16384) put(argv[1], s, n);
+    if (n <= 4096) put(argv[1], s, n);
     else windows(argv[1], s, n);
     md = sd_mdl_read(s, argv[i], &err);
     for (j = 0; md && j < md->n; j++) {
