@@ -22,7 +22,13 @@ typedef struct reader {
   sd_mdl *out;
   size_t *line_start;   /* offsets of line starts */
   int nlines;
+  long range_elems;     /* elements made by numeric ranges so far */
 } reader;
+
+/* Numeric ranges (a1-a100000) expand a few bytes into many names: all of
+ * a file's together may make at most this many (the compiler's limit on
+ * variables), so that a small file cannot exhaust memory. */
+#define SD_MAX_RANGE_ELEMS 4000000L
 
 /* ---- positions ---- */
 
@@ -341,6 +347,12 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         if (hi < lo || hi - lo > 100000) {
           free((void *)items);
           return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
+        }
+        r->range_elems += hi - lo + 1;
+        if (r->range_elems > SD_MAX_RANGE_ELEMS) {
+          free((void *)items);
+          return fail_at(r, SD_E_MEMORY, a, rec->name,
+                         "the numeric ranges of this file make more than 4000000 elements in all");
         }
         /* counted, not v++ up to hi: hi may be LONG_MAX (strtol saturates) */
         for (cnt = 0; cnt <= hi - lo; cnt++) {
