@@ -107,7 +107,7 @@ asan:
 	  pass=$$((pass + $$(echo "$$line" | sed -E 's/ passed.*//'))); \
 	  fail=$$((fail + $$(echo "$$line" | sed -E 's/.* passed, ([0-9]+) failed/\1/'))); \
 	done; \
-	echo "asan total: $$pass passed, $$fail failed"; \
+	echo "asan (C tests and corpus):"; echo "$$pass passed, $$fail failed"; \
 	[ $$status -eq 0 ] && [ $$fail -eq 0 ]
 
 # Every .mdl of the corpus read, loaded, compiled and run in both loops

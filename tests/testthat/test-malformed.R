@@ -75,6 +75,8 @@ mdl_cases <- list(
   mal("WITH LOOKUP without a table", c("a = WITH LOOKUP(Time, 3) ~~|"), "sdvm_parse_error", "", line = 1),
   mal("a decreasing numeric range", c("d: (d5-d1) ~~|"), "sdvm_definition_error", "bad numeric range", line = 1),
   mal("a range with no elements", c("d: ~~|"), "sdvm_definition_error", "subscript range has no elements", line = 1),
+  mal("a parenthesised range item without a dash", c("d: (a1-a3), (b) ~~|"), "sdvm_parse_error", "a numeric range is written", line = 1, column = 13),
+  mal("numeric ranges of 6 million elements", function() sprintf("r%d: (x1-x99999) ~~|", 1:60), "sdvm_memory_error", "more than 4000000 elements in all", line = 41),
   # -- empty models
   mal("an empty file", raw(0), "sdvm_parse_error", "holds no model equations", where = "file"),
   mal("blank lines only", c("", "   ", ""), "sdvm_parse_error", "holds no model equations", where = "file"),
@@ -294,4 +296,21 @@ test_that("a 10-million-step run stops within a second of an interrupt, leaking 
   message(sprintf("interrupt latency %s s (a full run: about %.0f s); R cells after 3 interrupts: %+.0f",
                   paste(sprintf("%.3f", latency), collapse = ", "), r$per_step * 1e7, r$grown))
   expect_lt(max(latency), 30)
+})
+
+test_that("inputs found by fuzzing and review read as they should", {
+  # each once crashed, leaked or overflowed in C (tests/fuzz/regressions,
+  # tests/c/test_hardening.c); here through read_vensim()
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c("Dim: (a9223372036854775807-a9223372036854775807) ~~|", "x[Dim] = 1 ~~|"), path)
+  m <- read_vensim(path)
+  expect_identical(m$dims$Dim, "a9223372036854775807")
+  expect_equal(simulate(m, stop = 1)[["x[a9223372036854775807]"]], c(1, 1))
+  # 100,000 elements: element lookups are hashed (each was a linear search)
+  writeLines(c("Dim: (a1-a100000) ~~|", "x[Dim] = Dim ~~|", "total = SUM(x[Dim!]) ~~|"), path)
+  t0 <- proc.time()[["elapsed"]]
+  out <- simulate(read_vensim(path), stop = 0, vars = "total")
+  expect_equal(out$total, 100000 * 100001 / 2)
+  bound <- if (nzchar(Sys.getenv("SDVM_SLOW_TESTS"))) 3600 else 60
+  expect_lt(proc.time()[["elapsed"]] - t0, bound)
 })
