@@ -927,6 +927,8 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
        map from the row's start */
     off = fn == SD_FN_VECTOR_REORDER ? 0 : off % last;
   }
+  if (fn == SD_FN_VECTOR_SORT_ORDER && count > SD_SORT_MAX)
+    return fail_at(c, SD_E_DEFINITION, n, "VECTOR SORT ORDER sorts at most 2048 elements%s%s", NULL, NULL);
   args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
   if (!args) return oom(c);
   args[0] = n->args[1];

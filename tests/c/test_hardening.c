@@ -7,6 +7,7 @@
 #include "test_helpers.h"
 #include "fz_common.h"
 #include "sd_ast.h"
+#include "sd_math.h"
 
 /* "open" repeated n times, then "mid", then "close" n times. */
 static char *nest(const char *open, const char *mid, const char *close, int n) {
@@ -308,7 +309,45 @@ static void test_time_settings_name_the_setting(void) {
   }
 }
 
+/* VECTOR SORT ORDER by sorting gives what ranking gave, ties and NaN
+ * included; more than SD_SORT_MAX elements are refused when compiling
+ * (ranking was n^3 per array: 2 s a step at 1000 elements). */
+static void test_sort_order(void) {
+  static double v[SD_SORT_MAX];
+  int n, k, trial, same = 1;
+  unsigned x = 12345;
+  for (trial = 0; trial < 40; trial++) {
+    n = trial < 20 ? 33 + trial * 7 : (trial == 39 ? SD_SORT_MAX : 200);
+    for (k = 0; k < n; k++) {
+      x = x * 1103515245u + 12345u;
+      v[k] = (double)((x >> 16) % (trial % 3 ? 10u : 1000u));  /* many ties, or few */
+      if (trial % 5 == 4 && k % 17 == 3) v[k] = NAN;
+      if (trial % 7 == 6 && k % 5 == 0) v[k] = k % 2 ? -0.0 : 0.0;
+    }
+    for (k = -1; k <= n; k += (n > 300 ? 97 : 1)) {
+      double a = sd_sort_order_sorted(v, n, k, trial % 2 ? 1 : -1), b = sd_sort_order_ranked(v, n, k, trial % 2 ? 1 : -1);
+      if (!((a != a && b != b) || a == b)) same = 0;
+    }
+  }
+  CHECK(same);
+  {
+    char eq[64];
+    sd_model *m = sd_model_new();
+    sd_error err;
+    sd_program *p;
+    static const char *const d1[] = { "d" };
+    CHECK(add_range(m, "d", "e", SD_SORT_MAX + 1, &err) == 0);
+    CHECK(sd_model_add_arrayed(m, "x", SD_AUX, d1, 1, "d", NULL, &err) == 0);
+    snprintf(eq, sizeof eq, "VECTOR SORT ORDER(x[d], 1)");
+    CHECK(sd_model_add_arrayed(m, "y", SD_AUX, d1, 1, eq, NULL, &err) == 0);
+    p = sd_compile(m, &err);
+    CHECK(p == NULL && err.code == SD_E_DEFINITION && strstr(err.msg, "at most 2048 elements") != NULL);
+    sd_model_free(m);
+  }
+}
+
 int main(void) {
+  RUN(test_sort_order);
   RUN(test_literals_and_names);
   RUN(test_time_settings_name_the_setting);
   RUN(test_nesting_limit);

@@ -95,6 +95,7 @@ mdl_cases <- list(
   mal("a SUM over 1e10 combinations", c("a: (a1-a100000) ~~|", "b: (b1-b100000) ~~|", "u[a] = 1 ~~|", "v[b] = 1 ~~|", "s = SUM(u[a!] * v[b!]) ~~|"), "sdvm_memory_error", "needs 10000000000 compiled variables", variable = "s"),
   mal("ranges doubling to 2^30 elements", c("A1: a, b ~~|", sprintf("A%d: A%d, A%d ~~|", 2:30, 1:29, 1:29), "x[A30] = 1 ~~|"), "sdvm_memory_error", "more than 4000000 elements", line = 22, variable = "A22"),
   mal("results of 1e12 values", c("d: (d1-d1000) ~~|", "x[d] = Time ~~|", "FINAL TIME = 1e9 ~~|"), "sdvm_memory_error", "would save 1000000001 rows of 1001 columns", where = "message"),
+  mal("VECTOR SORT ORDER over 3000 elements", c("d: (e1-e3000) ~~|", "x[d] = d ~~|", "y[d] = VECTOR SORT ORDER(x[d], 1) ~~|"), "sdvm_definition_error", "sorts at most 2048 elements", line = 3, variable = "y[e1]"),
   mal("a DELAY FIXED of 9e8 steps", c("a = DELAY FIXED(Time, 9e8, 0) ~~|", "FINAL TIME = 2 ~~|"), "sdvm_memory_error", "work memory \\(DELAY FIXED pipelines\\)", where = "message"),
   mal("300 nested parentheses", c(paste0("a = ", strrep("(", 300), "1", strrep(")", 300), " ~~|")), "sdvm_parse_error", "nested too deeply", line = 1, column = 261),
   mal("a sum of 5000 terms", c(paste0("a = ", paste(rep("1", 5000), collapse = " + "), " ~~|")), "sdvm_parse_error", "split it into several variables", line = 1),
@@ -116,6 +117,7 @@ mdl_cases <- list(
   mal(":END OF MACRO: alone", c(":END OF MACRO:", "a = 1 ~~|"), "sdvm_parse_error", ":END OF MACRO: without :MACRO:", line = 1),
   mal("a macro inside a macro", c(":MACRO: A(x)", ":MACRO: B(y)", "B = y ~~|", ":END OF MACRO:", ":END OF MACRO:"), "sdvm_parse_error", "cannot be defined inside another", line = 2),
   mal("DELAY N of order 0", c("a = DELAY N(Time, 1, 0, 0) ~~|"), "sdvm_definition_error", "whole number from 1 to 1000", line = 1),
+  mal("GET XLS DATA over 1e10 elements", c("a: (a1-a100000) ~~|", "b: (b1-b100000) ~~|", "x[a, b] := GET XLS DATA('data.xlsx', 'S', 'A', 'B2') ~~|"), "sdvm_memory_error", "has 10000000000 elements", line = 3, column = 13, variable = "x"),
   mal("a data file that does not exist", c("x = GET XLS CONSTANTS('nowhere.xlsx', 'Sheet1', 'B2') ~~|"), "sdvm_io_error", "does not exist", line = 1, variable = "x")
 )
 
