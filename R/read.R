@@ -181,6 +181,8 @@ mdl_dims <- function(names, elems, where = function(k) list(file = NA_character_
       fail(i, sprintf("it is defined through itself: %s", cyc), "sdvm_definition_error")
     }
     if (!is.null(done[[i]])) return(done[[i]])
+    if (length(path) >= 100)              # R's own recursion limit is not far off
+      fail(i, "ranges are listed inside one another more than 100 deep", "sdvm_definition_error")
     e <- elems[[i]]
     k <- match(canon_name(e), key)
     out <- unlist(lapply(seq_along(e), function(j) if (is.na(k[j])) e[j] else expand(k[j], c(path, i))))

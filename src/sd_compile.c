@@ -102,6 +102,9 @@ typedef struct cc {
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
+  double nvecrefs;          /* element references made for VECTOR ELM MAP,
+                               SORT ORDER, RANK, REORDER (each call refers
+                               to the whole vector: n^2 for an array) */
 } cc;
 
 typedef struct mscope {
@@ -929,6 +932,13 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
   }
   if (fn == SD_FN_VECTOR_SORT_ORDER && count > SD_SORT_MAX)
     return fail_at(c, SD_E_DEFINITION, n, "VECTOR SORT ORDER sorts at most 2048 elements%s%s", NULL, NULL);
+  c->nvecrefs += count;
+  if (c->nvecrefs > SD_MAX_VARS) {        /* a 20,000-element VECTOR RANK: 4e8 */
+    char msg[SD_ERR_MSG];
+    snprintf(msg, sizeof msg, "%s over vectors this long needs %.0f element references in all (each "
+             "element's call refers to the whole vector); the limit is %d", n->text, c->nvecrefs, SD_MAX_VARS);
+    return fail_at(c, SD_E_MEMORY, n, "%s%s", msg, NULL);
+  }
   args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
   if (!args) return oom(c);
   args[0] = n->args[1];

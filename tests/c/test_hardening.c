@@ -344,6 +344,19 @@ static void test_sort_order(void) {
     CHECK(p == NULL && err.code == SD_E_DEFINITION && strstr(err.msg, "at most 2048 elements") != NULL);
     sd_model_free(m);
   }
+  {
+    /* each element of a VECTOR RANK refers to the whole vector: 20,000
+       elements made 4e8 nodes (tens of GB) before this limit */
+    sd_model *m = sd_model_new();
+    sd_error err;
+    static const char *const d1[] = { "d" };
+    CHECK(add_range(m, "d", "e", 20000, &err) == 0);
+    CHECK(sd_model_add_arrayed(m, "x", SD_AUX, d1, 1, "d", NULL, &err) == 0);
+    CHECK(sd_model_add_arrayed(m, "y", SD_AUX, d1, 1, "VECTOR RANK(x[d], 1)", NULL, &err) == 0);
+    CHECK(sd_compile(m, &err) == NULL && err.code == SD_E_MEMORY);
+    CHECK(strstr(err.msg, "element references in all") != NULL);
+    sd_model_free(m);
+  }
 }
 
 int main(void) {

@@ -68,42 +68,42 @@ static FZ_UNUSED int fz_push(fz_list *l, const char *s) {
   return 0;
 }
 
-/* What the range expansion needs: the records, their canonical names. */
+/* What the range expansion needs: the records, a map from canonical
+ * range name to its record, and each range's expansion once made
+ * (state 0 not yet, 1 being made, 2 done). */
 typedef struct fz_dims {
   const sd_mdl *m;
-  const char **canon;      /* canonical name of each record */
   sd_arena *a;
+  sd_strmap index;
+  fz_list *memo;
+  char *state;
 } fz_dims;
 
-/* The range record (index into recs) named `name`, or -1. */
-static FZ_UNUSED int fz_find_dim(const fz_dims *D, const char *name) {
-  const char *c = fz_canon(D->a, name);
-  int i;
-  for (i = 0; i < D->m->n; i++)
-    if (D->m->recs[i].is_dim && strcmp(D->canon[i], c) == 0) return i;
-  return -1;
-}
-
 /* The elements of range record r, ranges listed among them replaced by
- * their elements (R: mdl_dims()).  `stack` holds the ranges being
- * expanded: one met again is a cycle (-2); more than `limit` elements is
- * -3. */
-static FZ_UNUSED int fz_expand(const fz_dims *D, int r, fz_list *out, int *stack, int depth, int limit) {
+ * their elements (R: mdl_dims(), memoized like it): a range met again
+ * while it is being made is a cycle (-2); more than `limit` elements is
+ * -3.  The result is D->memo[r]. */
+static FZ_UNUSED int fz_expand(fz_dims *D, int r, int depth, int limit) {
   const sd_mdl_rec *rec = &D->m->recs[r];
+  fz_list *out = &D->memo[r];
   int k, j;
-  for (j = 0; j < depth; j++) if (stack[j] == r) return -2;
-  if (depth >= 64) return -2;
-  stack[depth] = r;
+  if (D->state[r] == 2) return 0;
+  if (D->state[r] == 1) return -2;
+  if (depth >= 100) return -4;           /* as R: nested more than 100 deep */
+  D->state[r] = 1;
   for (k = 0; k < rec->nsubs; k++) {
-    int d = fz_find_dim(D, rec->subs[k]);
+    int d = sd_strmap_get(&D->index, fz_canon(D->a, rec->subs[k]));
     if (d >= 0) {
-      int rc = fz_expand(D, d, out, stack, depth + 1, limit);
+      int rc = fz_expand(D, d, depth + 1, limit);
       if (rc != 0) return rc;
+      for (j = 0; j < D->memo[d].n; j++)
+        if (fz_push(out, D->memo[d].v[j]) != 0) return -1;
     } else if (fz_push(out, rec->subs[k]) != 0) {
       return -1;
     }
     if (out->n > limit) return -3;
   }
+  D->state[r] = 2;
   return 0;
 }
 
@@ -162,15 +162,19 @@ static FZ_UNUSED sd_model *fz_mdl_model(const sd_mdl *md, const char *file, int 
                                         sd_error *err) {
   sd_model *m = sd_model_new();
   int i, ctl[4] = { -1, -1, -1, -1 }, k, rc = 0;
-  int *stack = malloc(64 * sizeof(int));
   sd_arena a;
   fz_dims D;
   sd_arena_init(&a);
   D.m = md;
   D.a = &a;
-  D.canon = malloc((size_t)(md->n ? md->n : 1) * sizeof(char *));
-  if (!m || !stack || !D.canon) { free(stack); free((void *)D.canon); sd_model_free(m); return NULL; }
-  for (i = 0; i < md->n; i++) D.canon[i] = fz_canon(&a, md->recs[i].name);
+  sd_strmap_init(&D.index);
+  D.memo = calloc((size_t)(md->n ? md->n : 1), sizeof(fz_list));
+  D.state = calloc((size_t)(md->n ? md->n : 1), 1);
+  if (!m || !D.memo || !D.state) { free(D.memo); free(D.state); sd_model_free(m); return NULL; }
+  for (i = 0; i < md->n; i++) {
+    const char *c = fz_canon(&a, md->recs[i].name);
+    if (md->recs[i].is_dim && sd_strmap_get(&D.index, c) < 0) sd_strmap_put(&D.index, c, i);
+  }
   sd_error_clear(err);
   /* the time settings: top-level records named like them */
   for (i = 0; i < md->n; i++) {
@@ -188,14 +192,13 @@ static FZ_UNUSED sd_model *fz_mdl_model(const sd_mdl *md, const char *file, int 
   /* ranges (not those read from a file), then their mappings */
   for (i = 0; i < md->n && rc == 0; i++) {
     const sd_mdl_rec *r = &md->recs[i];
-    fz_list el = { NULL, 0, 0 };
     if (!r->is_dim || (r->eqn && fz_starts_get(r->eqn))) continue;
-    rc = fz_expand(&D, i, &el, stack, 0, elem_limit);
+    rc = fz_expand(&D, i, 0, elem_limit);
     if (rc == -2) rc = sd_fail(err, SD_E_DEFINITION, r->name, NULL, 0, 0, "range defined through itself");
     else if (rc == -3) rc = sd_fail(err, SD_E_MEMORY, r->name, NULL, 0, 0, "range too large");
+    else if (rc == -4) rc = sd_fail(err, SD_E_DEFINITION, r->name, NULL, 0, 0, "ranges nested too deeply");
     else if (rc != 0) rc = sd_fail(err, SD_E_MEMORY, r->name, NULL, 0, 0, "out of memory");
-    else rc = sd_model_add_dim(m, r->name, el.v, el.n, err);
-    free((void *)el.v);
+    else rc = sd_model_add_dim(m, r->name, D.memo[i].v, D.memo[i].n, err);
   }
   for (i = 0; i < md->n && rc == 0; i++) {
     const sd_mdl_rec *r = &md->recs[i];
@@ -225,8 +228,10 @@ static FZ_UNUSED sd_model *fz_mdl_model(const sd_mdl *md, const char *file, int 
     if (fz_starts_get(r->eqn)) continue;          /* needs a data file */
     rc = fz_add_var(m, md, i, file, err);
   }
-  free(stack);
-  free((void *)D.canon);
+  for (i = 0; i < md->n; i++) free((void *)D.memo[i].v);
+  free(D.memo);
+  free(D.state);
+  sd_strmap_free(&D.index);
   sd_arena_free(&a);
   if (rc != 0) { sd_model_free(m); return NULL; }
   return m;

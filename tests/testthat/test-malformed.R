@@ -93,9 +93,11 @@ mdl_cases <- list(
   # -- sizes
   mal("an array of 1e10 elements", c("a: (a1-a100000) ~~|", "b: (b1-b100000) ~~|", "x[a, b] = 1 ~~|"), "sdvm_memory_error", "'x' has 10000000000 elements", line = 3, variable = "x"),
   mal("a SUM over 1e10 combinations", c("a: (a1-a100000) ~~|", "b: (b1-b100000) ~~|", "u[a] = 1 ~~|", "v[b] = 1 ~~|", "s = SUM(u[a!] * v[b!]) ~~|"), "sdvm_memory_error", "needs 10000000000 compiled variables", variable = "s"),
+  mal("ranges listed inside one another 150 deep", function() c(sprintf("A%d: A%d ~~|", 150:1, 149:0), "A0: a ~~|"), "sdvm_definition_error", "more than 100 deep", line = 101, variable = "A50"),
   mal("ranges doubling to 2^30 elements", c("A1: a, b ~~|", sprintf("A%d: A%d, A%d ~~|", 2:30, 1:29, 1:29), "x[A30] = 1 ~~|"), "sdvm_memory_error", "more than 4000000 elements", line = 22, variable = "A22"),
   mal("results of 1e12 values", c("d: (d1-d1000) ~~|", "x[d] = Time ~~|", "FINAL TIME = 1e9 ~~|"), "sdvm_memory_error", "would save 1000000001 rows of 1001 columns", where = "message"),
   mal("VECTOR SORT ORDER over 3000 elements", c("d: (e1-e3000) ~~|", "x[d] = d ~~|", "y[d] = VECTOR SORT ORDER(x[d], 1) ~~|"), "sdvm_definition_error", "sorts at most 2048 elements", line = 3, variable = "y[e1]"),
+  mal("VECTOR RANK over 20000 elements", c("d: (e1-e20000) ~~|", "x[d] = d ~~|", "y[d] = VECTOR RANK(x[d], 1) ~~|"), "sdvm_memory_error", "element references in all", line = 3, column = 8),
   mal("a DELAY FIXED of 9e8 steps", c("a = DELAY FIXED(Time, 9e8, 0) ~~|", "FINAL TIME = 2 ~~|"), "sdvm_memory_error", "work memory \\(DELAY FIXED pipelines\\)", where = "message"),
   mal("300 nested parentheses", c(paste0("a = ", strrep("(", 300), "1", strrep(")", 300), " ~~|")), "sdvm_parse_error", "nested too deeply", line = 1, column = 261),
   mal("a sum of 5000 terms", c(paste0("a = ", paste(rep("1", 5000), collapse = " + "), " ~~|")), "sdvm_parse_error", "split it into several variables", line = 1),
