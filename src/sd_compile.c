@@ -102,9 +102,11 @@ typedef struct cc {
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
-  double nvecrefs;          /* element references made for VECTOR ELM MAP,
-                               SORT ORDER, RANK, REORDER (each call refers
-                               to the whole vector: n^2 for an array) */
+  double nexpanded;         /* copies and references made by expanding calls
+                               over ranges (SUM and friends, VECTOR SELECT,
+                               ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
+                               REORDER): each element of an arrayed equation
+                               makes its own, n^2 for an array */
 } cc;
 
 typedef struct mscope {
@@ -135,6 +137,18 @@ static int at_start(const sd_srcpos *pos) { return pos && pos->line > 0; }
 static int oom(cc *c) {
   if (c->err->code) return -1;          /* a more precise error is already set */
   return sd_fail(c->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory while compiling");
+}
+
+/* Count k more copies or references made by expanding call n over its
+ * ranges; more than SD_MAX_VARS in all is a memory error. */
+static int expanded(cc *c, const sd_node *n, double k) {
+  char msg[SD_ERR_MSG];
+  c->nexpanded += k;
+  if (c->nexpanded <= SD_MAX_VARS) return 0;
+  snprintf(msg, sizeof msg, "%s over ranges this large needs %.0f element references in all (each "
+           "element of an arrayed equation makes its own); the limit is %d", n->text, c->nexpanded,
+           SD_MAX_VARS);
+  return fail_at(c, SD_E_MEMORY, n, "%s%s", msg, NULL);
 }
 
 /* The error for a model that needs more than SD_MAX_VARS variables. */
@@ -701,6 +715,7 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
       return too_many(c, n->text, (double)total * sizes[i]);
     total *= sizes[i];
   }
+  if (expanded(c, n, total) != 0) return -1;
   parts = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
   if (!parts) return oom(c);
   for (k = 0; k < total; k++) {
@@ -870,6 +885,7 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
   /* every combination of the '!' ranges (a selection over one range and
      values over another pair up every element with every other):
      selections, then values, then the missing value and the action */
+  if (expanded(c, n, 2.0 * total) != 0) return -1;
   args = sd_arena_alloc(&c->ast, (size_t)(2 * total + 2) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < total; k++) {
@@ -932,13 +948,7 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
   }
   if (fn == SD_FN_VECTOR_SORT_ORDER && count > SD_SORT_MAX)
     return fail_at(c, SD_E_DEFINITION, n, "VECTOR SORT ORDER sorts at most 2048 elements%s%s", NULL, NULL);
-  c->nvecrefs += count;
-  if (c->nvecrefs > SD_MAX_VARS) {        /* a 20,000-element VECTOR RANK: 4e8 */
-    char msg[SD_ERR_MSG];
-    snprintf(msg, sizeof msg, "%s over vectors this long needs %.0f element references in all (each "
-             "element's call refers to the whole vector); the limit is %d", n->text, c->nvecrefs, SD_MAX_VARS);
-    return fail_at(c, SD_E_MEMORY, n, "%s%s", msg, NULL);
-  }
+  if (expanded(c, n, count) != 0) return -1;   /* a 20,000-element VECTOR RANK: 4e8 */
   args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
   if (!args) return oom(c);
   args[0] = n->args[1];
@@ -1020,6 +1030,7 @@ static int resolve_allocate(cc *c, sd_node *n, sd_fn fn, int depth) {
   nr = R->n;
   if (nr > SD_MAX_ALLOC)
     return fail_at(c, SD_E_DEFINITION, n, "%s allocates over at most 256 elements%s", n->text, NULL);
+  if (expanded(c, n, (double)nr * (1 + per)) != 0) return -1;
   args = sd_arena_alloc(&c->ast, (size_t)(nr * (1 + per) + 2) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < 2; k++) {              /* requests, then priorities/profiles */

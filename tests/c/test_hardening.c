@@ -171,6 +171,15 @@ static void test_huge_arrays(void) {
   CHECK(p == NULL && err.code == SD_E_MEMORY);
   CHECK(strstr(err.msg, "the limit is") != NULL);
   sd_model_free(m);
+  /* y[a] = SUM(u[a!]) copies the argument once per element of a for each
+     element of y: 10,000 x 10,000 copies ran out of memory */
+  m = sd_model_new();
+  CHECK(add_range(m, "a", "a", 10000, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "u", SD_AUX, a1, 1, "1", NULL, &err) == 0);
+  CHECK(sd_model_add_arrayed(m, "y", SD_AUX, a1, 1, "SUM(u[a!]) / a", NULL, &err) == 0);
+  p = sd_compile(m, &err);
+  CHECK(p == NULL && err.code == SD_E_MEMORY && strstr(err.msg, "element references in all") != NULL);
+  sd_model_free(m);
   /* a 100,000-element array compiles (element lookups are hashed: this
      took minutes when each was a linear search) and runs */
   m = sd_model_new();
