@@ -14,8 +14,10 @@
 #' resolved now, from spreadsheets (`.xlsx`/`.xls`, which needs the readxl
 #' package) or `.csv`/tab-separated files named relative to `path`.
 #' Problems give classed errors (`sdvm_parse_error`,
-#' `sdvm_definition_error`, `sdvm_io_error` for data files) naming the
-#' file, line and column.
+#' `sdvm_definition_error`, `sdvm_memory_error` for models too large to
+#' compile, `sdvm_io_error` for data files) naming the file, line and
+#' column; a file that is not UTF-8 text (a NUL byte, an invalid byte) is
+#' reported at its first bad byte.
 #'
 #' @param path Path to the model file.
 #' @return An `sdvm_model`.
