@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   text[size] = '\0';                      /* the reader takes C text */
   md = sd_mdl_read(text, "fuzz.mdl", &err);
   if (md) {
-    sd_model *m = fz_mdl_model(md, "fuzz.mdl", 100000, &err);
+    sd_model *m = fz_mdl_model(md, "fuzz.mdl", 20000, &err);
     sd_program *p = m ? sd_compile(m, &err) : NULL;
     if (p) {
       fz_result a = fz_run(p, SD_DISPATCH_GOTO, &lim), b = fz_run(p, SD_DISPATCH_SWITCH, &lim);
