@@ -3,7 +3,11 @@
 # this file is outside src/ so that R never picks it up.
 #
 #   make test    every tests/c/test_*.c, computed-goto and switch builds
-#   make asan    the same under AddressSanitizer + UBSan (CC=clang or gcc)
+#   make asan    the same under AddressSanitizer + UBSan (CC=clang or gcc),
+#                then every .mdl of $SDVM_CORPUS through the engine (asan-corpus)
+#   make fuzz    the libFuzzer harnesses of tests/fuzz (clang; docs/hardening.md)
+#   make fuzz-run FUZZ_SECONDS=60   seeds from $SDVM_CORPUS, regressions
+#                replayed, then each harness fuzzed for FUZZ_SECONDS
 #   make bench   engine benchmarks (bench/README.md)
 #   make bench-table  the benchmark table through R: real and synthetic
 #                models, read/compile/run/simulate, both dispatch loops
@@ -42,7 +46,7 @@ FLAG_switch        = -DSD_HAVE_COMPUTED_GOTO=0
 FLAG_goto-asan     = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch-asan   = -DSD_HAVE_COMPUTED_GOTO=0
 
-.PHONY: test asan bench bench-table clean check FORCE
+.PHONY: test asan asan-corpus fuzz fuzz-seeds fuzz-run bench bench-table clean check FORCE
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -61,7 +65,10 @@ $(B)/$(1)/libsdvm.a: $(patsubst src/%.c,$(B)/$(1)/%.o,$(ENGINE))
 	$$(AR) rcs $$@ $$^
 
 $(B)/$(1)/test_%: tests/c/test_%.c $(B)/$(1)/libsdvm.a $(B)/$(1)/flags
-	$$(CC) $$(CFLAGS_ENGINE) $$(FLAG_$(1)) -MMD -MP -Isrc -Itests/c $$< $(B)/$(1)/libsdvm.a -lm -o $$@
+	$$(CC) $$(CFLAGS_ENGINE) $$(FLAG_$(1)) -MMD -MP -Isrc -Itests/c -Itests/fuzz $$< $(B)/$(1)/libsdvm.a -lm -o $$@
+
+$(B)/$(1)/corpus_run: tests/fuzz/corpus_run.c $(B)/$(1)/libsdvm.a $(B)/$(1)/flags
+	$$(CC) $$(CFLAGS_ENGINE) $$(FLAG_$(1)) -MMD -MP -Isrc -Itests/fuzz $$< $(B)/$(1)/libsdvm.a -lm -o $$@
 
 -include $(wildcard $(B)/$(1)/*.d)
 endef
@@ -88,8 +95,90 @@ test: $(foreach m,$(MODES),$(addprefix $(B)/$(m)/,$(TNAMES)))
 	echo "$$pass passed, $$fail failed"; \
 	[ $$status -eq 0 ] && [ $$fail -eq 0 ]
 
+# The C tests, then the corpus, under the sanitizers; one total at the end.
 asan:
-	@$(MAKE) --no-print-directory test MODES="goto-asan switch-asan" EXTRA="$(SAN)"
+	@status=0; \
+	$(MAKE) --no-print-directory test MODES="goto-asan switch-asan" EXTRA="$(SAN)" | tee $(B)/asan-tests.out || status=1; \
+	$(MAKE) --no-print-directory asan-corpus EXTRA="$(SAN)" | tee $(B)/asan-corpus.out || status=1; \
+	pass=0; fail=0; \
+	for f in $(B)/asan-tests.out $(B)/asan-corpus.out; do \
+	  line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $$f | tail -n 1); \
+	  if [ -z "$$line" ]; then fail=$$((fail + 1)); status=1; continue; fi; \
+	  pass=$$((pass + $$(echo "$$line" | sed -E 's/ passed.*//'))); \
+	  fail=$$((fail + $$(echo "$$line" | sed -E 's/.* passed, ([0-9]+) failed/\1/'))); \
+	done; \
+	echo "asan (C tests and corpus):"; echo "$$pass passed, $$fail failed"; \
+	[ $$status -eq 0 ] && [ $$fail -eq 0 ]
+
+# Every .mdl of the corpus read, loaded, compiled and run in both loops
+# (tests/fuzz/corpus_run.c) in the goto-asan build; call through `make asan`.
+CORPUS_DIR = $(or $(SDVM_CORPUS),$(wildcard ../shared/models))
+asan-corpus: $(B)/goto-asan/corpus_run
+	@if [ -z "$(CORPUS_DIR)" ] || [ ! -d "$(CORPUS_DIR)" ]; then \
+	  echo "asan-corpus: no corpus (set SDVM_CORPUS): skipped"; echo "0 passed, 0 failed"; \
+	else \
+	  find "$(CORPUS_DIR)" -name '*.mdl' -print0 | sort -z | xargs -0 $(B)/goto-asan/corpus_run; \
+	fi
+
+# ---- fuzzing (tests/fuzz; docs/hardening.md) ----
+# The engine and a harness built in one clang call with libFuzzer, ASan and
+# UBSan.  SD_MAX_VARS and SD_MAX_RANGE_ELEMS are lowered so that a model
+# the fuzzer makes big is a quick clean error, not an out-of-memory report
+# or a tenth of a second of building 100,000 names.
+FUZZ_CC ?= clang
+ifeq ($(FUZZ_CC),clang)
+ifeq ($(shell command -v clang 2>/dev/null),)
+override FUZZ_CC := $(or $(notdir $(lastword $(wildcard /usr/bin/clang-[0-9] /usr/bin/clang-[0-9][0-9]))),clang)
+endif
+endif
+FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000
+FUZZ_SECONDS ?= 60
+FUZZ_MAXLEN_mdl = 4096
+FUZZ_MAXLEN_eqn = 4096
+F = $(B)/fuzz
+
+fuzz: $(F)/fuzz_mdl $(F)/fuzz_eqn
+
+$(F)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fz_common.h $(ENGINE) $(wildcard src/*.h)
+	@mkdir -p $(F)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc -Itests/fuzz $< $(ENGINE) -lm -o $@
+
+$(F)/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fz_common.h $(B)/goto/libsdvm.a
+	@mkdir -p $(F)
+	$(CC) $(CFLAGS_ENGINE) $(FLAG_goto) -Isrc -Itests/fuzz $< $(B)/goto/libsdvm.a -lm -o $@
+
+# Seeds generated from the corpus at build time (never kept in git).
+fuzz-seeds: $(F)/mkseeds
+	@rm -rf $(F)/seeds && mkdir -p $(F)/seeds/mdl $(F)/seeds/eqn
+	@if [ -n "$(CORPUS_DIR)" ] && [ -d "$(CORPUS_DIR)" ]; then \
+	  find "$(CORPUS_DIR)" -name '*.mdl' -print0 | sort -z | xargs -0 $(F)/mkseeds $(F)/seeds/mdl $(F)/seeds/eqn; \
+	else echo "fuzz-seeds: no corpus (set SDVM_CORPUS): fuzzing from the regressions alone"; fi
+
+# Replay every kept regression input, then fuzz each harness for
+# FUZZ_SECONDS (one job: the machine is shared); ends "N passed, M failed"
+# (one per harness: no crash, no sanitizer report, no timeout).
+fuzz-run: fuzz fuzz-seeds
+	@pass=0; fail=0; \
+	for h in mdl eqn; do \
+	  mkdir -p $(F)/corpus-$$h; \
+	  regs=$$(ls tests/fuzz/regressions/$$h-* 2>/dev/null); \
+	  if [ -n "$$regs" ] && ! $(F)/fuzz_$$h $$regs > $(F)/replay-$$h.log 2>&1; then \
+	    tail -n 30 $(F)/replay-$$h.log; echo "fuzz_$$h: a regression input fails"; fail=$$((fail + 1)); continue; \
+	  fi; \
+	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=10 \
+	       -rss_limit_mb=2048 -dict=tests/fuzz/vensim.dict -print_final_stats=1 \
+	       -artifact_prefix=$(F)/crash-$$h- $(F)/corpus-$$h $(F)/seeds/$$h > $(F)/fuzz-$$h.log 2>&1; then \
+	    pass=$$((pass + 1)); \
+	  else \
+	    tail -n 40 $(F)/fuzz-$$h.log; fail=$$((fail + 1)); \
+	  fi; \
+	  done_line=$$(grep -E '^#[0-9]+[[:space:]]+DONE' $(F)/fuzz-$$h.log | tail -n 1); \
+	  execs=$$(grep -E '^stat::number_of_executed_units' $(F)/fuzz-$$h.log | sed -E 's/.*: *//'); \
+	  echo "fuzz_$$h: $${execs:-?} executions in $(FUZZ_SECONDS) s; $${done_line:-no DONE line}"; \
+	done; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
 
 # The benchmark links the goto build, which also contains the switch loop,
 # so both dispatch modes are timed in one process.

@@ -102,9 +102,9 @@ check_batch_params <- function(params, info) {
   match_params(as.list(params[1, , drop = FALSE]), info)  # names and kinds
   for (nm in names(params)) {
     x <- params[[nm]]
-    if (!is.numeric(x) || anyNA(x))
-      sdvm_abort(sprintf("Column '%s' of `params` must hold numbers (no NA); row %d does not.",
-                         nm, if (is.numeric(x)) which(is.na(x))[1] else 1L),
+    if (!is.numeric(x) || !all(is.finite(x)))
+      sdvm_abort(sprintf("Column '%s' of `params` must hold finite numbers (no NA, NaN or Inf); row %d does not.",
+                         nm, if (is.numeric(x)) which(!is.finite(x))[1] else 1L),
                  "sdvm_param_error", variable = nm)
   }
   invisible()
@@ -155,6 +155,7 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
 
   chunks <- list()
   done <- 0L
+  saved <- 0
   size <- min(n, 2L * threads)
   bar <- NULL
   t0 <- proc.time()[["elapsed"]]
@@ -165,6 +166,10 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
     if (!is.null(names(res)) && identical(names(res)[1], "code")) batch_abort(res, run_ids[done + res$run])
     chunks[[length(chunks) + 1L]] <- res
     done <- done + length(rows)
+    # each call checks its own memory; the batch's results add up here
+    # (at the rate so far, before they exceed the limit)
+    saved <- saved + length(res[[1]]) * (length(res) - 1)
+    check_batch_memory(saved / done * n, saved, n, done)
     elapsed <- proc.time()[["elapsed"]] - t0
     per_run <- max(elapsed, 1e-4) / done
     if (is.null(bar) && progress && done < n && per_run * n > 1) {
@@ -182,6 +187,19 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
   names(cols) <- c("time", info$name[out_idx + 1L])
   structure(c(list(run = rep.int(seq_len(n), rows_per_run)), cols),
             class = "data.frame", row.names = c(NA_integer_, -length(cols[[1]])))
+}
+
+# A batch whose results would take more than option sdvm.max_result_bytes
+# (default 4 GiB) stops with a classed error: `expected` values at the
+# rate of the first `done` of `n` runs, `saved` so far.
+check_batch_memory <- function(expected, saved, n, done) {
+  limit <- getOption("sdvm.max_result_bytes")
+  if (!is.numeric(limit) || length(limit) != 1 || !isTRUE(limit > 0)) limit <- 2^32
+  if (8 * max(expected, saved) <= limit) return(invisible())
+  sdvm_abort(sprintf(paste("The batch would save about %.4g values (%.1f GB) in its %d runs (%d run so far),",
+                           "more than the limit of %.1f GB (option sdvm.max_result_bytes): save fewer variables",
+                           "(vars =) or rows (a larger saveper), run fewer at a time, or raise the limit"),
+                     expected, 8 * expected / 1e9, n, done, limit / 1e9), "sdvm_memory_error")
 }
 
 # Raise a batch error, saying which run failed (NA: none in particular).
@@ -211,9 +229,13 @@ batch_future <- function(m, params, args, progress) {
   bar <- if (progress && n > 1) cli::cli_progress_bar("Running", total = n, clear = TRUE,
                                                       .envir = environment())
   parts <- vector("list", length(futures))
+  saved <- 0
   for (i in seq_along(futures)) {
     parts[[i]] <- future::value(futures[[i]])
     parts[[i]]$run <- chunk_of[[i]][parts[[i]]$run]
+    saved <- saved + prod(dim(parts[[i]]))
+    got <- sum(lengths(chunk_of[seq_len(i)]))
+    check_batch_memory(saved / got * n, saved, n, got)
     if (!is.null(bar)) cli::cli_progress_update(id = bar, inc = length(chunk_of[[i]]))
   }
   if (!is.null(bar)) cli::cli_progress_done(id = bar)

@@ -11,21 +11,24 @@ kind_names <- c("aux", "flow", "stock", "const", "lookup")
 
 # The list C_sdvm_compile() reads (see src/r_compile.c).
 model_spec <- function(m) {
-  spec <- vars_spec(m, control_vars(m$settings))
+  spec <- vars_spec(m, control_vars(m$settings, m$setting_source))
   spec$method <- match(m$settings$method, c("euler", "rk2", "rk4")) - 1L
   spec
 }
 
-# Definitions of the time settings, as variables.
-control_vars <- function(s) {
+# Definitions of the time settings, as variables.  `src`: where each
+# setting's equation is in the model file (read_vensim()), or NULL.
+control_vars <- function(s, src = NULL) {
   # a time setting is a number, or (read from a file) an equation
   setting <- function(x) if (is.numeric(x)) sprintf("%.17g", x) else x
-  list(
-    list(name = "INITIAL TIME", kind = "const", eqn = setting(s$start)),
-    list(name = "FINAL TIME", kind = "const", eqn = setting(s$stop)),
-    list(name = "TIME STEP", kind = "const", eqn = setting(s$dt)),
-    list(name = "SAVEPER", kind = "const", eqn = setting(s$saveper))
-  )
+  vals <- list(s$start, s$stop, s$dt, s$saveper)
+  lapply(1:4, function(k) {
+    v <- list(name = control_names[k], kind = "const", eqn = setting(vals[[k]]))
+    # an equation still as read points into the file (a number set in R
+    # has no place there)
+    if (is.character(vals[[k]]) && !is.null(src[[k]])) v$source <- c(src[[k]]$line, src[[k]]$col)
+    v
+  })
 }
 
 # Parallel vectors describing variables, ranges and macros (a model or a

@@ -30,7 +30,9 @@ engine_abort <- function(e, file = NULL) {
   where <- character()
   if (!is.na(src)) where <- c(where, src)
   if (e$line > 0) where <- c(where, sprintf("line %d, column %d", e$line, e$column))
-  head <- if (!is.na(var)) sprintf("in the equation of '%s'", var) else NULL
+  # run errors name the setting or variable in `variable` and say it in
+  # their message; they are not about an equation
+  head <- if (!is.na(var) && class != "sdvm_run_error") sprintf("in the equation of '%s'", var) else NULL
   if (length(where)) head <- paste(c(head, sprintf("(%s)", paste(where, collapse = ", "))), collapse = " ")
   msg <- if (length(head)) paste0(head, ": ", e$message) else e$message
   sdvm_abort(msg, class = class, variable = var, file = src,

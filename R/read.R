@@ -15,8 +15,10 @@
 #' resolved now, from spreadsheets (`.xlsx`/`.xls`, which needs the readxl
 #' package) or `.csv`/tab-separated files named relative to `path`.
 #' Problems give classed errors (`sdvm_parse_error`,
-#' `sdvm_definition_error`, `sdvm_io_error` for data files) naming the
-#' file, line and column.
+#' `sdvm_definition_error`, `sdvm_memory_error` for models too large to
+#' compile, `sdvm_io_error` for data files) naming the file, line and
+#' column; a file that is not UTF-8 text (a NUL byte, an invalid byte) is
+#' reported at its first bad byte.
 #'
 #' @param path Path to the model file.
 #' @return An `sdvm_model`.
@@ -27,19 +29,48 @@
 #' m
 #' head(simulate(m))
 read_vensim <- function(path) {
-  if (!is.character(path) || length(path) != 1 || !file.exists(path))
-    sdvm_abort(sprintf("Cannot read '%s': no such file.", path), "sdvm_io_error", file = path)
-  size <- file.size(path)
-  text <- readChar(path, size, useBytes = TRUE)
-  if (length(text) == 0) text <- ""
-  # useBytes: a fixed search over bytes (without it R scans the 1.4 MB C-LEARN text 10x slower)
-  if (grepl("\r", text, fixed = TRUE, useBytes = TRUE)) text <- gsub("\r\n?", "\n", text, useBytes = TRUE)
-  Encoding(text) <- "UTF-8"
-  if (!validUTF8(text))
-    sdvm_abort(sprintf("'%s' is not valid UTF-8 text.", path), "sdvm_parse_error", file = path)
+  if (!is.character(path) || length(path) != 1 || is.na(path) || !file.exists(path) || dir.exists(path))
+    sdvm_abort(sprintf("Cannot read '%s': no such file.", paste(format(path), collapse = " ")),
+               "sdvm_io_error", file = if (is.character(path) && length(path) == 1) path else NA_character_)
+  text <- read_text(path)
   recs <- .Call(C_sdvm_read_mdl, text, path)
   if (identical(names(recs)[1], "code")) engine_abort(recs)
+  if (!length(recs$name))
+    sdvm_abort(sprintf("'%s' holds no model equations (an empty or truncated file?).", path),
+               "sdvm_parse_error", file = path)
   mdl_model(recs, path)
+}
+
+# A model file's text: bytes checked (no NUL, valid UTF-8, which the
+# reader needs), line ends made "\n".  A bad byte is reported by line and
+# column, as the reader reports everything else.
+read_text <- function(path) {
+  bytes <- readBin(path, "raw", file.size(path))
+  nul <- which(bytes == as.raw(0L))
+  if (length(nul)) byte_abort(path, bytes, nul[1], "a NUL byte: is it a binary file, not a .mdl text file?")
+  text <- rawToChar(bytes)
+  Encoding(text) <- "UTF-8"
+  if (!validUTF8(text)) {
+    # iconv marks invalid bytes (with sub); the first byte that differs
+    # from the file's is the first invalid one
+    fixed <- charToRaw(iconv(text, "UTF-8", "UTF-8", sub = "\x01\x02\x03"))
+    n <- min(length(fixed), length(bytes))
+    at <- which(fixed[seq_len(n)] != bytes[seq_len(n)])[1]
+    if (is.na(at)) at <- n
+    byte_abort(path, bytes, at, sprintf("byte 0x%s is not valid UTF-8 (save the file as UTF-8)", as.character(bytes[at])))
+  }
+  # useBytes: a fixed search over bytes (without it R scans the 1.4 MB C-LEARN text 10x slower)
+  if (grepl("\r", text, fixed = TRUE, useBytes = TRUE)) text <- gsub("\r\n?", "\n", text, useBytes = TRUE)
+  text
+}
+
+# A parse error at byte k (1-based) of a file.
+byte_abort <- function(path, bytes, k, what) {
+  nl <- which(bytes[seq_len(k - 1L)] == as.raw(10L))
+  line <- length(nl) + 1L
+  col <- k - if (length(nl)) nl[length(nl)] else 0L
+  sdvm_abort(sprintf("%s (line %d, column %d): %s", path, line, col, what),
+             "sdvm_parse_error", file = path, line = line, column = col)
 }
 
 #' @rdname read_vensim
@@ -62,8 +93,14 @@ mdl_model <- function(recs, path) {
     if (is.na(i)) return(default)
     e <- recs$eqn[i]
     num <- suppressWarnings(as.numeric(e))
-    if (!is.na(num) && grepl("^[[:space:]]*[-+]?[0-9.]", e)) num else e
+    # a number (not 1e999, which the engine reports where it is)
+    if (is.finite(num) && grepl("^[[:space:]]*[-+]?[0-9.]", e)) num else e
   }
+  # where each setting's equation is, so that errors in it point there
+  setting_source <- lapply(seq_along(control), function(k) {
+    i <- control[k]
+    if (is.na(i)) NULL else list(file = path, line = recs$eqn_line[i], col = recs$eqn_col[i])
+  })
   settings <- list(start = setting(1, 0), stop = setting(2, 100), dt = setting(3, 1),
                    saveper = setting(4, "TIME STEP"), method = "euler")
   top <- recs$macro < 0L & recs$is_macro == 0L
@@ -74,7 +111,10 @@ mdl_model <- function(recs, path) {
   # ranges whose elements come from a file (GET DIRECT SUBSCRIPT)
   for (i in which(is_dim & is_get_call(recs$eqn)))
     recs$subs[[i]] <- get_subscript(parse_get_call(recs$eqn[i])$args, reader, get_where(recs, i, path))
-  dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim])
+  dims <- mdl_dims(recs$name[is_dim], recs$subs[is_dim], function(k) {
+    i <- which(is_dim)[k]
+    list(file = path, line = recs$line[i], column = 1L)
+  })
   dim_maps <- unlist(lapply(which(is_dim), function(i)
     lapply(recs$maps[[i]], function(mp) list(from = recs$name[i], to = mp$to, elems = mp$elems))),
     recursive = FALSE)
@@ -92,7 +132,8 @@ mdl_model <- function(recs, path) {
     else list(mdl_var(i, recs))
   }), recursive = FALSE)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
-                 settings = settings, dims = dims, dim_maps = dim_maps, macros = macros, vars = vars))
+                 settings = settings, setting_source = setting_source, dims = dims, dim_maps = dim_maps,
+                 macros = macros, vars = vars))
 }
 
 # One variable definition from record i.
@@ -122,17 +163,36 @@ mdl_var <- function(i, recs) {
 
 # Subscript ranges as list(name = elements); a range listed among the
 # elements of another (DimAB: DimA, DimB) contributes its elements.
-mdl_dims <- function(names, elems) {
-  dims <- stats::setNames(elems, names)
+# A range listed in itself (directly or through others) is an error, and
+# so is one that expands to more elements than a model may have.
+# `where(k)` gives the file and line of range k, for the message.
+mdl_dims <- function(names, elems, where = function(k) list(file = NA_character_, line = NA_integer_)) {
   key <- canon_name(names)
-  expand <- function(e, depth = 0) {
-    if (depth > 20) return(e)
-    unlist(lapply(e, function(x) {
-      k <- match(canon_name(x), key)
-      if (is.na(k)) x else expand(dims[[k]], depth + 1)
-    }))
+  limit <- 4e6   # the compiler's limit on variables (SD_MAX_VARS)
+  done <- vector("list", length(names))
+  fail <- function(k, msg, class) {
+    w <- where(k)
+    at <- if (!is.na(w$line)) sprintf(" (%s, line %d)", w$file, w$line) else ""
+    sdvm_abort(sprintf("in the definition of range '%s'%s: %s", names[k], at, msg), class,
+               variable = names[k], file = w$file, line = w$line, column = if (is.na(w$line)) NA_integer_ else 1L)
   }
-  lapply(dims, expand)
+  expand <- function(i, path) {
+    if (i %in% path) {
+      cyc <- paste0("'", names[c(path[match(i, path):length(path)], i)], "'", collapse = " -> ")
+      fail(i, sprintf("it is defined through itself: %s", cyc), "sdvm_definition_error")
+    }
+    if (!is.null(done[[i]])) return(done[[i]])
+    if (length(path) >= 100)              # R's own recursion limit is not far off
+      fail(i, "ranges are listed inside one another more than 100 deep", "sdvm_definition_error")
+    e <- elems[[i]]
+    k <- match(canon_name(e), key)
+    out <- unlist(lapply(seq_along(e), function(j) if (is.na(k[j])) e[j] else expand(k[j], c(path, i))))
+    if (length(out) > limit)
+      fail(i, sprintf("it has more than %.0f elements", limit), "sdvm_memory_error")
+    done[[i]] <<- if (is.null(out)) character() else out
+    done[[i]]
+  }
+  stats::setNames(lapply(seq_along(names), expand, path = integer()), names)
 }
 
 # Equations that are a single number (constants).

@@ -218,11 +218,11 @@ get_subscript <- function(args, reader, where) {
 
 # Where a GET equation is, for errors: list(fail = function(msg)).
 get_where <- function(recs, i, path) {
-  list(fail = function(msg) sdvm_abort(
+  structure(list(fail = function(msg) sdvm_abort(
     sprintf("in the equation of '%s' (%s, line %d, column %d): %s", recs$name[i], path,
             recs$eqn_line[i], recs$eqn_col[i], msg),
     "sdvm_io_error", variable = recs$name[i], file = path,
-    line = recs$eqn_line[i], column = recs$eqn_col[i]))
+    line = recs$eqn_line[i], column = recs$eqn_col[i])), path = path)
 }
 
 # The element tuples a definition's subscripts cover, row-major, as a
@@ -251,6 +251,14 @@ get_vars <- function(i, recs, dims, reader, where) {
     if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
     v
   }
+  # one value or series per element: refuse before reading or expanding
+  # (expand.grid of 1e10 tuples would exhaust memory)
+  n_el <- prod(as.numeric(sub_sizes(subs, dims)))
+  if (n_el > 4e6)
+    sdvm_abort(sprintf("in the equation of '%s' (%s, line %d, column %d): it has %.0f elements; a model may have at most 4000000",
+                       name, attr(where, "path"), recs$eqn_line[i], recs$eqn_col[i], n_el),
+               "sdvm_memory_error", variable = name, file = attr(where, "path"),
+               line = recs$eqn_line[i], column = recs$eqn_col[i])
   if (call$what == "CONSTANTS") {
     vals <- get_constants(call$args, sub_sizes(subs, dims), reader, where)
     v <- if (length(subs)) list(name = name, kind = "const", vals = vals, subs = subs, source = src)

@@ -13,6 +13,14 @@
 #' current [future::plan()] instead (other processes or machines); each
 #' worker receives the model's definition and compiles it there.
 #'
+#' **Memory and interrupts.** Before a run (or batch) allocates its
+#' results, their size is checked against the option
+#' `sdvm.max_result_bytes` (default 4 GiB): a run that would save more is
+#' an `sdvm_memory_error` saying how many rows and columns, so save fewer
+#' variables (`vars`) or rows (a larger `saveper`), or raise the option.
+#' Ctrl-C (or an interrupt sent to a Shiny or callr process) stops a run
+#' within a fraction of a second and frees everything it used.
+#'
 #' @param object A model from [sd_model()] or [read_vensim()].
 #' @param nsim Number of runs.  With `nsim > 1`, each element of `params`
 #'   is a single number (the same in every run), `nsim` numbers (one per
@@ -150,8 +158,8 @@ match_params <- function(params, info) {
   }
   for (i in seq_along(params)) {
     x <- params[[i]]
-    if (!is.numeric(x) || length(x) != 1 || is.na(x))
-      sdvm_abort(sprintf("The value given for '%s' must be a single number.", names(params)[i]),
+    if (!is.numeric(x) || length(x) != 1 || !is.finite(x))
+      sdvm_abort(sprintf("The value given for '%s' must be a single finite number.", names(params)[i]),
                  "sdvm_param_error", variable = names(params)[i])
   }
   kind <- info$kind[pos]

@@ -98,7 +98,8 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   const int npar = (int)Rf_xlength(ovr_idx);
   const int nout = (int)Rf_xlength(out_idx);
   int nrun, nthreads = Rf_asInteger(nthreads_), r, k, failed_run = -1;
-  size_t wsize, max_extra = 0;
+  size_t wsize, max_extra = 0, w2cap = 0;
+  double *w2 = NULL;
   R_xlen_t total = 0, *offset;
   double *scratch, *work, **colbase, **tcols;
   int *nrows;
@@ -143,10 +144,19 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
       return run_error(&err, r + 1);
     }
     if (info.n_extra > max_extra) max_extra = info.n_extra;
+    if (sdvm_check_memory(((double)wsize + (double)max_extra) * nthreads, -1, 0, &err) != 0) {
+      UNPROTECT(1);
+      return run_error(&err, r + 1);
+    }
     if (info.dynamic_time) {
-      /* time settings that follow Time: the rows are known by running */
-      double *w2 = (double *)R_alloc(wsize + info.n_extra, sizeof(double));
+      /* time settings that follow Time: the rows are known by running
+         (in one buffer for all runs, grown as needed: R_alloc memory
+         lasts until the call returns) */
       long nr;
+      if (wsize + info.n_extra > w2cap) {
+        w2cap = wsize + info.n_extra;
+        w2 = (double *)R_alloc(w2cap, sizeof(double));
+      }
       if (sd_run_init(p, &o, w2, &info, &err) != 0 || (nr = sd_run_count_rows(p, &o, w2, &info, &err)) < 0) {
         UNPROTECT(1);
         return run_error(&err, r + 1);
@@ -159,6 +169,12 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
     if (r % 64 == 63) R_CheckUserInterrupt();   /* serial: a longjmp is fine */
   }
   offset[nrun] = total;
+  /* the batch's memory, checked before it is asked for */
+  if (sdvm_check_memory((double)total * (nout + 1) + ((double)wsize + (double)max_extra) * nthreads,
+                        (double)total, nout + 1, &err) != 0) {
+    UNPROTECT(1);
+    return run_error(&err, 0);
+  }
 
   out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)nout + 2));
   colbase = (double **)R_alloc((size_t)nout + 1, sizeof(double *));

@@ -15,6 +15,40 @@ static int poll_interrupt(void *ud) {
   return 0;
 }
 
+/* Bytes as people read them. */
+static void fmt_bytes(double b, char *buf, size_t cap) {
+  static const char *const unit[] = { "bytes", "KB", "MB", "GB", "TB", "PB", "EB" };
+  int k = 0;
+  while (b >= 1000 && k < 6) { b /= 1000; k++; }
+  snprintf(buf, cap, k ? "%.1f %s" : "%.0f %s", b, unit[k]);
+}
+
+double sdvm_memory_limit(void) {
+  SEXP o = Rf_GetOption1(Rf_install("sdvm.max_result_bytes"));
+  double x = (TYPEOF(o) == REALSXP || TYPEOF(o) == INTSXP) && Rf_length(o) == 1 ? Rf_asReal(o) : NA_REAL;
+  return x > 0 ? x : 4294967296.0;              /* ISNA fails x > 0 too */
+}
+
+int sdvm_check_memory(double doubles, double rows, int cols, sd_error *err) {
+  double need = doubles * sizeof(double), limit = sdvm_memory_limit();
+  char a[32], b[32];
+  if (need <= limit) return 0;
+  fmt_bytes(need, a, sizeof a);
+  fmt_bytes(limit, b, sizeof b);
+  memset(err, 0, sizeof *err);
+  err->code = SD_E_MEMORY;
+  if (rows >= 0)
+    snprintf(err->msg, sizeof err->msg,
+             "the run would save %.0f rows of %d columns and needs %s, more than the limit of %s "
+             "(option sdvm.max_result_bytes): save fewer variables (vars =) or fewer rows (a larger "
+             "saveper), or raise the limit", rows, cols, a, b);
+  else
+    snprintf(err->msg, sizeof err->msg,
+             "the run needs %s of work memory (DELAY FIXED pipelines), more than the limit of %s "
+             "(option sdvm.max_result_bytes)", a, b);
+  return -1;
+}
+
 SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
                 SEXP out_idx, SEXP dispatch) {
   const sd_program *p = sdvm_program(ptr);
@@ -44,6 +78,11 @@ SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method
 
   work = (double *)R_alloc(sd_run_work_size(p), sizeof(double));
   if (sd_run_init(p, &o, work, &info, &err) != 0) return sdvm_error_list(&err);
+  /* memory is checked before it is asked for (a dynamic run keeps a copy
+     of its initial state) */
+  if (sdvm_check_memory(((double)sd_run_work_size(p) + (double)info.n_extra) * (info.dynamic_time ? 2 : 1),
+                        -1, 0, &err) != 0)
+    return sdvm_error_list(&err);
   if (info.n_extra > 0) {             /* DELAY FIXED pipelines */
     double *more = (double *)R_alloc(sd_run_work_size(p) + info.n_extra, sizeof(double));
     memcpy(more, work, sd_run_work_size(p) * sizeof(double));
@@ -61,6 +100,10 @@ SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method
     memcpy(work, start, n * sizeof(double));
     info.n_rows = rows;
   }
+
+  if (sdvm_check_memory(((double)sd_run_work_size(p) + (double)info.n_extra) * (info.dynamic_time ? 2 : 1) +
+                        (double)info.n_rows * (nout + 1), (double)info.n_rows, nout + 1, &err) != 0)
+    return sdvm_error_list(&err);
 
   /* time first, then one column per requested variable */
   out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)nout + 1));

@@ -27,6 +27,13 @@ sd_program *sdvm_program(SEXP ptr);
  * condition: list(code, message, variable, file, line, column). */
 SEXP sdvm_error_list(const sd_error *err);
 
+/* The most memory a run (or one batch call) may ask R for, in bytes:
+ * option sdvm.max_result_bytes, default 4 GiB. */
+double sdvm_memory_limit(void);
+/* 0 if `doubles` values fit in the limit; else -1 with err filled (an
+ * SD_E_MEMORY error saying how many rows and columns, when rows >= 0). */
+int sdvm_check_memory(double doubles, double rows, int cols, sd_error *err);
+
 SEXP C_sdvm_compile(SEXP spec);
 SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
                 SEXP out_idx, SEXP dispatch);

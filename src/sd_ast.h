@@ -28,7 +28,18 @@ typedef enum {
   SD_OP_NEG, SD_OP_POS, SD_OP_NOT
 } sd_op;
 
+/* Nesting the parser accepts: parentheses, call arguments, prefix signs
+ * and :NOT:, and right-nested ^, at most SD_MAX_DEPTH levels (its own
+ * recursion is bounded by that); trees at most SD_MAX_HEIGHT nodes from
+ * root to leaf, whatever made them (a + b + c + ... is a left-leaning
+ * chain), so that every recursive walk of a tree in the compiler is
+ * bounded too.  Deeper input is a parse error, not a stack overflow. */
 #define SD_MAX_DEPTH 256
+#define SD_MAX_HEIGHT 1024
+/* Subscripts of one variable or reference. */
+#define SD_MAX_SUBS 64
+/* Bytes of one name (a 1 MB identifier is malformed input, not a name). */
+#define SD_MAX_NAME 4096
 
 typedef struct sd_node sd_node;
 struct sd_node {
@@ -52,14 +63,15 @@ struct sd_node {
                          ADD3(a, b, c : lo, hi): the number of inputs; the
                          names after ':' follow them in args.  0: no list */
   unsigned char done; /* compiler: already resolved (macro arguments) */
+  int height;         /* parser: nodes from here to the deepest leaf */
 };
 
 /* Parse one equation right-hand side.  Positions stored in the tree are
  * relative to `text` (line 1, column 1 = its first character); positions
  * in err are mapped through `pos` by sd_fail (pos may be NULL).  On error
  * returns NULL and fills err (code SD_E_PARSE, message quoting the
- * offending token).  Nesting deeper than SD_MAX_DEPTH is an error, not a
- * stack overflow.
+ * offending token).  Nesting deeper than SD_MAX_DEPTH, or a tree higher
+ * than SD_MAX_HEIGHT, is an error, not a stack overflow.
  *
  * Precedence, loosest first (Vensim's, checked against Vensim output in
  * the SDXorg test-models):

@@ -25,6 +25,14 @@
 /* gen() returns a slot, or this on failure */
 #define GEN_FAIL (INT32_MIN)
 
+/* The most compiled variables (array elements, hidden state, macro
+ * instances) a model may need: beyond it compiling would exhaust memory
+ * (a few hundred bytes each), so it is a clean error instead.  Builds for
+ * fuzzing lower it. */
+#ifndef SD_MAX_VARS
+#define SD_MAX_VARS 4000000
+#endif
+
 typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
 
 typedef struct cvar {
@@ -94,6 +102,11 @@ typedef struct cc {
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
+  double nexpanded;         /* copies and references made by expanding calls
+                               over ranges (SUM and friends, VECTOR SELECT,
+                               ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
+                               REORDER): each element of an arrayed equation
+                               makes its own, n^2 for an array */
 } cc;
 
 typedef struct mscope {
@@ -117,8 +130,35 @@ static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, co
                  n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
+/* 1 when pos is a place in a file: errors about a whole variable then
+ * point at the start of its equation (line 1, column 1 of it). */
+static int at_start(const sd_srcpos *pos) { return pos && pos->line > 0; }
+
 static int oom(cc *c) {
+  if (c->err->code) return -1;          /* a more precise error is already set */
   return sd_fail(c->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory while compiling");
+}
+
+/* Count k more copies or references made by expanding call n over its
+ * ranges; more than SD_MAX_VARS in all is a memory error. */
+static int expanded(cc *c, const sd_node *n, double k) {
+  char msg[SD_ERR_MSG];
+  c->nexpanded += k;
+  if (c->nexpanded <= SD_MAX_VARS) return 0;
+  snprintf(msg, sizeof msg, "%s over ranges this large needs %.0f element references in all (each "
+           "element of an arrayed equation makes its own); the limit is %d", n->text, c->nexpanded,
+           SD_MAX_VARS);
+  return fail_at(c, SD_E_MEMORY, n, "%s%s", msg, NULL);
+}
+
+/* The error for a model that needs more than SD_MAX_VARS variables. */
+static int too_many(cc *c, const char *what, double n) {
+  char msg[SD_ERR_MSG];
+  snprintf(msg, sizeof msg, "%s needs %.0f compiled variables (array elements and the hidden state of "
+           "SMOOTH, DELAY and macros); the limit is %d", what, n, SD_MAX_VARS);
+  const cvar *v = c->cur > 0 && c->cur < c->nv ? &c->v[c->cur] : NULL;
+  return sd_fail(c->err, SD_E_MEMORY, v ? v->text : NULL, v ? v->pos : NULL, v && at_start(v->pos),
+                 v && at_start(v->pos), "%s", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -126,6 +166,7 @@ static int oom(cc *c) {
 
 static int add_cvar(cc *c, const char *name, const char *text, cv_kind kind) {
   cvar *v;
+  if (c->nv >= SD_MAX_VARS) { too_many(c, "the model", (double)c->nv + 1); return -1; }
   if (c->nv == c->vcap) {
     int ncap = c->vcap ? c->vcap * 2 : 256;
     cvar *nv = realloc(c->v, (size_t)ncap * sizeof *nv);
@@ -540,10 +581,10 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
 
 static int dim_of(const cc *c, const char *name) { return sd_strmap_get(&c->m->dim_index, name); }
 
+/* Position of element e in range d, or -1 (a hash lookup: ranges may
+ * have 100,000 elements, and the compiler asks for every element). */
 static int elem_in(const sd_dim *d, const char *e) {
-  int i;
-  for (i = 0; i < d->n; i++) if (strcmp(d->elems[i], e) == 0) return i;
-  return -1;
+  return sd_strmap_get(&d->elem_index, e);
 }
 
 static int is_element(const cc *c, const char *e) {
@@ -670,8 +711,11 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
     didx[i] = dim_of(c, dims[i]);
     if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
     sizes[i] = c->m->dims[didx[i]].n;
+    if ((double)total * sizes[i] > SD_MAX_VARS)   /* one copy of the argument each */
+      return too_many(c, n->text, (double)total * sizes[i]);
     total *= sizes[i];
   }
+  if (expanded(c, n, total) != 0) return -1;
   parts = sd_arena_alloc(&c->ast, (size_t)total * sizeof(sd_node *));
   if (!parts) return oom(c);
   for (k = 0; k < total; k++) {
@@ -835,11 +879,13 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
     didx[i] = dim_of(c, dims[i]);
     if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
     sizes[i] = c->m->dims[didx[i]].n;
+    if ((double)total * sizes[i] > SD_MAX_VARS) return too_many(c, n->text, (double)total * sizes[i]);
     total *= sizes[i];
   }
   /* every combination of the '!' ranges (a selection over one range and
      values over another pair up every element with every other):
      selections, then values, then the missing value and the action */
+  if (expanded(c, n, 2.0 * total) != 0) return -1;
   args = sd_arena_alloc(&c->ast, (size_t)(2 * total + 2) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < total; k++) {
@@ -900,6 +946,9 @@ static int resolve_vector_index(cc *c, sd_node *n, sd_fn fn, int depth) {
        map from the row's start */
     off = fn == SD_FN_VECTOR_REORDER ? 0 : off % last;
   }
+  if (fn == SD_FN_VECTOR_SORT_ORDER && count > SD_SORT_MAX)
+    return fail_at(c, SD_E_DEFINITION, n, "VECTOR SORT ORDER sorts at most 2048 elements%s%s", NULL, NULL);
+  if (expanded(c, n, count) != 0) return -1;   /* a 20,000-element VECTOR RANK: 4e8 */
   args = sd_arena_alloc(&c->ast, (size_t)(count + 1) * sizeof(sd_node *));
   if (!args) return oom(c);
   args[0] = n->args[1];
@@ -981,6 +1030,7 @@ static int resolve_allocate(cc *c, sd_node *n, sd_fn fn, int depth) {
   nr = R->n;
   if (nr > SD_MAX_ALLOC)
     return fail_at(c, SD_E_DEFINITION, n, "%s allocates over at most 256 elements%s", n->text, NULL);
+  if (expanded(c, n, (double)nr * (1 + per)) != 0) return -1;
   args = sd_arena_alloc(&c->ast, (size_t)(nr * (1 + per) + 2) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < 2; k++) {              /* requests, then priorities/profiles */
@@ -1251,7 +1301,7 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
 static int resolve(cc *c, sd_node *n, int depth) {
   int i;
   if (n->done) return 0;
-  if (depth > 4 * SD_MAX_DEPTH)
+  if (depth > SD_MAX_HEIGHT)              /* trees the compiler built itself */
     return fail_at(c, SD_E_PARSE, n, "expression nested too deeply%s%s", NULL, NULL);
   switch (n->kind) {
   case SD_N_NUM:
@@ -2075,7 +2125,8 @@ static int report_cycle(cc *c, const deplist *deps, const char *incl, const char
   }
   free(seen);
   c->cur = i;
-  return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, 0, 0, "%s", msg);
+  return sd_fail(c->err, SD_E_CYCLE, c->v[i].text, c->v[i].pos, at_start(c->v[i].pos), at_start(c->v[i].pos),
+                 "%s", msg);
 }
 
 /* Kahn's algorithm over the included variables and their dependencies
@@ -2248,14 +2299,24 @@ static int def_value(const cc *c, const sd_def *d, const char **el, double *out)
 static int expand_arrayed(cc *c, int vi) {
   const sd_model *m = c->m;
   const sd_var *mv = &m->vars[vi];
-  int nd, total = 1, k, j, dims[64];
-  const char *el[64];
+  int nd, total = 1, k, j, dims[SD_MAX_SUBS];
+  const char *el[SD_MAX_SUBS];
   nd = var_dims(c, vi, dims);
   if (nd < 0) return -1;
   c->mnd[vi] = nd;
   c->mdims[vi] = sd_arena_alloc(&c->ast, (size_t)nd * sizeof(int));
   if (!c->mdims[vi]) return oom(c);
-  for (j = 0; j < nd; j++) { c->mdims[vi][j] = dims[j]; total *= m->dims[dims[j]].n; }
+  for (j = 0; j < nd; j++) {
+    c->mdims[vi][j] = dims[j];
+    if ((double)total * m->dims[dims[j]].n + c->nv > SD_MAX_VARS) {
+      double all = 1;
+      for (k = 0; k < nd; k++) all *= m->dims[dims[k]].n;
+      return sd_fail(c->err, SD_E_MEMORY, mv->text, &mv->defs[0].pos, 1, 1,
+                     "'%s' has %.0f elements; a model may have at most %d compiled variables in all "
+                     "(array elements and hidden state)", mv->text, all, SD_MAX_VARS);
+    }
+    total *= m->dims[dims[j]].n;
+  }
   c->mbase[vi] = c->nv;
   for (k = 0; k < total; k++) {
     char name[1024], text[1024];
@@ -2493,7 +2554,7 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
     if (v->kind == CV_STOCK || (v->kind == CV_AUX && v->init)) {
       free(need);
       c->cur = x;
-      return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, 0, 0,
+      return sd_fail(c->err, SD_E_DEFINITION, v->text, v->pos, at_start(v->pos), at_start(v->pos),
                      "the time settings (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER) must not "
                      "depend on stocks, but they depend on '%s'", v->text);
     }

@@ -89,7 +89,7 @@ static inline double sd_elm_map(const double *vec, int k0, int n, double offset)
 /* VECTOR SORT ORDER: the (0-based) index of the element that comes k-th
  * when the n values are sorted, ascending for dir > 0, descending
  * otherwise; ties keep their order. */
-static inline double sd_sort_order(const double *vec, int n, int k, double dir) {
+static inline double sd_sort_order_ranked(const double *vec, int n, int k, double dir) {
   int i, j;
   for (i = 0; i < n; i++) {
     int rank = 0;
@@ -100,6 +100,16 @@ static inline double sd_sort_order(const double *vec, int n, int k, double dir) 
     if (rank == k) return i;
   }
   return NAN;
+}
+
+/* The same by a stable sort of the indices (sd_sort.c): n log n instead
+ * of n^2 per element; identical results (with a NaN among the values it
+ * ranks as above).  At most SD_SORT_MAX elements (the compiler checks). */
+#define SD_SORT_MAX 2048
+double sd_sort_order_sorted(const double *vec, int n, int k, double dir);
+
+static inline double sd_sort_order(const double *vec, int n, int k, double dir) {
+  return n <= 32 ? sd_sort_order_ranked(vec, n, k, dir) : sd_sort_order_sorted(vec, n, k, dir);
 }
 
 /* VECTOR RANK: the rank (1 = first) of value k among the n values when
@@ -149,19 +159,24 @@ static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int ho
  * missing value; another action: NaN. */
 static inline double sd_vector_select(const double *v, const sd_ins *ext, int n) {
   double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0;
-  int i, cnt = 0, a = (int)act;
-  if (act != a || a < 0 || a > 10) return NAN;
+  int i, cnt = 0, a;
+  /* range first: converting an out-of-range double to int is undefined */
+  if (!(act >= 0 && act <= 10) || act != floor(act)) return NAN;
+  a = (int)act;
   for (i = 0; i < n; i++) {
     double x, sel = sd_opnd(v, ext, i), val;
     if (sel == 0) continue;
     val = sd_opnd(v, ext, n + i);
     x = a < 5 ? sel * val : a == 5 ? pow(val, sel) : val;
-    if (cnt == 0) acc = x;
-    else switch (a) {
+    if (cnt == 0) {
+      acc = x;
+    } else {
+      switch (a) {
       case 0: case 4: case 6: case 10: acc += x; break;
       case 1: case 5: case 7: acc *= x; break;
-      case 2: case 8: if (x < acc) acc = x; break;
-      default: if (x > acc) acc = x; break;
+      case 2: case 8: if (x < acc) { acc = x; } break;
+      default: if (x > acc) { acc = x; } break;
+      }
     }
     cnt++;
   }

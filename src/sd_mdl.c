@@ -22,7 +22,15 @@ typedef struct reader {
   sd_mdl *out;
   size_t *line_start;   /* offsets of line starts */
   int nlines;
+  long range_elems;     /* elements made by numeric ranges so far */
 } reader;
+
+/* Numeric ranges (a1-a100000) expand a few bytes into many names: all of
+ * a file's together may make at most this many (the compiler's limit on
+ * variables), so that a small file cannot exhaust memory. */
+#ifndef SD_MAX_RANGE_ELEMS              /* builds for fuzzing lower it */
+#define SD_MAX_RANGE_ELEMS 4000000L
+#endif
 
 /* ---- positions ---- */
 
@@ -326,8 +334,8 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         /* (A1-A10): a common prefix and a numeric range */
         char *dash = strchr(item, '-'), *end1, *end2, prefix[256];
         size_t pl = 0;
-        long lo, hi, v;
-        if (!dash) return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)");
+        long lo, hi, v, cnt;
+        if (!dash) { free((void *)items); return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)"); }
         end1 = dash;
         while (end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
         pl = (size_t)(end1 - item - 1);
@@ -338,9 +346,20 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         end2 = dash + 1;
         while (*end2 && !isdigit((unsigned char)*end2)) end2++;
         hi = strtol(end2, NULL, 10);
-        if (hi < lo || hi - lo > 100000) return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
-        for (v = lo; v <= hi; v++) {
+        if (hi < lo || hi - lo > 100000) {
+          free((void *)items);
+          return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
+        }
+        r->range_elems += hi - lo + 1;
+        if (r->range_elems > SD_MAX_RANGE_ELEMS) {
+          free((void *)items);
+          return fail_at(r, SD_E_MEMORY, a, rec->name,
+                         "the numeric ranges of this file make more than 4000000 elements in all");
+        }
+        /* counted, not v++ up to hi: hi may be LONG_MAX (strtol saturates) */
+        for (cnt = 0; cnt <= hi - lo; cnt++) {
           char buf[300];
+          v = lo + cnt;
           if (n == cap) {
             int ncap = cap ? cap * 2 : 16;
             const char **ni = realloc((void *)items, (size_t)ncap * sizeof *ni);
@@ -428,6 +447,15 @@ static int read_record(reader *r, size_t start, size_t bar) {
     name_end = i;
     while (name_end < eq_end && !strchr("=([:~<", r->s[name_end])) name_end++;
   }
+  {
+    size_t len = name_end - i;
+    while (len > 0 && is_blank(r->s[i + len - 1])) len--;
+    if (len > SD_MAX_NAME) {
+      char what[96];
+      snprintf(what, sizeof what, "variable name too long (%lu bytes; at most %d)", (unsigned long)len, SD_MAX_NAME);
+      return fail_at(r, SD_E_PARSE, i, NULL, what);
+    }
+  }
   rec = new_rec(r);
   if (!rec) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
   pos_of(r, i, &rec->line, &rec->col);
@@ -444,14 +472,14 @@ static int read_record(reader *r, size_t start, size_t bar) {
   i = skip_blank(r, name_end, eq_end);
   if (i >= eq_end)
     return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
-                   "this variable has no equation (data variables are not supported yet)");
+                   "this variable has no equation (expected '=' after its name)");
   if (r->s[i] == '[') {
     i = read_subs(r, rec, i, eq_end);
     if (i >= eq_end) return -1;
     i = skip_blank(r, i, eq_end);
     if (i >= eq_end)
       return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
-                     "this variable has no equation (data variables are not supported yet)");
+                     "this variable has no equation (expected '=' after its name)");
   }
   switch (r->s[i]) {
   case '(':
@@ -647,8 +675,10 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
     /* quotes matter only in the equation: comments may hold stray ones */
     bar = find_unquoted(&r, j, end, '|');
     {
-      size_t tilde = find_unquoted(&r, j, end, '~');
-      if (tilde < bar || (bar >= end && tilde < end)) {
+      /* a '~' matters only before the bar: searching on to the end made
+         the reader quadratic in files without one (1 MB: minutes) */
+      size_t tilde = find_unquoted(&r, j, bar, '~');
+      if (tilde < bar) {
         bar = tilde;
         while (bar < end && text[bar] != '|') bar++;
       }

@@ -113,6 +113,10 @@ void sd_model_free(sd_model *m) {
     int i;
     for (i = 0; i < m->nmacros; i++) sd_model_free(m->macros[i].body);
   }
+  {
+    int i;
+    for (i = 0; i < m->ndims; i++) sd_strmap_free(&m->dims[i].elem_index);
+  }
   sd_arena_free(&m->arena);
   sd_strmap_free(&m->index);
   sd_strmap_free(&m->dim_index);
@@ -226,6 +230,8 @@ int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, in
   }
   d = &m->dims[m->ndims];
   memset(d, 0, sizeof *d);
+  sd_strmap_init(&d->elem_index);
+  m->ndims++;                  /* counted now, so sd_model_free frees its map */
   d->name = canon;
   d->text = sd_arena_strdup(&m->arena, name);
   d->n = n;
@@ -236,10 +242,12 @@ int sd_model_add_dim(sd_model *m, const char *name, const char *const *elems, in
     d->elems[i] = sd_canon_name(&m->arena, elems[i], strlen(elems[i]));
     d->elem_text[i] = sd_arena_strdup(&m->arena, elems[i]);
     if (!d->elems[i] || !d->elem_text[i]) return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
+    /* the first of repeated elements keeps its position */
+    if (sd_strmap_get(&d->elem_index, d->elems[i]) < 0 && sd_strmap_put(&d->elem_index, d->elems[i], i) != 0)
+      return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
   }
-  if (sd_strmap_put(&m->dim_index, canon, m->ndims) != 0)
+  if (sd_strmap_put(&m->dim_index, canon, m->ndims - 1) != 0)
     return sd_fail(err, SD_E_MEMORY, name, NULL, 0, 0, "out of memory");
-  m->ndims++;
   return 0;
 }
 
@@ -253,6 +261,11 @@ static sd_def *new_def(sd_model *m, const char *name, const char *const *subs, i
   sd_def *d;
   if (!canon) { sd_fail(err, SD_E_MEMORY, name, pos, 0, 0, "out of memory"); return NULL; }
   if (nsubs < 1) { sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "'%s': no subscripts", name); return NULL; }
+  if (nsubs > SD_MAX_SUBS) {
+    sd_fail(err, SD_E_DEFINITION, name, pos, pos ? 1 : 0, pos ? 1 : 0,
+            "'%s' has %d subscripts; at most %d are supported", name, nsubs, SD_MAX_SUBS);
+    return NULL;
+  }
   idx = sd_strmap_get(&m->index, canon);
   if (idx < 0) {
     v = new_var(m, name, pos, err);

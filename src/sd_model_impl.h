@@ -40,6 +40,7 @@ typedef struct sd_dim {
   int n;
   const char **elems;     /* canonical */
   const char **elem_text; /* as written */
+  sd_strmap elem_index;   /* canonical element -> its first position */
   int nmaps;
   sd_dimmap *maps;
 } sd_dim;

@@ -81,6 +81,15 @@ static void *perr(parser *p, int line, int col, const char *fmt, const char *arg
   return NULL;
 }
 
+/* A name longer than SD_MAX_NAME is an error token. */
+static void check_name_length(parser *p, tok *t) {
+  char msg[96];
+  if (t->end - t->start <= SD_MAX_NAME) return;
+  t->kind = T_ERR;
+  snprintf(msg, sizeof msg, "name too long (%lu bytes; at most %d)", (unsigned long)(t->end - t->start), SD_MAX_NAME);
+  perr(p, t->line, t->col, "%s", msg);
+}
+
 static void next(parser *p) {
   tok *t = &p->t;
   unsigned char c;
@@ -98,6 +107,12 @@ static void next(parser *p) {
     while (p->s + p->i < end) adv(p);
     t->kind = T_NUM;
     t->end = p->i;
+    if (isinf(t->num)) {                /* 1e999: not a number a model can mean */
+      char buf[80];
+      t->kind = T_ERR;
+      snippet(p, t, buf, sizeof buf);
+      perr(p, t->line, t->col, "number %s is too large (beyond 1.8e308)", buf);
+    }
     return;
   }
   if (c == '"') {
@@ -116,6 +131,7 @@ static void next(parser *p) {
     t->kind = T_NAME;
     t->quoted = 1;
     t->end = p->i;
+    check_name_length(p, t);
     return;
   }
   if (name_char(c) && !isdigit(c)) {
@@ -137,6 +153,7 @@ static void next(parser *p) {
     p->i = last; p->line = lline; p->col = lcol;
     t->kind = T_NAME;
     t->end = p->i;
+    check_name_length(p, t);
     return;
   }
   if (c == ':') {
@@ -208,7 +225,22 @@ static sd_node *node(parser *p, sd_node_kind k, int line, int col) {
   n->kind = k;
   n->line = line;
   n->col = col;
+  n->height = 1;
   return n;
+}
+
+/* Height of n over its children; a tree higher than SD_MAX_HEIGHT is an
+ * error (the compiler walks trees recursively). */
+static int set_height(parser *p, sd_node *n, int line, int col) {
+  int i, h = 0;
+  for (i = 0; i < n->nargs; i++) if (n->args[i]->height > h) h = n->args[i]->height;
+  n->height = h + 1;
+  if (n->height > SD_MAX_HEIGHT) {
+    perr(p, line, col, "expression too deeply nested: more than 1024 operations inside one another "
+         "(a chain a + b + c + ... counts each +); split it into several variables%s", NULL);
+    return -1;
+  }
+  return 0;
 }
 
 static sd_node *op_node(parser *p, sd_node_kind k, sd_op op, sd_node *l, sd_node *r, int line, int col) {
@@ -223,7 +255,7 @@ static sd_node *op_node(parser *p, sd_node_kind k, sd_op op, sd_node *l, sd_node
   if (!n->args) return perr(p, 0, 0, "out of memory while parsing%s", NULL);
   n->args[0] = l;
   if (r) n->args[1] = r;
-  return n;
+  return set_height(p, n, line, col) == 0 ? n : NULL;
 }
 
 static sd_node *unexpected(parser *p, const char *what) {
@@ -240,16 +272,29 @@ static sd_node *unexpected(parser *p, const char *what) {
 static sd_node *expr(parser *p);
 static sd_node *table_body(parser *p, int line, int col);
 
-static int enter(parser *p) {
+/* One more level of nesting (see SD_MAX_DEPTH), opened by the token at
+ * line, col (reported if it is one too many); every enter() that
+ * succeeds is paired with p->depth--. */
+static int enter(parser *p, int line, int col) {
   if (++p->depth > SD_MAX_DEPTH) {
-    perr(p, p->t.line, p->t.col, "expression nested too deeply (more than 256 levels)%s", NULL);
+    perr(p, line, col, "expression nested too deeply (more than 256 levels of parentheses, "
+         "calls, signs or ^)%s", NULL);
     return 0;
   }
   return 1;
 }
 
+/* A position in the text as a position in its source file (what sd_fail
+ * does for the error's own position), for positions quoted in messages. */
+static void file_pos(const parser *p, int *line, int *col) {
+  if (!p->pos || p->pos->line <= 0) return;
+  if (*line == 1) *col = p->pos->col + *col - 1;
+  *line = p->pos->line + *line - 1;
+}
+
 static int expect_rp(parser *p, int line, int col, const char *what) {
   char msg[200];
+  file_pos(p, &line, &col);
   if (p->t.kind == T_RP) { next(p); return 1; }
   if (p->failed) return 0;
   if (p->t.kind == T_EOF)
@@ -267,13 +312,13 @@ static int expect_rp(parser *p, int line, int col, const char *what) {
 /* [sub, sub!, ...] after a name: dimension or element names, each
  * optionally marked '!' (the whole range, for SUM and friends). */
 static int parse_subscripts(parser *p, sd_node *n) {
-  const char *subs[64];
-  unsigned char bang[64];
+  const char *subs[SD_MAX_SUBS];
+  unsigned char bang[SD_MAX_SUBS];
   int k = 0, line = p->t.line, col = p->t.col;
   next(p);
   for (;;) {
     if (p->t.kind != T_NAME) { unexpected(p, "a subscript name"); return -1; }
-    if (k == 64) { perr(p, p->t.line, p->t.col, "too many subscripts (more than 64)%s", NULL); return -1; }
+    if (k == SD_MAX_SUBS) { perr(p, p->t.line, p->t.col, "too many subscripts (more than 64)%s", NULL); return -1; }
     subs[k] = sd_canon_name(p->a, p->s + p->t.start, p->t.end - p->t.start);
     if (!subs[k]) { perr(p, 0, 0, "out of memory while parsing%s", NULL); return -1; }
     bang[k] = 0;
@@ -287,6 +332,7 @@ static int parse_subscripts(parser *p, sd_node *n) {
   if (p->t.kind != T_RB) {
     char msg[160];
     if (p->failed) return -1;
+    file_pos(p, &line, &col);
     snprintf(msg, sizeof msg, "missing ']' to close the '[' at line %d, column %d", line, col);
     perr(p, p->t.line, p->t.col, "%s", msg);
     return -1;
@@ -320,6 +366,7 @@ static sd_node *name_or_call(parser *p) {
     int is_with_lookup = strcmp(n->name, "with lookup") == 0;
     n->kind = SD_N_CALL;
     next(p);
+    if (!enter(p, lline, lcol)) return NULL;
     if (p->t.kind != T_RP) {
       for (;;) {
         if (k == (int)(sizeof args / sizeof args[0]))
@@ -333,11 +380,13 @@ static sd_node *name_or_call(parser *p) {
         break;
       }
     }
+    p->depth--;
     if (!expect_rp(p, lline, lcol, "of this call")) return NULL;
     n->nargs = k;
     n->args = sd_arena_alloc(p->a, (size_t)(k ? k : 1) * sizeof(sd_node *));
     if (!n->args) return perr(p, 0, 0, "out of memory%s", NULL);
     memcpy(n->args, args, (size_t)k * sizeof(sd_node *));
+    if (set_height(p, n, nt.line, nt.col) != 0) return NULL;
   }
   return n;
 }
@@ -357,7 +406,9 @@ static sd_node *primary(parser *p) {
     int line = p->t.line, col = p->t.col;
     sd_node *e;
     next(p);
+    if (!enter(p, line, col)) return NULL;
     e = expr(p);
+    p->depth--;
     if (!e) return NULL;
     if (!expect_rp(p, line, col, "opened")) return NULL;
     return e;
@@ -369,13 +420,12 @@ static sd_node *primary(parser *p) {
 
 /* power := primary ['^' signed-power]   (right-associative) */
 static sd_node *power(parser *p) {
-  sd_node *base;
-  if (!enter(p)) return NULL;
-  base = primary(p);
+  sd_node *base = primary(p);
   if (base && p->t.kind == T_CARET) {
     int line = p->t.line, col = p->t.col;
     sd_node *rhs;
     next(p);
+    if (!enter(p, line, col)) return NULL;         /* the right operand nests */
     if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
       int neg = p->t.kind == T_MINUS, l2 = p->t.line, c2 = p->t.col;
       next(p);
@@ -384,25 +434,25 @@ static sd_node *power(parser *p) {
     } else {
       rhs = power(p);
     }
+    p->depth--;
     base = op_node(p, SD_N_BINARY, SD_OP_POW, base, rhs, line, col);
   }
-  p->depth--;
   return base;
 }
 
 /* unary := ('-' | '+') unary | power   -- so -2^2 = -(2^2) */
 static sd_node *unary(parser *p) {
   sd_node *n;
-  if (!enter(p)) return NULL;
   if (p->t.kind == T_MINUS || p->t.kind == T_PLUS) {
     int neg = p->t.kind == T_MINUS, line = p->t.line, col = p->t.col;
     next(p);
+    if (!enter(p, line, col)) return NULL;         /* each sign nests */
     n = unary(p);
+    p->depth--;
     if (neg) n = op_node(p, SD_N_UNARY, SD_OP_NEG, n, NULL, line, col);
   } else {
     n = power(p);
   }
-  p->depth--;
   return n;
 }
 
@@ -429,20 +479,24 @@ static sd_op tok_binop(tok_kind k, int level) {
 }
 
 /* levels: 0 :OR:, 1 :AND:, 2 :NOT: prefix, 3 comparisons, 4 + -, 5 * /,
- * then unary and power. */
+ * then unary and power.  The levels themselves recurse a fixed number of
+ * times; only what nests (parentheses, calls, prefixes, ^) counts towards
+ * SD_MAX_DEPTH, so the C stack holds at most a few frames per level. */
 static sd_node *binary_level(parser *p, int level) {
   sd_node *l;
   if (level == 6) return unary(p);
-  if (!enter(p)) return NULL;
   if (level == 2) {
     if (p->t.kind == T_NOT) {
       int line = p->t.line, col = p->t.col;
+      sd_node *x;
       next(p);
-      l = op_node(p, SD_N_UNARY, SD_OP_NOT, binary_level(p, 2), NULL, line, col);
+      if (!enter(p, line, col)) return NULL;
+      x = binary_level(p, 2);
+      p->depth--;
+      l = op_node(p, SD_N_UNARY, SD_OP_NOT, x, NULL, line, col);
     } else {
       l = binary_level(p, 3);
     }
-    p->depth--;
     return l;
   }
   l = binary_level(p, level + 1);
@@ -452,7 +506,6 @@ static sd_node *binary_level(parser *p, int level) {
     next(p);
     l = op_node(p, SD_N_BINARY, op, l, binary_level(p, level + 1), line, col);
   }
-  p->depth--;
   return l;
 }
 

@@ -81,22 +81,24 @@ static int settle_time(const sd_program *p, const double *v, const sd_run_opts *
                        sd_run_info *info, sd_error *err) {
   double t0 = v[SD_SLOT_T0], t1 = v[SD_SLOT_T1], dt = v[SD_SLOT_DT], sp = v[SD_SLOT_SAVEPER];
   double span, nd, ratio;
+  /* each error names the setting at fault, as `variable` */
   if (!isfinite(t0) || !isfinite(t1))
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "INITIAL TIME (%g) and FINAL TIME (%g) must be finite numbers", t0, t1);
+    return sd_fail(err, SD_E_RUN, isfinite(t0) ? "FINAL TIME" : "INITIAL TIME", NULL, 0, 0,
+                   "INITIAL TIME (%g) and FINAL TIME (%g) must be finite numbers", t0, t1);
   if (!(dt > 0) || !isfinite(dt))
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "TIME STEP must be a positive number, not %g", dt);
+    return sd_fail(err, SD_E_RUN, "TIME STEP", NULL, 0, 0, "TIME STEP must be a positive number, not %g", dt);
   if (t1 < t0)
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "FINAL TIME (%g) is before INITIAL TIME (%g)", t1, t0);
+    return sd_fail(err, SD_E_RUN, "FINAL TIME", NULL, 0, 0, "FINAL TIME (%g) is before INITIAL TIME (%g)", t1, t0);
   if (!(sp > 0) || !isfinite(sp))
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "SAVEPER must be a positive number, not %g", sp);
+    return sd_fail(err, SD_E_RUN, "SAVEPER", NULL, 0, 0, "SAVEPER must be a positive number, not %g", sp);
   span = t1 - t0;
   nd = floor(span / dt + 1e-6);
   if (nd > 2e9)
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
-                   "the run needs %.0f steps (FINAL TIME - INITIAL TIME)/TIME STEP; the limit is 2e9", nd);
+    return sd_fail(err, SD_E_RUN, "FINAL TIME", NULL, 0, 0,
+                   "the run needs %.4g steps ((FINAL TIME - INITIAL TIME) / TIME STEP); the limit is 2e9", nd);
   ratio = sp / dt;
   if (ratio < 1 - 1e-9 || fabs(ratio - floor(ratio + 0.5)) > 1e-6 * ratio)
-    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
+    return sd_fail(err, SD_E_RUN, "SAVEPER", NULL, 0, 0,
                    "SAVEPER (%g) must be a whole multiple of TIME STEP (%g)", sp, dt);
   info->start = t0;
   info->stop = t1;

@@ -21,3 +21,14 @@ test_that("both interpreter loops give the same results bit for bit", {
     expect_identical(sdvm:::sd_run(m, dispatch = "switch"), sdvm:::sd_run(m, dispatch = "goto"))
   }
 })
+
+test_that("both interpreter loops give the same results on every corpus model", {
+  skip_if_not(engine_info()$have_computed_goto, "this build has only the switch loop")
+  skip_if_no_corpus()
+  goto <- corpus_runs("goto")
+  switch <- corpus_runs("switch")
+  expect_gte(length(goto), 120)
+  ran <- vapply(goto, is.data.frame, NA)
+  expect_gte(sum(ran), 110)                # most run; the rest fail alike
+  for (nm in names(goto)) expect_identical(switch[[nm]], goto[[nm]], info = nm)
+})
