@@ -144,6 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fprintf(stderr, "fuzz_eqn: the goto and switch loops disagree\n");
       abort();
     }
+    if (!fz_same_without_rewrites(m, &a, &lim)) {
+      fprintf(stderr, "fuzz_eqn: the bytecode rewrites change the result\n");
+      abort();
+    }
     (void)sd_program_disasm(p, listing, sizeof listing);
     fz_result_free(&a);
     fz_result_free(&b);

@@ -33,6 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "fuzz_mdl: the goto and switch loops disagree\n");
         abort();
       }
+      if (!fz_same_without_rewrites(m, &a, &lim)) {
+        fprintf(stderr, "fuzz_mdl: the bytecode rewrites change the result\n");
+        abort();
+      }
       fz_result_free(&a);
       fz_result_free(&b);
     }

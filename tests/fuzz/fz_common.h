@@ -347,4 +347,24 @@ static FZ_UNUSED int fz_same_result(const fz_result *a, const fz_result *b) {
   return 1;
 }
 
+/* The rewrites of finished bytecode (array runs, element loops) change no
+ * value: m compiled without them gives the result `ref` of the default
+ * compile, in the computed-goto loop.  1 if so (or if m no longer
+ * compiles: it compiled once, so that would be a bug too: 0). */
+static FZ_UNUSED int fz_same_without_rewrites(sd_model *m, const fz_result *ref, const fz_limits *lim) {
+  sd_error err;
+  sd_program *p0;
+  fz_result r0;
+  int same;
+  sd_model_set_rewrite(m, 0);
+  p0 = sd_compile(m, &err);
+  sd_model_set_rewrite(m, 2);
+  if (!p0) return 0;
+  r0 = fz_run(p0, SD_DISPATCH_GOTO, lim);
+  same = fz_same_result(&r0, ref);
+  fz_result_free(&r0);
+  sd_program_free(p0);
+  return same;
+}
+
 #endif
