@@ -45,12 +45,20 @@ read_vensim <- function(path) {
 # reader needs), line ends made "\n".  A bad byte is reported by line and
 # column, as the reader reports everything else.
 read_text <- function(path) {
-  bytes <- readBin(path, "raw", file.size(path))
-  nul <- which(bytes == as.raw(0L))
-  if (length(nul)) byte_abort(path, bytes, nul[1], "a NUL byte: is it a binary file, not a .mdl text file?")
-  text <- rawToChar(bytes)
+  size <- file.size(path)
+  text <- if (size > 0) suppressWarnings(readChar(path, size, useBytes = TRUE)) else ""
+  if (length(text) == 0) text <- ""
+  # readChar() stops at a NUL byte (with a warning, replaced here by the
+  # error): a short text means one; only then are
+  # the bytes read and searched (a scan of every byte costs C-LEARN's
+  # 1.4 MB about 10 ms)
+  if (nchar(text, type = "bytes") < size) {
+    bytes <- readBin(path, "raw", size)
+    byte_abort(path, bytes, which(bytes == as.raw(0L))[1], "a NUL byte: is it a binary file, not a .mdl text file?")
+  }
   Encoding(text) <- "UTF-8"
   if (!validUTF8(text)) {
+    bytes <- readBin(path, "raw", size)
     # iconv marks invalid bytes (with sub); the first byte that differs
     # from the file's is the first invalid one
     fixed <- charToRaw(iconv(text, "UTF-8", "UTF-8", sub = "\x01\x02\x03"))
