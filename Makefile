@@ -122,7 +122,7 @@ asan-corpus: $(B)/goto-asan/corpus_run
 
 # ---- fuzzing (tests/fuzz; docs/hardening.md) ----
 # The engine and a harness built in one clang call with libFuzzer, ASan and
-# UBSan.  SD_MAX_VARS and SD_MAX_RANGE_ELEMS are lowered so that a model
+# UBSan.  SD_MAX_VARS, SD_MAX_RANGE_ELEMS and SD_MAX_NODES are lowered so that a model
 # the fuzzer makes big is a quick clean error, not an out-of-memory report
 # or a tenth of a second of building 100,000 names.
 FUZZ_CC ?= clang
@@ -132,7 +132,7 @@ override FUZZ_CC := $(or $(notdir $(lastword $(wildcard /usr/bin/clang-[0-9] /us
 endif
 endif
 FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000
+             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000 -DSD_MAX_NODES=400000
 FUZZ_SECONDS ?= 60
 FUZZ_MAXLEN_mdl = 4096
 FUZZ_MAXLEN_eqn = 4096

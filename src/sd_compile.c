@@ -32,6 +32,12 @@
 #ifndef SD_MAX_VARS
 #define SD_MAX_VARS 4000000
 #endif
+/* The most tree nodes the compiler may copy (expanding arrays, macros and
+ * builtins): macros passing their parameters on (M1 = M2(x + x), ...)
+ * double the tree at each level, 2^30 nodes from a few lines. */
+#ifndef SD_MAX_NODES
+#define SD_MAX_NODES 8000000
+#endif
 
 typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
 
@@ -102,6 +108,7 @@ typedef struct cc {
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
+  long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */
   double nexpanded;         /* copies and references made by expanding calls
                                over ranges (SUM and friends, VECTOR SELECT,
                                ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
@@ -266,6 +273,13 @@ static sd_node *copy_tree(cc *c, const sd_node *s) {
   sd_node *n;
   int i;
   if (!s) return NULL;
+  if (++c->ncopied > SD_MAX_NODES) {
+    if (!c->err->code)
+      sd_fail(c->err, SD_E_MEMORY, c->cur > 0 && c->cur < c->nv ? c->v[c->cur].text : NULL, NULL, 0, 0,
+              "the model's equations, with their arrays, macros and builtins expanded, have more than %d "
+              "operations", SD_MAX_NODES);
+    return NULL;
+  }
   n = sd_arena_alloc(&c->ast, sizeof *n);
   if (!n) return NULL;
   *n = *s;
@@ -1224,11 +1238,17 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     return 0;
   }
   if (b->fn == SD_FN_FORECAST) {
-    /* FORECAST(x, T, h) = x * (1 + TREND(x, T, 0) * h) */
-    sd_node *x = n->args[0], *targs[3], *trend, *res;   /* arguments already resolved */
-    mark_done(x);
+    /* FORECAST(x, T, h) = x * (1 + TREND(x, T, 0) * h), x held in a hidden
+       auxiliary: used twice inline, nested FORECASTs doubled the tree at
+       each level (30 levels: 2^30 nodes to compile) */
+    sd_node *x, *targs[3], *trend, *res;   /* arguments already resolved */
+    int hx = add_hidden(c, "FORECAST input", CV_AUX);
+    if (hx < 0) return oom(c);
+    mark_done(n->args[0]);
     mark_done(n->args[1]);
-    targs[0] = x;
+    c->v[hx].eqn = n->args[0];
+    if (!(x = mk_var(c, hx, n)) || !(targs[0] = mk_var(c, hx, n))) return oom(c);
+    x->done = targs[0]->done = 1;
     targs[1] = n->args[1];
     targs[2] = mk_num(c, 0, n);
     trend = mk_call(c, SD_FN_TREND, 3, targs, n);
