@@ -755,6 +755,21 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
   return 0;
 }
 
+/* Trees made by substituting macro arguments can be higher than any parsed
+ * one (each macro level adds its own chain): at most this many levels, so
+ * that every recursive walk of them stays within the C stack. */
+#define SD_MAX_TREE (4 * SD_MAX_HEIGHT)
+
+/* 1 if tree n goes more than `left` levels down (the walk stops there). */
+static int too_deep(const sd_node *n, int left) {
+  int i;
+  if (!n) return 0;
+  if (left <= 0) return 1;
+  for (i = 0; i < n->nargs; i++)
+    if (too_deep(n->args[i], left - 1)) return 1;
+  return 0;
+}
+
 static void mark_done(sd_node *n) {
   int i;
   n->done = 1;
@@ -792,6 +807,9 @@ static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) 
                    mac->text, NULL);
   for (j = 0; j < nin; j++) {
     if (resolve(c, n->args[j], depth + 1) != 0) return -1;
+    if (too_deep(n->args[j], SD_MAX_TREE))   /* before it is copied into the body */
+      return fail_at(c, SD_E_PARSE, n->args[j], "an argument of macro %s is nested too deeply once the macros "
+                     "it passes through are expanded (more than 4096 levels)%s", mac->text, NULL);
     mark_done(n->args[j]);
   }
   inst = ++c->ninst;
@@ -2675,6 +2693,14 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   sd_strmap_init(&c.outmap);
 
   if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
+  for (i = 1; i < c.nv; i++)                /* lowering and macros made these */
+    if (too_deep(c.v[i].eqn, 2 * SD_MAX_TREE) || too_deep(c.v[i].init, 2 * SD_MAX_TREE)) {
+      c.cur = i;
+      sd_fail(err, SD_E_PARSE, c.v[i].text, c.v[i].pos, at_start(c.v[i].pos), at_start(c.v[i].pos),
+              "'%s' is nested too deeply once macros and builtins are expanded (more than %d levels)",
+              c.v[i].text, 2 * SD_MAX_TREE);
+      goto done;
+    }
 
   /* fold, and find the variables that are plain numbers */
   for (i = 1; i < c.nv; i++) {

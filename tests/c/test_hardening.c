@@ -319,6 +319,35 @@ static void test_nested_forecast(void) {
   free(s);
 }
 
+/* Macros that pass their parameter on inside a chain (M1 = M2(x + 1 + 1
+ * ...)) make trees higher than any parsed one; 32 levels of 1000 overflowed
+ * the stack in gen() under ASan.  Arguments are refused beyond 4096 levels;
+ * three levels (about 3000) compile and run here, under ASan too. */
+static char *macro_chain(int k, int terms) {
+  size_t cap = (size_t)k * ((size_t)terms * 4 + 128) + 256, len = 0;
+  char *s = malloc(cap);
+  int i, j;
+  for (i = 1; i <= k; i++) {
+    len += (size_t)snprintf(s + len, cap - len, ":MACRO: M%d(x)\nM%d = ", i, i);
+    if (i < k) len += (size_t)snprintf(s + len, cap - len, "M%d", i + 1);  /* the last: (x + 1 ...) */
+    len += (size_t)snprintf(s + len, cap - len, "(x");
+    for (j = 0; j < terms; j++) len += (size_t)snprintf(s + len, cap - len, " + 1");
+    len += (size_t)snprintf(s + len, cap - len, ") ~~|\n:END OF MACRO:\n");
+  }
+  snprintf(s + len, cap - len, "a = M1(Time) ~~|\nFINAL TIME = 2 ~~|\n");
+  return s;
+}
+
+static void test_macro_tree_height(void) {
+  sd_error err;
+  char *s = macro_chain(3, 1000);
+  CHECK(through_mdl(s, &err) == SD_OK);
+  free(s);
+  s = macro_chain(32, 1000);
+  CHECK(through_mdl(s, &err) == SD_E_PARSE && strstr(err.msg, "nested too deeply once the macros") != NULL);
+  free(s);
+}
+
 static void test_time_settings_name_the_setting(void) {
   static const char *const setting[][2] = {
     { "TIME STEP", "0" }, { "TIME STEP", "-1" }, { "SAVEPER", "0.3" }, { "FINAL TIME", "-5" },
@@ -398,6 +427,7 @@ static void test_sort_order(void) {
 int main(void) {
   RUN(test_reader_linear);
   RUN(test_nested_forecast);
+  RUN(test_macro_tree_height);
   RUN(test_sort_order);
   RUN(test_literals_and_names);
   RUN(test_time_settings_name_the_setting);

@@ -100,6 +100,7 @@ mdl_cases <- list(
   mal("VECTOR RANK over 20000 elements", c("d: (e1-e20000) ~~|", "x[d] = d ~~|", "y[d] = VECTOR RANK(x[d], 1) ~~|"), "sdvm_memory_error", "element references in all", line = 3, column = 8),
   mal("a DELAY FIXED of 9e8 steps", c("a = DELAY FIXED(Time, 9e8, 0) ~~|", "FINAL TIME = 2 ~~|"), "sdvm_memory_error", "work memory \\(DELAY FIXED pipelines\\)", where = "message"),
   mal("300 nested parentheses", c(paste0("a = ", strrep("(", 300), "1", strrep(")", 300), " ~~|")), "sdvm_parse_error", "nested too deeply", line = 1, column = 261),
+  mal("macros passing a chain on 32 deep", function() c(unlist(lapply(1:31, function(i) c(sprintf(":MACRO: M%d(x)", i), sprintf("M%d = M%d(x%s) ~~|", i, i + 1, strrep(" + 1", 1000)), ":END OF MACRO:"))), ":MACRO: M32(x)", paste0("M32 = (x", strrep(" + 1", 1000), ") ~~|"), ":END OF MACRO:", "a = M1(Time) ~~|"), "sdvm_parse_error", "nested too deeply once the macros", line = 97, variable = NA),
   mal("a sum of 5000 terms", c(paste0("a = ", paste(rep("1", 5000), collapse = " + "), " ~~|")), "sdvm_parse_error", "split it into several variables", line = 1),
   # -- long names, numbers
   mal("a 1 MB variable name", function() paste0(strrep("n", 1e6), " = 1 ~~|"), "sdvm_parse_error", "variable name too long \\(1000000 bytes", line = 1, column = 1),
