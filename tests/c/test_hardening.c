@@ -248,6 +248,17 @@ static void test_fuzz_regressions(void) {
     /* fuzz_mdl (slow unit): 175 bytes of numeric ranges made 70 MB of
        names; 60 ranges of 99,999 now stop at 4 million elements */
     { "mdl-ranges-4e6-elements.mdl", SD_E_MEMORY, "more than 4000000 elements in all" },
+    /* review, reproduced under UBSan: SAVEPER / TIME STEP = 1e300 and a
+       step number of 3e300 overflowed their conversions to long */
+    { "mdl-saveper-1e300.mdl", SD_OK, NULL },
+    { "mdl-random-tiny-dynamic-step.mdl", SD_E_INTERRUPT, NULL },   /* stopped by the step cap */
+    /* review: each found a stack overflow, a hang or exhausted memory */
+    { "mdl-subscripts-65.mdl", SD_E_DEFINITION, "65 subscripts" },
+    { "mdl-sum-2000-terms.mdl", SD_E_PARSE, "split it into several variables" },
+    { "mdl-parens-300.mdl", SD_E_PARSE, "nested too deeply" },
+    { "mdl-forecast-nested-40.mdl", SD_OK, NULL },
+    { "mdl-sort-order-3000.mdl", SD_E_DEFINITION, "at most 2048 elements" },
+    { "mdl-records-without-tilde.mdl", SD_OK, NULL },
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -348,6 +359,19 @@ static void test_macro_tree_height(void) {
   free(s);
 }
 
+static void test_huge_saveper(void) {
+  tdef d[3] = { { "x", "1" }, { "SAVEPER", "1e300" }, { "FINAL TIME", "10" } };
+  sd_error err;
+  sd_program *p = t_build(d, 3, SD_EULER, &err);
+  trun r;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok && r.info.n_rows == 1);      /* the first row only, as any SAVEPER past the end */
+  t_free(&r);
+  sd_program_free(p);
+}
+
 static void test_time_settings_name_the_setting(void) {
   static const char *const setting[][2] = {
     { "TIME STEP", "0" }, { "TIME STEP", "-1" }, { "SAVEPER", "0.3" }, { "FINAL TIME", "-5" },
@@ -428,6 +452,7 @@ int main(void) {
   RUN(test_reader_linear);
   RUN(test_nested_forecast);
   RUN(test_macro_tree_height);
+  RUN(test_huge_saveper);
   RUN(test_sort_order);
   RUN(test_literals_and_names);
   RUN(test_time_settings_name_the_setting);
