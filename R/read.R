@@ -44,9 +44,13 @@ read_vensim <- function(path) {
 # reader needs), line ends made "\n".  A bad byte is reported by line and
 # column, as the reader reports everything else.
 read_text <- function(path) {
-  bytes <- readBin(path, "raw", file.size(path))
-  nul <- which(bytes == as.raw(0L))
-  if (length(nul)) byte_abort(path, bytes, nul[1], "a NUL byte: is it a binary file, not a .mdl text file?")
+  size <- file.size(path)
+  if (size > 256e6)                      # C-LEARN, among the largest models, is 1.4 MB
+    sdvm_abort(sprintf("'%s' is %.0f MB; a model file may be at most 256 MB.", path, size / 1e6),
+               "sdvm_io_error", file = path)
+  bytes <- readBin(path, "raw", size)
+  nul <- grepRaw(as.raw(0L), bytes, fixed = TRUE)
+  if (length(nul)) byte_abort(path, bytes, nul, "a NUL byte: is it a binary file, not a .mdl text file?")
   text <- rawToChar(bytes)
   Encoding(text) <- "UTF-8"
   if (!validUTF8(text)) {
