@@ -157,7 +157,8 @@ fuzz-seeds: $(F)/mkseeds
 
 # Replay every kept regression input, then fuzz each harness for
 # FUZZ_SECONDS (one job: the machine is shared); ends "N passed, M failed"
-# (one per harness: no crash, no sanitizer report, no timeout).
+# (one per harness: no crash, no sanitizer report, no timeout; 30 s, as a
+# shared or virtual machine can stall a 0.2 s input for seconds).
 fuzz-run: fuzz fuzz-seeds
 	@pass=0; fail=0; \
 	for h in mdl eqn; do \
@@ -166,7 +167,7 @@ fuzz-run: fuzz fuzz-seeds
 	  if [ -n "$$regs" ] && ! $(F)/fuzz_$$h $$regs > $(F)/replay-$$h.log 2>&1; then \
 	    tail -n 30 $(F)/replay-$$h.log; echo "fuzz_$$h: a regression input fails"; fail=$$((fail + 1)); continue; \
 	  fi; \
-	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=10 \
+	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=30 \
 	       -rss_limit_mb=2048 -dict=tests/fuzz/vensim.dict -print_final_stats=1 \
 	       -artifact_prefix=$(F)/crash-$$h- $(F)/corpus-$$h $(F)/seeds/$$h > $(F)/fuzz-$$h.log 2>&1; then \
 	    pass=$$((pass + 1)); \
