@@ -122,7 +122,7 @@ asan-corpus: $(B)/goto-asan/corpus_run
 
 # ---- fuzzing (tests/fuzz; docs/hardening.md) ----
 # The engine and a harness built in one clang call with libFuzzer, ASan and
-# UBSan.  SD_MAX_VARS and SD_MAX_RANGE_ELEMS are lowered so that a model
+# UBSan.  SD_MAX_VARS, SD_MAX_RANGE_ELEMS and SD_MAX_NODES are lowered so that a model
 # the fuzzer makes big is a quick clean error, not an out-of-memory report
 # or a tenth of a second of building 100,000 names.
 FUZZ_CC ?= clang
@@ -132,7 +132,7 @@ override FUZZ_CC := $(or $(notdir $(lastword $(wildcard /usr/bin/clang-[0-9] /us
 endif
 endif
 FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000
+             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000 -DSD_MAX_NODES=400000
 FUZZ_SECONDS ?= 60
 FUZZ_MAXLEN_mdl = 4096
 FUZZ_MAXLEN_eqn = 4096
@@ -157,7 +157,8 @@ fuzz-seeds: $(F)/mkseeds
 
 # Replay every kept regression input, then fuzz each harness for
 # FUZZ_SECONDS (one job: the machine is shared); ends "N passed, M failed"
-# (one per harness: no crash, no sanitizer report, no timeout).
+# (one per harness: no crash, no sanitizer report, no timeout; 30 s, as a
+# shared or virtual machine can stall a 0.2 s input for seconds).
 fuzz-run: fuzz fuzz-seeds
 	@pass=0; fail=0; \
 	for h in mdl eqn; do \
@@ -166,7 +167,7 @@ fuzz-run: fuzz fuzz-seeds
 	  if [ -n "$$regs" ] && ! $(F)/fuzz_$$h $$regs > $(F)/replay-$$h.log 2>&1; then \
 	    tail -n 30 $(F)/replay-$$h.log; echo "fuzz_$$h: a regression input fails"; fail=$$((fail + 1)); continue; \
 	  fi; \
-	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=10 \
+	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=30 \
 	       -rss_limit_mb=2048 -dict=tests/fuzz/vensim.dict -print_final_stats=1 \
 	       -artifact_prefix=$(F)/crash-$$h- $(F)/corpus-$$h $(F)/seeds/$$h > $(F)/fuzz-$$h.log 2>&1; then \
 	    pass=$$((pass + 1)); \

@@ -46,15 +46,17 @@ read_vensim <- function(path) {
 # column, as the reader reports everything else.
 read_text <- function(path) {
   size <- file.size(path)
+  if (size > 256e6)                      # C-LEARN, among the largest models, is 1.4 MB
+    sdvm_abort(sprintf("'%s' is %.0f MB; a model file may be at most 256 MB.", path, size / 1e6),
+               "sdvm_io_error", file = path)
   text <- if (size > 0) suppressWarnings(readChar(path, size, useBytes = TRUE)) else ""
   if (length(text) == 0) text <- ""
   # readChar() stops at a NUL byte (with a warning, replaced here by the
-  # error): a short text means one; only then are
-  # the bytes read and searched (a scan of every byte costs C-LEARN's
-  # 1.4 MB about 10 ms)
+  # error): a short text means one, and only then are the bytes searched
   if (nchar(text, type = "bytes") < size) {
     bytes <- readBin(path, "raw", size)
-    byte_abort(path, bytes, which(bytes == as.raw(0L))[1], "a NUL byte: is it a binary file, not a .mdl text file?")
+    byte_abort(path, bytes, grepRaw(as.raw(0L), bytes, fixed = TRUE)[1],
+               "a NUL byte: is it a binary file, not a .mdl text file?")
   }
   Encoding(text) <- "UTF-8"
   if (!validUTF8(text)) {

@@ -32,6 +32,12 @@
 #ifndef SD_MAX_VARS
 #define SD_MAX_VARS 4000000
 #endif
+/* The most tree nodes the compiler may copy (expanding arrays, macros and
+ * builtins): macros passing their parameters on (M1 = M2(x + x), ...)
+ * double the tree at each level, 2^30 nodes from a few lines. */
+#ifndef SD_MAX_NODES
+#define SD_MAX_NODES 8000000
+#endif
 
 typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
 
@@ -102,6 +108,7 @@ typedef struct cc {
   int cond_depth;           /* inside a branch of IF THEN ELSE */
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
+  long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */
   double nexpanded;         /* copies and references made by expanding calls
                                over ranges (SUM and friends, VECTOR SELECT,
                                ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
@@ -266,6 +273,13 @@ static sd_node *copy_tree(cc *c, const sd_node *s) {
   sd_node *n;
   int i;
   if (!s) return NULL;
+  if (++c->ncopied > SD_MAX_NODES) {
+    if (!c->err->code)
+      sd_fail(c->err, SD_E_MEMORY, c->cur > 0 && c->cur < c->nv ? c->v[c->cur].text : NULL, NULL, 0, 0,
+              "the model's equations, with their arrays, macros and builtins expanded, have more than %d "
+              "operations", SD_MAX_NODES);
+    return NULL;
+  }
   n = sd_arena_alloc(&c->ast, sizeof *n);
   if (!n) return NULL;
   *n = *s;
@@ -741,6 +755,21 @@ static int resolve_reduction(cc *c, sd_node *n, sd_fn fn, int depth) {
   return 0;
 }
 
+/* Trees made by substituting macro arguments can be higher than any parsed
+ * one (each macro level adds its own chain): at most this many levels, so
+ * that every recursive walk of them stays within the C stack. */
+#define SD_MAX_TREE (4 * SD_MAX_HEIGHT)
+
+/* 1 if tree n goes more than `left` levels down (the walk stops there). */
+static int too_deep(const sd_node *n, int left) {
+  int i;
+  if (!n) return 0;
+  if (left <= 0) return 1;
+  for (i = 0; i < n->nargs; i++)
+    if (too_deep(n->args[i], left - 1)) return 1;
+  return 0;
+}
+
 static void mark_done(sd_node *n) {
   int i;
   n->done = 1;
@@ -778,6 +807,9 @@ static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) 
                    mac->text, NULL);
   for (j = 0; j < nin; j++) {
     if (resolve(c, n->args[j], depth + 1) != 0) return -1;
+    if (too_deep(n->args[j], SD_MAX_TREE))   /* before it is copied into the body */
+      return fail_at(c, SD_E_PARSE, n->args[j], "an argument of macro %s is nested too deeply once the macros "
+                     "it passes through are expanded (more than 4096 levels)%s", mac->text, NULL);
     mark_done(n->args[j]);
   }
   inst = ++c->ninst;
@@ -1224,11 +1256,17 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     return 0;
   }
   if (b->fn == SD_FN_FORECAST) {
-    /* FORECAST(x, T, h) = x * (1 + TREND(x, T, 0) * h) */
-    sd_node *x = n->args[0], *targs[3], *trend, *res;   /* arguments already resolved */
-    mark_done(x);
+    /* FORECAST(x, T, h) = x * (1 + TREND(x, T, 0) * h), x held in a hidden
+       auxiliary: used twice inline, nested FORECASTs doubled the tree at
+       each level (30 levels: 2^30 nodes to compile) */
+    sd_node *x, *targs[3], *trend, *res;   /* arguments already resolved */
+    int hx = add_hidden(c, "FORECAST input", CV_AUX);
+    if (hx < 0) return oom(c);
+    mark_done(n->args[0]);
     mark_done(n->args[1]);
-    targs[0] = x;
+    c->v[hx].eqn = n->args[0];
+    if (!(x = mk_var(c, hx, n)) || !(targs[0] = mk_var(c, hx, n))) return oom(c);
+    x->done = targs[0]->done = 1;
     targs[1] = n->args[1];
     targs[2] = mk_num(c, 0, n);
     trend = mk_call(c, SD_FN_TREND, 3, targs, n);
@@ -2683,6 +2721,14 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   sd_strmap_init(&c.outmap);
 
   if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
+  for (i = 1; i < c.nv; i++)                /* lowering and macros made these */
+    if (too_deep(c.v[i].eqn, 2 * SD_MAX_TREE) || too_deep(c.v[i].init, 2 * SD_MAX_TREE)) {
+      c.cur = i;
+      sd_fail(err, SD_E_PARSE, c.v[i].text, c.v[i].pos, at_start(c.v[i].pos), at_start(c.v[i].pos),
+              "'%s' is nested too deeply once macros and builtins are expanded (more than %d levels)",
+              c.v[i].text, 2 * SD_MAX_TREE);
+      goto done;
+    }
 
   /* fold, and find the variables that are plain numbers */
   for (i = 1; i < c.nv; i++) {

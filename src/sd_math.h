@@ -207,7 +207,10 @@ static inline double sd_unit(double seed, int site, long k, int j) {
 
 static inline double sd_random(const double *v, const sd_ins *ext, int normal, int site, double t,
                                double t0, double dt) {
-  long k = (dt > 0) ? (long)floor((t - t0) / dt + 0.5) : 0;
+  /* the step number; clamped (a TIME STEP that shrinks while running,
+     or NaN, would overflow the conversion, which is undefined) */
+  double kd = (dt > 0) ? floor((t - t0) / dt + 0.5) : 0;
+  long k = kd == kd ? (long)(kd > 2e9 ? 2e9 : kd < -2e9 ? -2e9 : kd) : 0;
   int j;
   double lo = sd_opnd(v, ext, 0), hi = sd_opnd(v, ext, 1);
   if (!normal) return lo + (hi - lo) * sd_unit(sd_opnd(v, ext, 2), site, k, 0);

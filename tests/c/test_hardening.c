@@ -248,6 +248,17 @@ static void test_fuzz_regressions(void) {
     /* fuzz_mdl (slow unit): 175 bytes of numeric ranges made 70 MB of
        names; 60 ranges of 99,999 now stop at 4 million elements */
     { "mdl-ranges-4e6-elements.mdl", SD_E_MEMORY, "more than 4000000 elements in all" },
+    /* review, reproduced under UBSan: SAVEPER / TIME STEP = 1e300 and a
+       step number of 3e300 overflowed their conversions to long */
+    { "mdl-saveper-1e300.mdl", SD_OK, NULL },
+    { "mdl-random-tiny-dynamic-step.mdl", SD_E_INTERRUPT, NULL },   /* stopped by the step cap */
+    /* review: each found a stack overflow, a hang or exhausted memory */
+    { "mdl-subscripts-65.mdl", SD_E_DEFINITION, "65 subscripts" },
+    { "mdl-sum-2000-terms.mdl", SD_E_PARSE, "split it into several variables" },
+    { "mdl-parens-300.mdl", SD_E_PARSE, "nested too deeply" },
+    { "mdl-forecast-nested-40.mdl", SD_OK, NULL },
+    { "mdl-sort-order-3000.mdl", SD_E_DEFINITION, "at most 2048 elements" },
+    { "mdl-records-without-tilde.mdl", SD_OK, NULL },
   };
   size_t i;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -306,6 +317,59 @@ static void test_reader_linear(void) {
   if (md) CHECK_STR(md->recs[99999].eqn, "1");
   sd_mdl_free(md);
   free(text);
+}
+
+/* FORECAST used its input twice inline: nested FORECASTs doubled the tree
+ * at each level (18 levels: 0.5 s to compile, 30: half an hour).  The
+ * input is now held in a hidden auxiliary. */
+static void test_nested_forecast(void) {
+  sd_error err;
+  char *s = nest("FORECAST(", "Time + 1", ", 2, 0.5)", 100);
+  double x = eval_x(s, &err);
+  CHECK(x == x);                        /* compiled and ran */
+  free(s);
+}
+
+/* Macros that pass their parameter on inside a chain (M1 = M2(x + 1 + 1
+ * ...)) make trees higher than any parsed one; 32 levels of 1000 overflowed
+ * the stack in gen() under ASan.  Arguments are refused beyond 4096 levels;
+ * three levels (about 3000) compile and run here, under ASan too. */
+static char *macro_chain(int k, int terms) {
+  size_t cap = (size_t)k * ((size_t)terms * 4 + 128) + 256, len = 0;
+  char *s = malloc(cap);
+  int i, j;
+  for (i = 1; i <= k; i++) {
+    len += (size_t)snprintf(s + len, cap - len, ":MACRO: M%d(x)\nM%d = ", i, i);
+    if (i < k) len += (size_t)snprintf(s + len, cap - len, "M%d", i + 1);  /* the last: (x + 1 ...) */
+    len += (size_t)snprintf(s + len, cap - len, "(x");
+    for (j = 0; j < terms; j++) len += (size_t)snprintf(s + len, cap - len, " + 1");
+    len += (size_t)snprintf(s + len, cap - len, ") ~~|\n:END OF MACRO:\n");
+  }
+  snprintf(s + len, cap - len, "a = M1(Time) ~~|\nFINAL TIME = 2 ~~|\n");
+  return s;
+}
+
+static void test_macro_tree_height(void) {
+  sd_error err;
+  char *s = macro_chain(3, 1000);
+  CHECK(through_mdl(s, &err) == SD_OK);
+  free(s);
+  s = macro_chain(32, 1000);
+  CHECK(through_mdl(s, &err) == SD_E_PARSE && strstr(err.msg, "nested too deeply once the macros") != NULL);
+  free(s);
+}
+
+static void test_huge_saveper(void) {
+  tdef d[3] = { { "x", "1" }, { "SAVEPER", "1e300" }, { "FINAL TIME", "10" } };
+  sd_error err;
+  sd_program *p = t_build(d, 3, SD_EULER, &err);
+  trun r;
+  CHECK(p != NULL);
+  if (!p) return;
+  r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r.ok && r.info.n_rows == 1);      /* the first row only, as any SAVEPER past the end */
+  t_free(&r);
+  sd_program_free(p);
 }
 
 static void test_time_settings_name_the_setting(void) {
@@ -386,6 +450,9 @@ static void test_sort_order(void) {
 
 int main(void) {
   RUN(test_reader_linear);
+  RUN(test_nested_forecast);
+  RUN(test_macro_tree_height);
+  RUN(test_huge_saveper);
   RUN(test_sort_order);
   RUN(test_literals_and_names);
   RUN(test_time_settings_name_the_setting);
