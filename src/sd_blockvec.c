@@ -89,9 +89,14 @@ typedef struct pdesc {
   int state;          /* field read and written (SAMPLE), or -1 */
   int table;          /* field holding a table index (LOOKUP), or -1 */
   int role[6];
-  int arm;            /* in the arm of IF number `arm`, or -1 */
+  int arm;            /* in an arm of IF number `arm`, or -1 */
+  int side;           /* that arm: 0 (the only one, or THEN), 1 (ELSE) */
   int csel;           /* the pick of IF number `csel`, or -1 */
-  int end;            /* an IF (pick or opaque group): word offset of its arm's end, else -1 */
+  int dst;            /* the pick: word offset of the instruction whose d is
+                         the IF's result (its own, for CMOVJ*; an arm's last,
+                         for JZ, whose d is the condition) */
+  int tgt[2];         /* an IF (pick or opaque group): where its own jumps
+                         land, block word offsets (-1: none) */
 } pdesc;
 
 static void set_roles(pdesc *o) {
@@ -106,7 +111,9 @@ static void set_roles(pdesc *o) {
 /* The element operation of `op`: 0 if it has no element loop. */
 static int describe(int op, pdesc *o) {
   int w = 0;
-  o->state = o->table = o->arm = o->csel = o->end = -1;
+  o->state = o->table = o->arm = o->csel = o->dst = -1;
+  o->tgt[0] = o->tgt[1] = -1;
+  o->side = 0;
   o->kind = P_W;
   switch (op) {
   case SDI_MOV: w = SDI_WMOV; break;
@@ -185,9 +192,16 @@ static int describe_csel(int op, pdesc *o) {
   static const int cmp[10] = { SDI_WCS_EQ, SDI_WCS_NE, SDI_WCS_LT, SDI_WCS_GT, SDI_WCS_LE,
                                SDI_WCS_GE, SDI_WCS_NLT, SDI_WCS_NGT, SDI_WCS_NLE, SDI_WCS_NGE };
   o->state = o->table = o->arm = -1;
+  o->tgt[0] = o->tgt[1] = -1;
+  o->side = 0;
   o->kind = P_CSEL;
   o->words = 2;
-  if (op == SDI_CMOVJ || op == SDI_CMOVJZ) {
+  if (op == SDI_JZ) {
+    /* IF THEN ELSE(c, then, else), both arms computed: c ? then : else */
+    o->wop = SDI_WCS_NZ;
+    o->words = 1;
+    o->nsrc = 3; o->src[0] = FD; o->src[1] = -1; o->src[2] = -2;
+  } else if (op == SDI_CMOVJ || op == SDI_CMOVJZ) {
     o->wop = op == SDI_CMOVJ ? SDI_WCS_NZ : SDI_WCS_Z;
     o->nsrc = 3; o->src[0] = FB; o->src[1] = FA; o->src[2] = -1;
   } else if (op >= SDI_CMOVJ_EQ && op <= SDI_CMOVJ_NGE) {
@@ -202,6 +216,10 @@ static int describe_csel(int op, pdesc *o) {
 
 static int is_jump(int op) { return op == SDI_JMP || op == SDI_JZ || SD_IS_CMOVJ(op); }
 
+/* The pick of an IF with two computed arms (JZ), whose result is written
+ * by the arms' last instruction rather than by its own d. */
+static int is_jz_pick(const pdesc *o) { return o->kind == P_CSEL && o->dst != o->off; }
+
 /* The role of field f (< 3 * its words) of an instruction that an opaque
  * group may hold, or -1 if it may not hold it: jumps (but a CMOVJ's own),
  * and the instructions that index ranges of slots.  Immediates that may
@@ -210,8 +228,10 @@ static int is_jump(int op) { return op == SDI_JMP || op == SDI_JZ || SD_IS_CMOVJ
  * (read and written). */
 static int opaque_role(const sd_ins *in, int f) {
   int fmt = sd_opcode_formats[in->op];
+  if (in->op == SDI_JZ) return f == FD ? R_READ : R_NONE;    /* (an IF group's own) */
+  if (in->op == SDI_JMP) return R_NONE;
   switch (in->op) {
-  case SDI_JMP: case SDI_JZ: case SDI_HALT: case SDI_EXT: case SDI_OVR:
+  case SDI_HALT: case SDI_EXT: case SDI_OVR:
   case SDI_ELMMAP: case SDI_SORTORD: case SDI_RANK: case SDI_INVMAT:
     return -1;
   default: break;
@@ -271,8 +291,10 @@ static int targets_ok(const int *ntarget, const run *r, int b) {
   int expect[8 * MAX_P + 1];
   if (r->bw > 8 * MAX_P) return 0;
   for (off = 0; off <= r->bw; off++) expect[off] = 0;
-  for (j = 0; j < r->np; j++)
-    if (r->p[j].end >= 0) expect[r->p[j].end]++;
+  for (j = 0; j < r->np; j++) {
+    if (r->p[j].tgt[0] >= 0) expect[r->p[j].tgt[0]]++;
+    if (r->p[j].tgt[1] >= 0) expect[r->p[j].tgt[1]]++;
+  }
   for (off = 1; off < r->bw; off++)
     if (ntarget[base + off] != expect[off]) return 0;
   if (b > 0 && ntarget[base] != expect[r->bw]) return 0;
@@ -284,7 +306,7 @@ static int targets_ok(const int *ntarget, const run *r, int b) {
 static int opaque_span(const sd_ins *in, int words) {
   int w = 0;
   while (w < words) {
-    if (SD_IS_CMOVJ(in[w].op) || opaque_role(&in[w], FD) < 0) return -1;
+    if (is_jump(in[w].op) || opaque_role(&in[w], FD) < 0) return -1;
     w += ins_words(&in[w]);
   }
   return w == words ? w : -1;
@@ -317,7 +339,8 @@ static int block_shape(const sd_ins *ins, int n, const int *ntarget, int at, int
       if (!describe_csel(in->op, &cs)) return -1;
       cs.off = w;
       cs.csel = g;
-      cs.end = end;
+      cs.dst = w;
+      cs.tgt[0] = end;
       count++;
       while (a < end) {
         pdesc *q = &r->p[r->np];
@@ -343,18 +366,75 @@ static int block_shape(const sd_ins *ins, int n, const int *ntarget, int at, int
         o->off = w;
         o->words = end - w;
         o->arm = o->csel = -1;
-        o->end = end;
+        o->tgt[0] = end; o->tgt[1] = -1;
         r->np++;
       }
       w = end;
       if (count > L) return 0;
       continue;
     }
-    if (opaque_role(in, FD) >= 0) {
+    if (in->op == SDI_JZ) {
+      /* JZ c -> ELSE; THEN arm; JMP -> END; ELSE arm; END.  Both arms
+         element operations but SAMPLE IF TRUE, writing the same result
+         last: if converted (both computed, then one pick); else the IF
+         as one opaque group */
+      pdesc cs;
+      int els = w + in->a, jmp = els - 1, end, a, g = r->nif, np0 = r->np, c0 = count, convert = 1, side;
+      if (in->a < 3 || at + els >= n || ins[at + jmp].op != SDI_JMP) return -1;
+      end = jmp + ins[at + jmp].a;
+      if (end <= els || at + end >= n) return -1;
+      describe_csel(SDI_JZ, &cs);
+      cs.off = w;
+      cs.csel = g;
+      cs.tgt[0] = els; cs.tgt[1] = end;
+      count++;
+      for (side = 0; side < 2 && convert; side++) {
+        int from = side ? els : w + 1, to = side ? end : jmp, last = -1;
+        for (a = from; a < to;) {
+          pdesc *q = &r->p[r->np];
+          if (r->np >= MAX_P - 1 || !describe(ins[at + a].op, q) || q->state >= 0) { convert = 0; break; }
+          q->off = a;
+          q->arm = g;
+          q->side = side;
+          last = a;
+          a += q->words;
+          r->np++;
+          count++;
+        }
+        if (!convert || a != to || last < 0) { convert = 0; break; }
+        if (side == 0) cs.dst = last;
+        else if (ins[at + last].d != ins[at + cs.dst].d) convert = 0;
+      }
+      if (convert) {
+        count++;                                          /* the JMP */
+        r->cpos[g] = r->np;
+        r->p[r->np++] = cs;
+        r->nif++;
+      } else {
+        int x;
+        r->np = np0;
+        count = c0 + 2;
+        if (opaque_span(&ins[at + w + 1], jmp - w - 1) < 0 || opaque_span(&ins[at + els], end - els) < 0)
+          return -1;
+        for (x = w + 1; x < jmp; x += ins_words(&ins[at + x])) count++;
+        for (x = els; x < end; x += ins_words(&ins[at + x])) count++;
+        o->kind = P_OPAQUE;
+        o->off = w;
+        o->words = end - w;
+        o->arm = o->csel = -1;
+        o->tgt[0] = els; o->tgt[1] = end;
+        r->np++;
+      }
+      w = end;
+      if (count > L) return 0;
+      continue;
+    }
+    if (!is_jump(in->op) && opaque_role(in, FD) >= 0) {
       o->kind = P_OPAQUE;
       o->off = w;
       o->words = ins_words(in);
-      o->arm = o->csel = o->end = -1;
+      o->arm = o->csel = -1;
+      o->tgt[0] = o->tgt[1] = -1;
       w += o->words;
       r->np++;
       count++;
@@ -383,8 +463,8 @@ static int find_run(const sd_ins *ins, int n, const int *ntarget, run *r) {
     for (f = 0; f < 3 * o->words; f++) {
       int role = o->role[f];
       if (role != R_NONE && role != R_TABLE &&
-          fget(&ins[r->at + o->off], f) == fget(&ins[r->at + r->p[r->cpos[o->arm]].off], FD))
-        r->farm[3 * o->off + f] = 1;
+          fget(&ins[r->at + o->off], f) == fget(&ins[r->at + r->p[r->cpos[o->arm]].dst], FD))
+        r->farm[3 * o->off + f] = (unsigned char)(1 + o->side);
     }
   }
   for (b = 1;; b++) {
@@ -406,6 +486,11 @@ static int find_run(const sd_ins *ins, int n, const int *ntarget, run *r) {
         }
       }
     }
+    for (j = 0; j < r->np && ok; j++)
+      if (is_jz_pick(&r->p[j])) {
+        const sd_ins *j0 = &ins[r->at + r->p[j].tgt[0] - 1], *jb = &ins[base + r->p[j].tgt[0] - 1];
+        if (jb->op != SDI_JMP || jb->a != j0->a) ok = 0;
+      }
     if (ok && !targets_ok(ntarget, r, b)) ok = 0;
     if (!ok) break;
   }
@@ -532,6 +617,14 @@ static int is_arm_result(const sd_ins *ins, const run *r, int b, int j, int f) {
   return r->farm[3 * r->p[j].off + f];
 }
 
+/* Position j's write that is no field of its own: the result of a JZ IF
+ * (whose own d is its condition), in block b; else -1. */
+
+static int32_t pick_dest(const sd_ins *ins, const run *r, int b, int j) {
+  const pdesc *o = &r->p[j];
+  return is_jz_pick(o) ? fget(&ins[r->at + b * r->bw + o->dst], FD) : -1;
+}
+
 /* Check that run r may be rewritten; fill priv[] with the temporaries to
  * make private (np of them).  Temporaries are the slots in [tlo, thi). */
 static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tlo, int32_t thi,
@@ -542,8 +635,7 @@ static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tl
      slot by every block; it reads its result only after writing it, and
      writes nothing its test or value reads */
   for (g = 0; g < r->nif; g++) {
-    int cj = -1, wrote = 0;
-    for (j = 0; j < r->np; j++) if (r->p[j].csel == g) cj = j;
+    int cj = r->cpos[g], wrote[2] = { 0, 0 };
     for (j = 0; j < r->np; j++) {
       const pdesc *o = &r->p[j];
       int rd = 0, wr = 0;
@@ -562,14 +654,23 @@ static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tl
             if (r->p[cj].role[k2] == R_READ && value_at(ins, r, 0, cj, k2) == d0) return 0;
         }
       }
-      if (rd && !wrote) return 0;
-      if (wr) wrote = 1;
+      if (rd && !wrote[o->side]) return 0;
+      if (wr) wrote[o->side] = 1;
     }
-    if (!wrote) return 0;
+    if (!wrote[0] || (is_jz_pick(&r->p[cj]) && !wrote[1])) return 0;
   }
   /* private temporaries: written at one slot by every block */
   for (j = 0; j < r->np; j++) {
     const pdesc *o = &r->p[j];
+    int32_t t0 = pick_dest(ins, r, 0, j);
+    if (t0 >= 0 && t0 == pick_dest(ins, r, 1, j) && t0 >= tlo && t0 < thi) {
+      int seen = 0;
+      for (i = 0; i < *np; i++) seen |= priv[i] == t0;
+      if (!seen) {
+        if (*np >= MAX_P) return 0;
+        priv[(*np)++] = t0;
+      }
+    }
     for (f = 0; f < 3 * o->words; f++) {
       int32_t d0, d1;
       int seen = 0;
@@ -605,6 +706,7 @@ static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tl
           if (v0 != t) continue;
           if (role == R_WRITE) wr = 1; else rd = 1;
         }
+        if (x == 0 && pick_dest(ins, r, 0, j) == t) wr = 1;   /* a JZ IF's result */
         if (rd && !written) return 0;                  /* live into the block */
         if (wr) written = 1;
         x += nw;
@@ -626,6 +728,12 @@ static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tl
         for (i = 0; i < *np; i++) pv |= priv[i] == s;
         if (pv) continue;
         if (!track(tr, s, b, j, role != R_READ)) return 0;
+      }
+      if (is_jz_pick(o)) {
+        int32_t s = pick_dest(ins, r, b, j);
+        int pv = 0;
+        for (i = 0; i < *np; i++) pv |= priv[i] == s;
+        if (!pv && !track(tr, s, b, j, 1)) return 0;
       }
     }
   return 1;
@@ -661,7 +769,7 @@ static sd_ins *ob_put(obuf *o, int words, int from) {
 static int emit_position(obuf *o, const sd_ins *ins, const run *r, int j,
                          const int32_t *priv, const int32_t *pbase, int np, const int32_t *ibase) {
   const pdesc *d = &r->p[j];
-  int32_t base[7], stride[7];
+  int32_t base[8], stride[8], dbase, dstride;
   int f, i, fmt, words, src[5];
   sd_ins *w;
   if (d->kind == P_OPAQUE) {
@@ -690,20 +798,34 @@ static int emit_position(obuf *o, const sd_ins *ins, const run *r, int j,
     base[f] = value_at(ins, r, 0, j, f);
     stride[f] = value_at(ins, r, 1, j, f) - base[f];
     if (d->role[f] == R_NONE || d->role[f] == R_TABLE) continue;
-    if (is_arm_result(ins, r, 0, j, f)) { base[f] = ibase[d->arm]; stride[f] = 1; continue; }
+    if (is_arm_result(ins, r, 0, j, f)) {
+      base[f] = ibase[2 * d->arm + is_arm_result(ins, r, 0, j, f) - 1];
+      stride[f] = 1;
+      continue;
+    }
     for (i = 0; i < np; i++)
       if (base[f] == priv[i] && stride[f] == 0) { base[f] = pbase[i]; stride[f] = 1; }
   }
-  /* the IF's arm value, as a sixth field */
-  base[6] = d->csel >= 0 ? ibase[d->csel] : 0;
-  stride[6] = 1;
-  for (i = 0; i < d->nsrc; i++) src[i] = d->src[i] < 0 ? 6 : d->src[i];
+  /* the destination: d, or a JZ IF's result */
+  dbase = base[FD];
+  dstride = stride[FD];
+  if (is_jz_pick(d)) {
+    dbase = pick_dest(ins, r, 0, j);
+    dstride = pick_dest(ins, r, 1, j) - dbase;
+    for (i = 0; i < np; i++)
+      if (dbase == priv[i] && dstride == 0) { dbase = pbase[i]; dstride = 1; }
+  }
+  /* the IF's arm values (THEN, ELSE) as fields 6 and 7 */
+  base[6] = d->csel >= 0 ? ibase[2 * d->csel] : 0;
+  base[7] = d->csel >= 0 ? ibase[2 * d->csel + 1] : 0;
+  stride[6] = stride[7] = 1;
+  for (i = 0; i < d->nsrc; i++) src[i] = d->src[i] == -1 ? 6 : d->src[i] == -2 ? 7 : d->src[i];
   if (!(w = ob_put(o, words, -1))) return -1;
   w[0].op = (uint16_t)d->wop;
-  w[0].d = base[FD];
+  w[0].d = dbase;
   w[0].a = base[src[0]];
   w[0].b = d->table >= 0 ? base[d->table] : d->nsrc > 1 ? base[src[1]] : 0;
-  w[1].op = SDI_EXT; w[1].d = r->k; w[1].a = stride[FD]; w[1].b = stride[src[0]];
+  w[1].op = SDI_EXT; w[1].d = r->k; w[1].a = dstride; w[1].b = stride[src[0]];
   w[2].op = SDI_EXT;
   w[2].d = d->table >= 0 ? stride[d->table] : d->nsrc > 1 ? stride[src[1]] : 0;
   if (d->state >= 0) { w[2].a = base[d->state]; w[2].b = stride[d->state]; }
@@ -807,7 +929,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
 
   for (i = 0; i < n;) {
     int np = 0;
-    int32_t priv[MAX_P], pbase[MAX_P], ibase[MAX_P];
+    int32_t priv[MAX_P], pbase[MAX_P], ibase[2 * MAX_P];
     map[i] = o.n;
     if (gain[i] > 0) {
       /* the run again (the same one), with its private temporaries */
@@ -815,7 +937,11 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
           !legal(ins, &lv, best, tlo, thi, priv, &np, &tr))
         goto out;
       for (j = 0; j < np; j++) { pbase[j] = *nslots; *nslots += best->k; }
-      for (j = 0; j < best->nif; j++) { ibase[j] = *nslots; *nslots += best->k; }
+      for (j = 0; j < best->nif; j++) {
+        ibase[2 * j] = *nslots; *nslots += best->k;
+        ibase[2 * j + 1] = -1;
+        if (is_jz_pick(&best->p[best->cpos[j]])) { ibase[2 * j + 1] = *nslots; *nslots += best->k; }
+      }
       for (j = 0; j < best->np; j++)
         if (emit_position(&o, ins, best, j, priv, pbase, np, ibase) != 0) goto out;
       i += best->k * best->bw;
