@@ -44,18 +44,6 @@
 #define MAX_BW 128      /* most words in a block */
 #define MAX_P 72        /* most positions in a block */
 
-/* Words an instruction at `in` occupies (itself and its EXT words). */
-static int ins_words(const sd_ins *in) {
-  switch (sd_opcode_formats[in->op]) {
-  case SD_F_DABC: return 2;
-  case SD_F_LIST: return 1 + (in->a + 2) / 3;
-  case SD_F_W3: return 3;
-  case SD_F_W4: return 4;
-  case SD_F_W5: return 5;
-  default: return 1;
-  }
-}
-
 /* A field of an instruction: word * 3 + (0 d, 1 a, 2 b). */
 #define FD 0
 #define FA 1
@@ -262,7 +250,7 @@ static int role_at(const sd_ins *blk, const struct pdesc *p, int f) {
   if (p->kind != P_OPAQUE) return p->role[f];
   in = blk + p->off;
   for (;;) {
-    nw = ins_words(in);
+    nw = sd_ins_words(in);
     if (f < 3 * (w + nw)) return opaque_role(in, f - 3 * w);
     w += nw;
     in += nw;
@@ -307,7 +295,7 @@ static int opaque_span(const sd_ins *in, int words) {
   int w = 0;
   while (w < words) {
     if (is_jump(in[w].op) || opaque_role(&in[w], FD) < 0) return -1;
-    w += ins_words(&in[w]);
+    w += sd_ins_words(&in[w]);
   }
   return w == words ? w : -1;
 }
@@ -360,7 +348,7 @@ static int block_shape(const sd_ins *ins, int n, const int *ntarget, int at, int
         r->np = np0;
         count = c0 + 1;
         if (opaque_span(&ins[at + w + 2], end - w - 2) < 0) return -1;
-        for (x = w + 2; x < end; x += ins_words(&ins[at + x])) n_arm++;
+        for (x = w + 2; x < end; x += sd_ins_words(&ins[at + x])) n_arm++;
         count += n_arm;
         o->kind = P_OPAQUE;
         o->off = w;
@@ -416,8 +404,8 @@ static int block_shape(const sd_ins *ins, int n, const int *ntarget, int at, int
         count = c0 + 2;
         if (opaque_span(&ins[at + w + 1], jmp - w - 1) < 0 || opaque_span(&ins[at + els], end - els) < 0)
           return -1;
-        for (x = w + 1; x < jmp; x += ins_words(&ins[at + x])) count++;
-        for (x = els; x < end; x += ins_words(&ins[at + x])) count++;
+        for (x = w + 1; x < jmp; x += sd_ins_words(&ins[at + x])) count++;
+        for (x = els; x < end; x += sd_ins_words(&ins[at + x])) count++;
         o->kind = P_OPAQUE;
         o->off = w;
         o->words = end - w;
@@ -432,7 +420,7 @@ static int block_shape(const sd_ins *ins, int n, const int *ntarget, int at, int
     if (!is_jump(in->op) && opaque_role(in, FD) >= 0) {
       o->kind = P_OPAQUE;
       o->off = w;
-      o->words = ins_words(in);
+      o->words = sd_ins_words(in);
       o->arm = o->csel = -1;
       o->tgt[0] = o->tgt[1] = -1;
       w += o->words;
@@ -474,7 +462,7 @@ static int find_run(const sd_ins *ins, int n, const int *ntarget, run *r) {
       const pdesc *o = &r->p[j];
       const sd_ins *p0 = &ins[r->at + o->off], *pb = &ins[base + o->off];
       int x;
-      for (x = 0; x < o->words; x += ins_words(&p0[x]))
+      for (x = 0; x < o->words; x += sd_ins_words(&p0[x]))
         if (pb[x].op != p0[x].op) ok = 0;
       for (f = 0; f < 3 * o->words && ok; f++) {
         int32_t v0 = fget(p0, f), vb = fget(pb, f);
@@ -567,10 +555,10 @@ static int live_init(liveness *lv, const sd_ins *ins, int n, int32_t tlo, int32_
   rd = calloc((size_t)lv->words, sizeof *rd);
   wr = calloc((size_t)lv->words, sizeof *wr);
   if (!lv->bits || !start || !rd || !wr) { free(start); free(rd); free(wr); return -1; }
-  for (i = 0; i < n; i += ins_words(&ins[i])) start[nstart++] = i;
+  for (i = 0; i < n; i += sd_ins_words(&ins[i])) start[nstart++] = i;
   while (nstart-- > 0) {
     const sd_ins *in = &ins[i = start[nstart]];
-    int fmt = sd_opcode_formats[in->op], nw = ins_words(in);
+    int fmt = sd_opcode_formats[in->op], nw = sd_ins_words(in);
     uint64_t *out = live_row(lv, i), *next = live_row(lv, i + nw < n ? i + nw : n);
     memset(rd, 0, (size_t)lv->words * sizeof *rd);
     memset(wr, 0, (size_t)lv->words * sizeof *wr);
@@ -695,7 +683,7 @@ static int legal(const sd_ins *ins, const liveness *lv, const run *r, int32_t tl
       const pdesc *o = &r->p[j];
       int x = 0;
       while (x < o->words) {
-        int nw = ins_words(&ins[r->at + o->off + x]), rd = 0, wr = 0;
+        int nw = sd_ins_words(&ins[r->at + o->off + x]), rd = 0, wr = 0;
         for (f = 3 * x; f < 3 * (x + nw); f++) {
           int32_t v0, v1;
           int role = r->frole[3 * o->off + f];
@@ -851,7 +839,7 @@ static int best_at(const sd_ins *ins, int n, const int *ntarget, const liveness 
   bound[0] = 0;
   for (c = 1; c <= MAX_L; c++) {
     int at = i + bound[c - 1];
-    bound[c] = at < n ? bound[c - 1] + ins_words(&ins[at]) : n;
+    bound[c] = at < n ? bound[c - 1] + sd_ins_words(&ins[at]) : n;
   }
   for (L = only_L ? only_L : 1; L <= (only_L ? only_L : MAX_L); L++) {
     int g, shape, j, nw = 0;
@@ -891,7 +879,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
       tracker_init(&tr, *nslots) != 0)
     goto out;
   /* how many jumps land on each word */
-  for (i = 0; i < n; i += ins_words(&ins[i]))
+  for (i = 0; i < n; i += sd_ins_words(&ins[i]))
     if (is_jump(ins[i].op)) {
       int to = jump_target(&ins[i], i);
       if (to >= 0 && to <= n) ntarget[to]++;
@@ -909,7 +897,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
   /* (a run from i also repeats from i + bw, i + 2 bw, ... with fewer
      blocks: those starts are not searched, their runs save less) */
   if (!(dom = calloc((size_t)n + 1, 1))) goto out;
-  for (i = 0; i < n; i += ins_words(&ins[i])) {
+  for (i = 0; i < n; i += sd_ins_words(&ins[i])) {
     start[nstart++] = i;
     if (dom[i]) continue;
     gain[i] = best_at(ins, n, ntarget, &lv, i, 0, tlo, thi, &best, &cand, &tr);
@@ -922,7 +910,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
   for (j = nstart - 1; j >= 0; j--) {
     long skip, take;
     i = start[j];
-    skip = total[i + ins_words(&ins[i])];
+    skip = total[i + sd_ins_words(&ins[i])];
     take = gain[i] > 0 ? gain[i] + total[i + len[i]] : -1;
     if (take > skip) total[i] = take; else { total[i] = skip; gain[i] = 0; }
   }
@@ -946,7 +934,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
         if (emit_position(&o, ins, best, j, priv, pbase, np, ibase) != 0) goto out;
       i += best->k * best->bw;
     } else {
-      int w = ins_words(&ins[i]);
+      int w = sd_ins_words(&ins[i]);
       sd_ins *dst = ob_put(&o, w, i);
       if (!dst) goto out;
       memcpy(dst, &ins[i], (size_t)w * sizeof *dst);
@@ -956,7 +944,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
   map[n] = o.n;
 
   /* relocate the jumps */
-  for (i = 0; i < o.n; i += ins_words(&o.ins[i])) {
+  for (i = 0; i < o.n; i += sd_ins_words(&o.ins[i])) {
     sd_ins *in = &o.ins[i];
     int from = o.from[i], to, nt;
     if (!is_jump(in->op) || from < 0) continue;     /* (jumps inside opaque copies keep theirs) */

@@ -187,6 +187,9 @@ typedef struct sd_ins {
 /* The move-and-jump instructions (their EXT word's d is the jump). */
 #define SD_IS_CMOVJ(op) ((op) >= SDI_CMOVJ && (op) <= SDI_CMOVJ_NGE)
 
+/* Words the instruction at `in` occupies: itself and its EXT words. */
+int sd_ins_words(const sd_ins *in);
+
 extern const char *const sd_opcode_names[SDI__COUNT];
 extern const unsigned char sd_opcode_formats[SDI__COUNT];
 

@@ -21,18 +21,6 @@
 #include <string.h>
 #include "sd_program.h"
 
-/* Words an instruction at `in` occupies (itself and its EXT words). */
-static int ins_len(const sd_ins *in) {
-  switch (sd_opcode_formats[in->op]) {
-  case SD_F_DABC: return 2;
-  case SD_F_LIST: return 1 + (in->a + 2) / 3;
-  case SD_F_W3: return 3;
-  case SD_F_W4: return 4;
-  case SD_F_W5: return 5;
-  default: return 1;
-  }
-}
-
 /* The looping form of an operation, and the words one instance takes
  * (two when a third source sits in an EXT word); 0 if it has none. */
 static int vector_op(int op, int *words) {
@@ -60,7 +48,7 @@ int sd_vectorize(sd_code *code) {
   unsigned char *target = calloc((size_t)(n ? n : 1) + 1, 1), *start = calloc((size_t)(n ? n : 1), 1);
   if (!target || !start) { free(target); free(start); return -1; }
   /* instruction starts, and every place a jump lands */
-  for (i = 0; i < n; i += ins_len(&ins[i])) {
+  for (i = 0; i < n; i += sd_ins_words(&ins[i])) {
     int to = -1;
     start[i] = 1;
     if (ins[i].op == SDI_JMP || ins[i].op == SDI_JZ) to = i + ins[i].a;

@@ -41,6 +41,27 @@ static void check_levels(sd_model *m) {
   sd_model_set_rewrite(m, 2);
 }
 
+/* Dispatches of the opcodes whose names start with `name` (all of them
+ * for a full name) in a counting run of p, which must give ref. */
+static double count_op(const sd_program *p, const trun *ref, const char *name) {
+  sd_run_opts o;
+  double counts[512], total = 0;
+  trun rc;
+  int j;
+  memset(counts, 0, sizeof counts);
+  sd_run_opts_init(&o);
+  o.dispatch = SD_DISPATCH_COUNT;
+  o.op_counts = counts;
+  rc = t_run_opts(p, &o);
+  CHECK(t_identical(ref, &rc));
+  for (j = 0; j < sd_n_opcodes(); j++)
+    if (strncmp(sd_opcode_name(j), name, strlen(name)) == 0 &&
+        (name[strlen(name) - 1] == '_' || strlen(sd_opcode_name(j)) == strlen(name)))
+      total += counts[j];
+  t_free(&rc);
+  return total;
+}
+
 /* A model from definitions (as t_build) at a rewrite level. */
 static sd_model *model_of(const tdef *d, int n) {
   sd_model *m = sd_model_new();
@@ -307,23 +328,6 @@ static void test_compare_move_jump(void) {
   sd_program_free(p);
 }
 
-/* Dispatches of the opcode called `name` in a counting run of p. */
-static double count_op(const sd_program *p, const trun *ref, const char *name) {
-  sd_run_opts o;
-  double counts[512], total = 0;
-  trun rc;
-  int j;
-  memset(counts, 0, sizeof counts);
-  sd_run_opts_init(&o);
-  o.dispatch = SD_DISPATCH_COUNT;
-  o.op_counts = counts;
-  rc = t_run_opts(p, &o);
-  CHECK(t_identical(ref, &rc));
-  for (j = 0; j < sd_n_opcodes(); j++)
-    if (strcmp(sd_opcode_name(j), name) == 0) total += counts[j];
-  t_free(&rc);
-  return total;
-}
 
 static void test_and_select(void) {
   /* IF THEN ELSE(p :AND: q, x, y) with value arms in one instruction
@@ -517,8 +521,7 @@ static void if_converted_half(int half) {
   sd_error err;
   sd_program *p;
   trun r;
-  double counts[512], cs = 0;
-  sd_run_opts o;
+  double cs = 0;
   int i, t, j;
   char nm[32], eq[160];
   CHECK(sd_model_add(m, "FINAL TIME", SD_CONST, "6", NULL, &err) == 0);
@@ -561,17 +564,7 @@ static void if_converted_half(int half) {
       snprintf(nm, sizeof nm, "flag[%s]", dim[j]);
       CHECK(t_at(p, &r, nm, t) == (x != 0 ? 5 : av[j] / 2));
     }
-  memset(counts, 0, sizeof counts);
-  sd_run_opts_init(&o);
-  o.dispatch = SD_DISPATCH_COUNT;
-  o.op_counts = counts;
-  {
-    trun rc = t_run_opts(p, &o);
-    CHECK(t_identical(&r, &rc));
-    t_free(&rc);
-  }
-  for (j = 0; j < sd_n_opcodes(); j++)
-    if (strncmp(sd_opcode_name(j), "WCS_", 4) == 0) cs += counts[j];
+  cs = count_op(p, &r, "WCS_");
   if (cs < 7 * 7) fprintf(stderr, "WCS dispatches: %g\n", cs);
   CHECK(cs >= 7 * 7);    /* three t, three e and flag: a pick per step */
   t_free(&r);
@@ -598,8 +591,7 @@ static void test_two_arm_if_loops(void) {
   sd_error err;
   sd_program *p;
   trun r;
-  double counts[512], cs = 0;
-  sd_run_opts o;
+  double cs = 0;
   int t, j;
   char nm[32];
   CHECK(sd_model_add(m, "FINAL TIME", SD_CONST, "6", NULL, &err) == 0);
@@ -626,17 +618,7 @@ static void test_two_arm_if_loops(void) {
       got = t_at(p, &r, nm, t);
       CHECK(got == y || (y != y && got != got));
     }
-  memset(counts, 0, sizeof counts);
-  sd_run_opts_init(&o);
-  o.dispatch = SD_DISPATCH_COUNT;
-  o.op_counts = counts;
-  {
-    trun rc = t_run_opts(p, &o);
-    CHECK(t_identical(&r, &rc));
-    t_free(&rc);
-  }
-  for (j = 0; j < sd_n_opcodes(); j++)
-    if (strcmp(sd_opcode_name(j), "WCS_NZ") == 0) cs += counts[j];
+  cs = count_op(p, &r, "WCS_NZ");
   CHECK(cs >= 7);        /* y: a pick per step */
   t_free(&r);
   sd_program_free(p);

@@ -89,3 +89,21 @@ run_conformance <- function(ext = "mdl", per_file = FALSE) {
   cases$detail <- vapply(res, `[[`, "", "detail")
   cases
 }
+
+# The shared assertions of the conformance tests: print the table of
+# `res` (from run_conformance()), then fail if a case listed in
+# `pass_file` is missing or no longer passes; returns the listed cases.
+expect_listed_cases_pass <- function(res, pass_file, label) {
+  width <- max(nchar(res$case))
+  lines <- sprintf("%-*s  %-5s  %s", width, res$case, res$status, substr(res$detail, 1, 110))
+  message(paste(c(sprintf("%s conformance: %d of %d cases pass", label, sum(res$status == "pass"), nrow(res)),
+                  lines), collapse = "\n"))
+  expected <- readLines(testthat::test_path(pass_file))
+  expected <- expected[nzchar(expected) & !startsWith(expected, "#")]
+  testthat::expect_true(all(expected %in% res$case), info = "a listed case is missing from the corpus")
+  now_failing <- res[res$case %in% expected & res$status != "pass", ]
+  testthat::expect(nrow(now_failing) == 0,
+                   paste(c("cases that passed before now fail:",
+                           sprintf("%s: %s", now_failing$case, now_failing$detail)), collapse = "\n"))
+  expected
+}

@@ -28,17 +28,7 @@ xmile_exts <- c("xmile", "stmx", "itmx")
 test_that("SDXorg XMILE/Stella cases that passed before still pass", {
   skip_if_no_corpus()
   res <- run_conformance(xmile_exts, per_file = TRUE)
-  width <- max(nchar(res$case))
-  lines <- sprintf("%-*s  %-5s  %s", width, res$case, res$status, substr(res$detail, 1, 110))
-  message(paste(c(sprintf("XMILE conformance: %d of %d files pass", sum(res$status == "pass"), nrow(res)),
-                  lines), collapse = "\n"))
-  expected <- readLines(test_path("conformance-xmile-pass.txt"))
-  expected <- expected[nzchar(expected) & !startsWith(expected, "#")]
-  expect_true(all(expected %in% res$case), info = "a listed case is missing from the corpus")
-  now_failing <- res[res$case %in% expected & res$status != "pass", ]
-  expect(nrow(now_failing) == 0,
-         paste(c("cases that passed before now fail:", sprintf("%s: %s", now_failing$case, now_failing$detail)),
-               collapse = "\n"))
+  expected <- expect_listed_cases_pass(res, "conformance-xmile-pass.txt", "XMILE")
   expect_gte(length(expected), 100)
   expect_gte(sum(res$status == "pass"), length(expected))
 
