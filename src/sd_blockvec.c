@@ -13,12 +13,16 @@
  * every block becomes k fresh slots, one per element), so k * L dispatches
  * become L.
  *
- * An IF THEN ELSE with a value arm (CMOVJ*: move the value, or run the
- * other arm) is if-converted inside a block: the arm is computed for every
- * element into fresh slots, then one WCS_<test> picks the value or the
- * arm's result.  Only arms of pure element operations qualify (the extra
- * evaluations change no state: no SAMPLE IF TRUE, no write outside
- * temporaries), that write nothing the test or the value reads.
+ * An IF THEN ELSE inside a block is if-converted: with a value arm
+ * (CMOVJ*: move the value, or run the other arm) the arm is computed for
+ * every element into fresh slots, then one WCS_<test> picks the value or
+ * the arm's result; with two computed arms (JZ ... JMP ...) both are, then
+ * one WCS_NZ picks.  Only arms of pure element operations qualify (the
+ * extra evaluations change no state: no SAMPLE IF TRUE, no write outside
+ * temporaries), that write nothing the test or the value reads.  Whatever
+ * has no element loop (list operations, IFs whose arms do not qualify)
+ * stays in the block as an opaque group, copied once per element in
+ * element order, so that the rest of the block still loops.
  *
  * Every element still sees the same operations on the same operands, with
  * the same rounding; only the interleaving of elements changes, from block
@@ -73,7 +77,8 @@ typedef struct pdesc {
   int off;            /* word offset of its instruction in the block */
   int words;          /* words of that instruction */
   int nsrc;           /* sources x1..x5, in the W layout's order */
-  int src[5];         /* their fields; -1: the IF's arm value (private) */
+  int src[5];         /* their fields; -1, -2: the IF's arm values (THEN or
+                         the only arm, ELSE), in private slots */
   int state;          /* field read and written (SAMPLE), or -1 */
   int table;          /* field holding a table index (LOOKUP), or -1 */
   int role[6];
