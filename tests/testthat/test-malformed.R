@@ -239,7 +239,9 @@ test_that("result memory is checked before it is allocated", {
   expect_match(conditionMessage(e), "sdvm.max_result_bytes")
   # the limit is the option's; a small one refuses a small run, and the
   # same run fits once the option is unset again
-  withr::with_options(list(sdvm.max_result_bytes = 1000), {
+  local({
+    old <- options(sdvm.max_result_bytes = 1000)
+    on.exit(options(old))
     e <- expect_error(simulate(m, stop = 100), class = "sdvm_memory_error")
     expect_match(conditionMessage(e), "rows of 3 columns")
   })
