@@ -134,8 +134,9 @@ endif
 FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000 -DSD_MAX_NODES=400000
 FUZZ_SECONDS ?= 60
-FUZZ_MAXLEN_mdl = 4096
-FUZZ_MAXLEN_eqn = 4096
+# inputs of at most 4 KB for both harnesses (one make variable: the loop
+# below names the harness in a shell variable, which make cannot expand)
+FUZZ_MAXLEN = 4096
 F = $(B)/fuzz
 
 fuzz: $(F)/fuzz_mdl $(F)/fuzz_eqn
@@ -167,7 +168,7 @@ fuzz-run: fuzz fuzz-seeds
 	  if [ -n "$$regs" ] && ! $(F)/fuzz_$$h $$regs > $(F)/replay-$$h.log 2>&1; then \
 	    tail -n 30 $(F)/replay-$$h.log; echo "fuzz_$$h: a regression input fails"; fail=$$((fail + 1)); continue; \
 	  fi; \
-	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN_$$h) -timeout=30 \
+	  if $(F)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAXLEN) -timeout=30 \
 	       -rss_limit_mb=2048 -dict=tests/fuzz/vensim.dict -print_final_stats=1 \
 	       -artifact_prefix=$(F)/crash-$$h- $(F)/corpus-$$h $(F)/seeds/$$h > $(F)/fuzz-$$h.log 2>&1; then \
 	    pass=$$((pass + 1)); \

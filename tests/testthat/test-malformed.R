@@ -221,12 +221,10 @@ test_that("malformed parameters and equations given in R name the variable", {
 })
 
 test_that("an XMILE file whose root is not <xmile> is a classed error naming the file", {
-  # Until read_xmile() exists (another branch), read_model() refuses every
-  # XMILE file with an sdvm_io_error; either way the error is classed and
-  # names the file.
   path <- tempfile(fileext = ".xmile")
   writeLines(c('<?xml version="1.0" encoding="utf-8"?>', "<html><body>not a model</body></html>"), path)
-  e <- expect_error(read_model(path), class = "sdvm_error")
+  e <- expect_error(read_model(path), class = "sdvm_parse_error")
+  expect_match(conditionMessage(e), "root element is <html>, not <xmile>")
   expect_true(identical(e$file, path) || grepl(basename(path), conditionMessage(e), fixed = TRUE))
 })
 
