@@ -16,7 +16,7 @@ mkdir -p "$lib"
 R CMD INSTALL --no-test-load --library="$lib" . > cbuild/R-valgrind.log 2>&1 || { cat cbuild/R-valgrind.log; exit 1; }
 filter=${1:-'^(?!dashboard|batch-future)'}
 export NOT_CRAN=true SDVM_SLOW_TESTS=1
-R -d "valgrind --leak-check=full --num-callers=30 --error-exitcode=0" --vanilla --no-echo -e "
+R -d "valgrind --leak-check=full --num-callers=30 --error-exitcode=0 --suppressions=tools/valgrind.supp" --vanilla --no-echo -e "
   .libPaths(c('$lib', .libPaths()))
   res <- as.data.frame(testthat::test_dir('tests/testthat', package = 'sdvm', load_package = 'installed',
                                           filter = '$filter', perl = TRUE, stop_on_failure = FALSE,
