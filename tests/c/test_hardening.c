@@ -221,21 +221,6 @@ static int through_mdl(const char *text, sd_error *err) {
   return code;
 }
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  long len;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)len + 1);
-  if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); return NULL; }
-  fclose(f);
-  buf[len] = '\0';
-  return buf;
-}
-
 /* Every input kept in tests/fuzz/regressions (run from the repository
  * root, as `make test` does), with the outcome it must have now. */
 static void test_fuzz_regressions(void) {
@@ -266,7 +251,7 @@ static void test_fuzz_regressions(void) {
     sd_error err;
     int code;
     snprintf(path, sizeof path, "tests/fuzz/regressions/%s", cases[i].file);
-    text = slurp(path);
+    text = fz_slurp(path, NULL, 0);
     CHECK(text != NULL);
     if (!text) { fprintf(stderr, "cannot read %s\n", path); continue; }
     memset(&err, 0, sizeof err);

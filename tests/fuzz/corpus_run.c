@@ -14,33 +14,11 @@
  */
 #include "fz_common.h"
 
-static char *slurp(const char *path) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  long len;
-  size_t i, j;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)len + 1);
-  if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); buf = NULL; }
-  fclose(f);
-  if (!buf) return NULL;
-  /* line ends as read_vensim() makes them: \r\n and \r become \n */
-  for (i = j = 0; i < (size_t)len; i++) {
-    if (buf[i] == '\r') { buf[j++] = '\n'; if (i + 1 < (size_t)len && buf[i + 1] == '\n') i++; }
-    else buf[j++] = buf[i];
-  }
-  buf[j] = '\0';
-  return buf;
-}
-
 int main(int argc, char **argv) {
   static const fz_limits lim = { 0, (size_t)1 << 27 };
   int i, pass = 0, fail = 0, nerr = 0;
   for (i = 1; i < argc; i++) {
-    char *text = slurp(argv[i]);
+    char *text = fz_slurp(argv[i], NULL, 1);
     sd_error err;
     sd_mdl *md;
     sd_model *m = NULL;

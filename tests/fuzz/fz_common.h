@@ -367,4 +367,35 @@ static FZ_UNUSED int fz_same_without_rewrites(sd_model *m, const fz_result *ref,
   return same;
 }
 
+/* ---- files ----------------------------------------------------------- */
+
+/* A whole file as NUL-terminated text (NULL if it cannot be read), its
+ * length in *n when n is given.  With unix_newlines, line ends become
+ * what read_vensim() makes of them: \r\n and \r turn into \n. */
+static FZ_UNUSED char *fz_slurp(const char *path, size_t *n, int unix_newlines) {
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long len;
+  size_t i, j;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    fclose(f);
+    return NULL;
+  }
+  buf = malloc((size_t)len + 1);
+  if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); buf = NULL; }
+  fclose(f);
+  if (!buf) return NULL;
+  j = (size_t)len;
+  if (unix_newlines) {
+    for (i = j = 0; i < (size_t)len; i++) {
+      if (buf[i] == '\r') { buf[j++] = '\n'; if (i + 1 < (size_t)len && buf[i + 1] == '\n') i++; }
+      else buf[j++] = buf[i];
+    }
+  }
+  buf[j] = '\0';
+  if (n) *n = j;
+  return buf;
+}
+
 #endif

@@ -34,21 +34,6 @@ static void put(const char *dir, const char *s, size_t n) {
   nseeds++;
 }
 
-static char *slurp(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  long len;
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)len + 1);
-  if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) { free(buf); buf = NULL; }
-  fclose(f);
-  if (buf) { buf[len] = '\0'; *n = (size_t)len; }
-  return buf;
-}
-
 /* Windows of whole records ("...|") of about 4 KB. */
 static void windows(const char *dir, const char *s, size_t n) {
   const char *end = strstr(s, "\\---///"), *p = s, *start;
@@ -86,7 +71,7 @@ int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: mkseeds OUT_MDL OUT_EQN file.mdl...\n"); return 2; }
   for (i = 3; i < argc; i++) {
     size_t n;
-    char *s = slurp(argv[i], &n);
+    char *s = fz_slurp(argv[i], &n, 0);
     sd_error err;
     sd_mdl *md;
     if (!s) { perror(argv[i]); continue; }
