@@ -41,6 +41,21 @@ static void check_levels(sd_model *m) {
   sd_model_set_rewrite(m, 2);
 }
 
+/* check_levels(m), then m compiled at the default level and run in the
+ * default loop: the program (NULL, and a failed check, if it does not
+ * compile), its run in *r. */
+static sd_program *levels_then_run(sd_model *m, trun *r) {
+  sd_error err;
+  sd_program *p;
+  check_levels(m);
+  p = sd_compile(m, &err);
+  CHECK(p != NULL);
+  if (!p) return NULL;
+  *r = t_run(p, SD_DISPATCH_DEFAULT);
+  CHECK(r->ok);
+  return p;
+}
+
 /* Dispatches of the opcodes whose names start with `name` (all of them
  * for a full name) in a counting run of p, which must give ref. */
 static double count_op(const sd_program *p, const trun *ref, const char *name) {
@@ -438,12 +453,8 @@ static void test_element_loops(void) {
     else snprintf(eq, sizeof eq, "chain[%s] * 0.5 + a[%s] + g", dim[k - 1], dim[k]);
     CHECK(sd_model_add_arrayed(m, "chain", SD_AUX, el, 1, eq, NULL, &err) == 0);
   }
-  check_levels(m);
-  p = sd_compile(m, &err);
-  CHECK(p != NULL);
+  p = levels_then_run(m, &r);
   if (!p) { sd_model_free(m); return; }
-  r = t_run(p, SD_DISPATCH_DEFAULT);
-  CHECK(r.ok);
   for (t = 0; t <= 12; t++) {
     double time = t * 0.5, g = time / 2;
     for (k = 0; k < 5; k++) {
@@ -541,12 +552,8 @@ static void if_converted_half(int half) {
   CHECK(sd_model_add_arrayed(m, "flag", SD_AUX, sub, 1, "IF THEN ELSE(x[D], 5, a[D] / 2)", NULL, &err) == 0);
   CHECK(sd_model_add_arrayed(m, "held", SD_AUX, sub, 1,
                              "IF THEN ELSE(Time > 3, 0, SAMPLE IF TRUE(Time < a[D], x[D], 9))", NULL, &err) == 0);
-  check_levels(m);
-  p = sd_compile(m, &err);
-  CHECK(p != NULL);
+  p = levels_then_run(m, &r);
   if (!p) { sd_model_free(m); return; }
-  r = t_run(p, SD_DISPATCH_DEFAULT);
-  CHECK(r.ok);
   for (t = 0; t <= 6; t++)
     for (j = 0; j < 4; j++) {
       double x = (t == 3 && av[j] == 2) ? NAN : fmod(t + av[j], 4), got;
@@ -604,12 +611,8 @@ static void test_two_arm_if_loops(void) {
   CHECK(sd_model_add_arrayed(m, "z", SD_AUX, sub, 1,
                              "IF THEN ELSE(a[D] > Time, a[D] * 2 - 1, SAMPLE IF TRUE(Time < 4, a[D] * Time, 0))",
                              NULL, &err) == 0);
-  check_levels(m);
-  p = sd_compile(m, &err);
-  CHECK(p != NULL);
+  p = levels_then_run(m, &r);
   if (!p) { sd_model_free(m); return; }
-  r = t_run(p, SD_DISPATCH_DEFAULT);
-  CHECK(r.ok);
   for (t = 0; t <= 6; t++)
     for (j = 0; j < 5; j++) {
       double c = (t == 2 && av[j] == 3) ? NAN : fmod(t + av[j], 3) - 1;
