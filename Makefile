@@ -8,6 +8,8 @@
 #   make fuzz    the libFuzzer harnesses of tests/fuzz (clang; docs/hardening.md)
 #   make fuzz-run FUZZ_SECONDS=60   seeds from $SDVM_CORPUS, regressions
 #                replayed, then each harness fuzzed for FUZZ_SECONDS
+#   make fuzz-fast    the harnesses without sanitizers, for long runs
+#   make fuzz-replay  a long run's corpus through the sanitizer build
 #   make bench   engine benchmarks (bench/README.md)
 #   make bench-table  the benchmark table through R: real and synthetic
 #                models, read/compile/run/simulate, both dispatch loops
@@ -46,7 +48,7 @@ FLAG_switch        = -DSD_HAVE_COMPUTED_GOTO=0
 FLAG_goto-asan     = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch-asan   = -DSD_HAVE_COMPUTED_GOTO=0
 
-.PHONY: test asan asan-corpus fuzz fuzz-seeds fuzz-run bench bench-table clean check FORCE
+.PHONY: test asan asan-corpus fuzz fuzz-fast fuzz-replay fuzz-seeds fuzz-run bench bench-table clean check FORCE
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -131,8 +133,9 @@ ifeq ($(shell command -v clang 2>/dev/null),)
 override FUZZ_CC := $(or $(notdir $(lastword $(wildcard /usr/bin/clang-[0-9] /usr/bin/clang-[0-9][0-9]))),clang)
 endif
 endif
-FUZZ_FLAGS = $(CSTD) -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-             -fno-omit-frame-pointer -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000 -DSD_MAX_NODES=400000
+FUZZ_BASE = $(CSTD) -O1 -g $(WARN) -fno-sanitize-recover=all -fno-omit-frame-pointer \
+            -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=20000 -DSD_MAX_RANGE_ELEMS=20000 -DSD_MAX_NODES=400000
+FUZZ_FLAGS = $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 60
 # inputs of at most 4 KB for both harnesses (one make variable: the loop
 # below names the harness in a shell variable, which make cannot expand)
@@ -144,6 +147,30 @@ fuzz: $(F)/fuzz_mdl $(F)/fuzz_eqn
 $(F)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fz_common.h $(ENGINE) $(wildcard src/*.h)
 	@mkdir -p $(F)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Isrc -Itests/fuzz $< $(ENGINE) -lm -o $@
+
+# The same harnesses without the sanitizers, for throughput in long runs:
+# about five times the executions a second (2,468 against 437 for
+# fuzz_mdl, 1,981 against 352 for fuzz_eqn, on the same corpus).  They
+# still stop on a crash, a timeout, running out of memory, or a dispatch
+# or rewrite mismatch; the corpus they grow is then replayed through the
+# sanitizer build (fuzz-replay; docs/hardening.md).
+FX = $(B)/fuzz-fast
+fuzz-fast: $(FX)/fuzz_mdl $(FX)/fuzz_eqn
+
+$(FX)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fz_common.h $(ENGINE) $(wildcard src/*.h)
+	@mkdir -p $(FX)
+	$(FUZZ_CC) $(FUZZ_BASE) -fsanitize=fuzzer -Isrc -Itests/fuzz $< $(ENGINE) -lm -o $@
+
+# Every input of the long runs' corpora (FUZZ_CORPUS/corpus-mdl, -eqn)
+# run once through the sanitizer build: what the fast build found is
+# checked by ASan, LeakSanitizer and UBSan.
+FUZZ_CORPUS ?= $(F)
+fuzz-replay: fuzz
+	@for h in mdl eqn; do \
+	  if ! $(F)/fuzz_$$h -runs=0 -timeout=300 -rss_limit_mb=3072 $(FUZZ_CORPUS)/corpus-$$h > $(F)/replay-corpus-$$h.log 2>&1; then \
+	    tail -n 30 $(F)/replay-corpus-$$h.log; echo "fuzz_$$h: a corpus input fails"; exit 1; fi; \
+	  echo "fuzz_$$h: $$(ls $(FUZZ_CORPUS)/corpus-$$h | wc -l) corpus inputs replayed, $$(grep -E '^#[0-9]+[[:space:]]+INITED' $(F)/replay-corpus-$$h.log)"; \
+	done
 
 $(F)/mkseeds: tests/fuzz/mkseeds.c tests/fuzz/fz_common.h $(B)/goto/libsdvm.a
 	@mkdir -p $(F)
