@@ -8,6 +8,7 @@
  * sd_parse.c, with positions mapped back into the file.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,18 +336,24 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
         char *dash = strchr(item, '-'), *end1, *end2, prefix[256];
         size_t pl = 0;
         long lo, hi, v, cnt;
-        if (!dash) { free((void *)items); return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)"); }
         end1 = dash;
-        while (end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
+        while (dash && end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
+        end2 = dash ? dash + 1 : NULL;
+        while (end2 && *end2 && !isdigit((unsigned char)*end2)) end2++;
+        /* a number on each side of the dash: strtol would otherwise read
+           "(a-5)" as -5, and -9e18 made hi - lo overflow (fuzz_mdl) */
+        if (!dash || end1 == dash || !*end2) {
+          free((void *)items);
+          return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)");
+        }
         pl = (size_t)(end1 - item - 1);
         if (pl >= sizeof prefix) pl = sizeof prefix - 1;
         memcpy(prefix, item + 1, pl);
         prefix[pl] = '\0';
-        lo = strtol(end1, NULL, 10);
-        end2 = dash + 1;
-        while (*end2 && !isdigit((unsigned char)*end2)) end2++;
+        errno = 0;
+        lo = strtol(end1, NULL, 10);       /* digits only: 0 <= lo, hi */
         hi = strtol(end2, NULL, 10);
-        if (hi < lo || hi - lo > 100000) {
+        if (errno == ERANGE || hi < lo || hi - lo > 100000) {
           free((void *)items);
           return fail_at(r, SD_E_DEFINITION, a, rec->name, "bad numeric range");
         }

@@ -230,6 +230,9 @@ static void test_fuzz_regressions(void) {
     { "mdl-range-leak-decreasing.mdl", SD_E_DEFINITION, "bad numeric range" },
     /* review: counting up to LONG_MAX overflowed */
     { "mdl-range-long-max.mdl", SD_OK, NULL },
+    /* fuzz_mdl, replayed under UBSan: "(a-9...9)" read the dash as a
+       minus sign, and LONG_MAX - LONG_MIN overflowed */
+    { "mdl-range-no-first-number.mdl", SD_E_PARSE, "a numeric range is written" },
     /* fuzz_mdl (slow unit): 175 bytes of numeric ranges made 70 MB of
        names; 60 ranges of 99,999 now stop at 4 million elements */
     { "mdl-ranges-4e6-elements.mdl", SD_E_MEMORY, "more than 4000000 elements in all" },

@@ -81,6 +81,9 @@ mdl_cases <- list(
   mal("a decreasing numeric range", c("d: (d5-d1) ~~|"), "sdvm_definition_error", "bad numeric range", line = 1),
   mal("a range with no elements", c("d: ~~|"), "sdvm_definition_error", "subscript range has no elements", line = 1),
   mal("a parenthesised range item without a dash", c("d: (a1-a3), (b) ~~|"), "sdvm_parse_error", "a numeric range is written", line = 1, column = 13),
+  mal("a numeric range without a first number", c("d: (a-5) ~~|"), "sdvm_parse_error", "a numeric range is written", line = 1, column = 4),
+  mal("a numeric range without a last number", c("d: (a1-a) ~~|"), "sdvm_parse_error", "a numeric range is written", line = 1, column = 4),
+  mal("a numeric range beyond the long integers", c("d: (a1-a99999999999999999999) ~~|"), "sdvm_definition_error", "bad numeric range", line = 1, column = 4),
   mal("numeric ranges of 6 million elements", function() sprintf("r%d: (x1-x99999) ~~|", 1:60), "sdvm_memory_error", "more than 4000000 elements in all", line = 41, heavy = TRUE),
   # -- empty models
   mal("an empty file", raw(0), "sdvm_parse_error", "holds no model equations", where = "file"),
