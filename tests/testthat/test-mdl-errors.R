@@ -34,3 +34,11 @@ test_that("unknown names in a .mdl are located too", {
 test_that("a missing model file is an I/O error", {
   expect_error(read_vensim(file.path(tempdir(), "no-such-model.mdl")), class = "sdvm_io_error")
 })
+
+test_that("numeric ranges need a number on each side of the dash; blanks around it are allowed", {
+  m <- read_vensim(mdl_at(c("d: (a1 - a3), (b9-b10) ~~|", "x[d] = 1 ~~|", "INITIAL TIME = 0 ~~|",
+                            "FINAL TIME = 1 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|")))
+  expect_equal(names(simulate(m))[-1], sprintf("x[%s]", c("a1", "a2", "a3", "b9", "b10")))
+  # the dash was read as a minus sign: (a-2) made a-2, a-1, a0, a1, a2
+  expect_mdl_error(c("d: (a-2) ~~|", "x[d] = 1 ~~|"), "sdvm_parse_error", 1, 4, "numeric range is written")
+})
