@@ -333,18 +333,19 @@ static int read_range(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
       if (!item) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
       if (item[0] == '(') {
         /* (A1-A10): a common prefix and a numeric range */
-        char *dash = strchr(item, '-'), *end1, *end2, *digits, prefix[256];
+        char *dash = strchr(item, '-'), *end1 = dash, *num_end = dash, *end2 = dash, prefix[256];
         size_t pl = 0;
         long lo, hi, v, cnt;
-        end1 = dash;
-        while (dash && end1 > item + 1 && (end1[-1] == ' ' || end1[-1] == '\t')) end1--;  /* "(a1 - a5)" */
-        digits = end1;
-        while (dash && end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
-        end2 = dash ? dash + 1 : NULL;
-        while (end2 && *end2 && !isdigit((unsigned char)*end2)) end2++;
-        /* a number on each side of the dash: strtol would otherwise read
-           "(a-5)" as -5, and -9e18 made hi - lo overflow (fuzz_mdl) */
-        if (!dash || end1 == digits || !*end2) {
+        /* a number on each side of the dash, blanks around it allowed
+           ("(a1 - a5)"); without the first, strtol read "(a-5)" as -5,
+           and "(a-9...9)" made hi - lo overflow (fuzz_mdl) */
+        if (dash) {
+          while (end1 > item + 1 && (end1[-1] == ' ' || end1[-1] == '\t')) end1--;
+          num_end = end1;
+          while (end1 > item + 1 && isdigit((unsigned char)end1[-1])) end1--;
+          for (end2 = dash + 1; *end2 && !isdigit((unsigned char)*end2); end2++) {}
+        }
+        if (!dash || end1 == num_end || !*end2) {
           free((void *)items);
           return fail_at(r, SD_E_PARSE, a, rec->name, "a numeric range is written (a1-a10)");
         }
