@@ -6,9 +6,9 @@
 engine_error_classes <- c(
   "sdvm_parse_error", "sdvm_name_error", "sdvm_cycle_error",
   "sdvm_arity_error", "sdvm_definition_error", "sdvm_run_error",
-  "sdvm_memory_error", "sdvm_interrupt"
+  "sdvm_memory_error", "sdvm_interrupt", "sdvm_unsupported_error"
 )
-# (R-side classes also used: sdvm_param_error, sdvm_io_error)
+# (R-side classes also used: sdvm_param_error, sdvm_io_error, sdvm_data_error)
 
 sdvm_abort <- function(message, class = NULL, variable = NA_character_,
                        file = NA_character_, line = NA_integer_,

@@ -1,11 +1,10 @@
 # Vensim names are case-insensitive and treat runs of spaces and
-# underscores as one space; this is the R twin of sd_canon_name() in
-# src/sd_util.c, used to match names given by users.
+# underscores as one space; canon_name() is sd_canon_name() of
+# src/sd_util.c (UTF-8 letters folded too), used to match names given by
+# users exactly as the engine matches them.
 canon_name <- function(x) {
-  x <- gsub('^[[:space:]]*"|"[[:space:]]*$', "", x)
-  x <- gsub("[[:space:]_]+", " ", x)
-  x <- gsub(" *([][,]) *", "\\1", x)   # "a[x, y]" is "a[x,y]"
-  tolower(trimws(x))
+  if (!length(x)) return(character())
+  .Call(C_sdvm_canon_names, as.character(x))
 }
 
 # The control variables, as the engine names them.

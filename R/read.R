@@ -20,7 +20,19 @@
 #' column; a file that is not UTF-8 text (a NUL byte, an invalid byte) is
 #' reported at its first bad byte.
 #'
+#' Vensim's indirect file names (`GET XLS DATA('?inputs', ...)`) are
+#' resolved through `files`, then through the `?name=file` lines Vensim
+#' saves in the settings block at the end of the file, then to a file
+#' beside the model named without the `?`.  A variable with no equation
+#' (`Name ~ units ~ |`) is a data variable: its values come from data
+#' files when the model runs ([simulate()]'s `data`, by default the data
+#' sources saved in the settings block).  A model that is only a causal
+#' loop diagram (`A FUNCTION OF`) reads, but refuses to run.
+#'
 #' @param path Path to the model file.
+#' @param files Named character vector mapping indirect file names
+#'   (`"?inputs"`, with or without the `?`) to paths, relative to the
+#'   model's folder or absolute.
 #' @return An `sdvm_model`.
 #' @export
 #' @examples
@@ -28,17 +40,46 @@
 #' m <- read_vensim(path)
 #' m
 #' head(simulate(m))
-read_vensim <- function(path) {
+read_vensim <- function(path, files = NULL) {
   if (!is.character(path) || length(path) != 1 || is.na(path) || !file.exists(path) || dir.exists(path))
     sdvm_abort(sprintf("Cannot read '%s': no such file.", paste(format(path), collapse = " ")),
                "sdvm_io_error", file = if (is.character(path) && length(path) == 1) path else NA_character_)
+  if (!is.null(files) && (!is.character(files) || is.null(names(files)) || anyNA(files) ||
+                          !all(nzchar(names(files)))))
+    sdvm_abort("`files` must be a named character vector, e.g. c(\"?inputs\" = \"inputs.xlsx\").",
+               "sdvm_param_error")
   text <- read_text(path)
   recs <- .Call(C_sdvm_read_mdl, text, path)
   if (identical(names(recs)[1], "code")) engine_abort(recs)
   if (!length(recs$name))
     sdvm_abort(sprintf("'%s' holds no model equations (an empty or truncated file?).", path),
                "sdvm_parse_error", file = path)
-  mdl_model(recs, path)
+  settings <- mdl_run_settings(text)
+  mdl_model(recs, path, files = c(files, settings$files), data_sources = settings$data)
+}
+
+# What Vensim saves of a run's settings in the block after the sketch
+# ("///---\\\\\\" then ":L<%^E!@" and numbered lines): the data sources
+# of the run (line 13, comma separated, as the user named them) and the
+# indirect file names ("30:?name=file", several comma separated).
+mdl_run_settings <- function(text) {
+  at <- regexpr("///---\\\\\\\\", text, useBytes = TRUE)
+  none <- list(data = character(), files = character())
+  if (at < 0) return(none)
+  tail <- substring(text, at)
+  mark <- regexpr(":L<%^E!@", tail, fixed = TRUE, useBytes = TRUE)
+  if (mark < 0) return(none)
+  lines <- strsplit(substring(tail, mark), "\n", fixed = TRUE)[[1]]
+  val <- function(code) {
+    l <- lines[startsWith(lines, paste0(code, ":"))]
+    trimws(substring(l, nchar(code) + 2L))
+  }
+  data <- unlist(strsplit(val("13"), ",", fixed = TRUE))
+  data <- trimws(data[nzchar(trimws(data))])
+  refs <- unlist(strsplit(val("30"), ",(?=\\?)", perl = TRUE))
+  refs <- refs[grepl("^\\?[^=]+=.+", refs)]
+  files <- stats::setNames(sub("^[^=]+=", "", refs), sub("=.*$", "", refs))
+  list(data = data, files = files)
 }
 
 # A model file's text: bytes checked (no NUL, valid UTF-8, which the
@@ -95,7 +136,7 @@ read_model <- function(path) {
 }
 
 # Build the model object from the records C_sdvm_read_mdl returned.
-mdl_model <- function(recs, path) {
+mdl_model <- function(recs, path, files = character(), data_sources = character()) {
   key <- canon_name(recs$name)
   control <- match(canon_name(control_names), key)
   setting <- function(k, default) {
@@ -117,7 +158,7 @@ mdl_model <- function(recs, path) {
   control[!is.na(control) & !top[control]] <- NA
   is_dim <- recs$is_dim == 1L
   keep <- setdiff(which(!is_dim & top), control)
-  reader <- data_reader(path)
+  reader <- data_reader(path, files)
   # ranges whose elements come from a file (GET DIRECT SUBSCRIPT)
   for (i in which(is_dim & is_get_call(recs$eqn)))
     recs$subs[[i]] <- get_subscript(parse_get_call(recs$eqn[i])$args, reader, get_where(recs, i, path))
@@ -143,7 +184,8 @@ mdl_model <- function(recs, path) {
   }), recursive = FALSE)
   new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
                  settings = settings, setting_source = setting_source, dims = dims, dim_maps = dim_maps,
-                 macros = macros, vars = vars))
+                 macros = macros, vars = vars, data_sources = data_sources,
+                 files = if (length(files)) files else NULL))
 }
 
 # One variable definition from record i.
@@ -152,7 +194,11 @@ mdl_var <- function(i, recs) {
     kind <- c("aux", "flow", "stock", "const", "lookup")[recs$kind[i] + 1L]
     src <- c(recs$eqn_line[i], recs$eqn_col[i])
     subs <- recs$subs[[i]]
-    v <- if (length(recs$vals[[i]])) {
+    v <- if (recs$data_mode[i] > 0L && identical(recs$eqn[i], "")) {
+      # no equation: values from data files at run time
+      list(name = recs$name[i], kind = "data", x = double(), y = double(),
+           mode = data_modes[recs$data_mode[i]], source = src)
+    } else if (length(recs$vals[[i]])) {
       list(name = recs$name[i], kind = "const", vals = recs$vals[[i]], source = src)
     } else switch(kind,
       stock = list(name = recs$name[i], kind = "stock", init = recs$init[i], inflows = character(),

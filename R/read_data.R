@@ -24,27 +24,54 @@ parse_get_call <- function(eqn) {
   list(what = what, args = c(args, cur))
 }
 
-# A reader with a cache of sheets, for one model file.
-data_reader <- function(model_path) {
+# A reader with a cache of sheets, for one model file.  `files` maps
+# Vensim's indirect file names ("?data") to paths: those the user gave
+# (read_vensim(files =)) before those saved in the model's settings.
+data_reader <- function(model_path, files = character()) {
   cache <- new.env(parent = emptyenv())
   dir <- dirname(model_path)
+  locate <- function(file, where) resolve_data_file(file, dir, files, where)
   grid <- function(file, sheet, where) {
     key <- paste(file, sheet, sep = "\r")
     if (!is.null(cache[[key]])) return(cache[[key]])
-    path <- file.path(dir, file)
-    if (!file.exists(path))
-      where$fail(sprintf("the data file '%s' does not exist (looked for %s)", file, path))
-    g <- read_grid(path, sheet, where)
+    g <- read_grid(locate(file, where), sheet, where)
     cache[[key]] <- g
     g
   }
-  names_of <- function(file) {
+  names_of <- function(file, where) {
     key <- paste0("names\r", file)
-    if (is.null(cache[[key]])) cache[[key]] <- defined_names(file.path(dir, file))
+    if (is.null(cache[[key]])) cache[[key]] <- defined_names(locate(file, where))
     cache[[key]]
   }
   list(grid = grid, names = names_of)
 }
+
+# The path of a data file a model names: relative to the model's folder;
+# "?tag" through `files` (names with or without the "?"), else the file
+# beside the model named like the tag without its "?", with or without a
+# spreadsheet or text extension (Vensim's external references).
+resolve_data_file <- function(file, dir, files, where) {
+  if (startsWith(file, "?")) {
+    tag <- substring(file, 2)
+    keys <- sub("^\\?", "", names(files))
+    k <- match(tolower(tag), tolower(keys))
+    cands <- if (!is.na(k)) unname(files[k]) else
+      c(tag, paste0(tag, c(".xlsx", ".xls", ".csv", ".tab", ".txt")))
+    for (f in cands) {
+      p <- if (is_absolute_path(f)) f else file.path(dir, f)
+      if (file.exists(p)) return(p)
+    }
+    where$fail(sprintf(paste0("the indirect file name '%s' names no file: looked for %s; give it with ",
+                              "read_vensim(path, files = c(\"%s\" = \"file.xlsx\"))"),
+                       file, paste(file.path(dir, cands), collapse = ", "), file))
+  }
+  path <- if (is_absolute_path(file)) file else file.path(dir, file)
+  if (!file.exists(path))
+    where$fail(sprintf("the data file '%s' does not exist (looked for %s)", file, path))
+  path
+}
+
+is_absolute_path <- function(p) grepl("^(/|[A-Za-z]:[/\\\\]|\\\\\\\\)", p)
 
 # A sheet as a character matrix aligned on cell A1 (blank cells NA).
 read_grid <- function(path, sheet, where) {
@@ -109,7 +136,7 @@ col_number <- function(letters) {
 
 # A cell reference ("C5", or a named range) as list(r, c, r2, c2).
 cell_ref <- function(ref, reader, file, where) {
-  dn <- reader$names(file)
+  dn <- reader$names(file, where)
   k <- match(tolower(ref), tolower(dn$name))          # names first: "Time1" is also a cell
   if (!is.na(k)) return(list(r = dn$r1[k], c = dn$c1[k], r2 = dn$r2[k], c2 = dn$c2[k]))
   m <- regmatches(ref, regexec("^\\$?([A-Za-z]+)\\$?([0-9]+)$", ref))[[1]]
@@ -174,7 +201,7 @@ get_series <- function(args, n_series, reader, where) {
   at <- cell_ref(args[4], reader, file, where)
   if (grepl("^[0-9]+$", targ)) {              # times along a row
     horiz <- TRUE; trow <- as.integer(targ); tcols <- seq(at$c, ncol(g))
-  } else if (grepl("^[A-Za-z]+$", targ) && nchar(targ) <= 3 && is.na(match(tolower(targ), tolower(reader$names(file)$name)))) {
+  } else if (grepl("^[A-Za-z]+$", targ) && nchar(targ) <= 3 && is.na(match(tolower(targ), tolower(reader$names(file, where)$name)))) {
     horiz <- FALSE; tcol <- col_number(targ); trows <- seq(at$r, nrow(g))
   } else {                                    # a named range of times
     tr <- cell_ref(targ, reader, file, where)

@@ -61,6 +61,14 @@
 #'   well.  Use it to reproduce a Vensim run to its last digits (C-LEARN's
 #'   deep-ocean carbon layers differ visibly otherwise); everything else is
 #'   computed in double precision either way.
+#' @param data Data for the run, as Vensim takes it: paths of data files
+#'   (`.vdf`, `.dat`, `.tab`, `.csv`, `.xlsx`; see [read_vensim_data()]),
+#'   relative to the working directory or to the model's folder, a data
+#'   frame with a `time` column and one column per variable, or a list of
+#'   those.  Their series fill the model's data variables (variables with
+#'   no equation); a constant or lookup that the data also name takes the
+#'   data's values.  By default, the data sources Vensim saved with the
+#'   model are loaded from beside it when present (with a message).
 #' @param ... Unused.
 #' @return A data frame of class `sdvm_result` (see `format`); one row per
 #'   saved time (and run).  If a value becomes infinite or NaN, a warning
@@ -91,8 +99,10 @@ simulate.sdvm_model <- function(object, nsim = 1, seed = NULL, params = NULL,
                                 start = NULL, stop = NULL, dt = NULL, saveper = NULL,
                                 method = NULL, vars = NULL,
                                 format = c("long", "wide", "tidy"), threads = NULL,
-                                future = FALSE, progress = TRUE, precision = NULL, ...) {
+                                future = FALSE, progress = TRUE, precision = NULL, data = NULL, ...) {
   format <- match.arg(format)
+  check_model(object)
+  object <- with_data(object, data)
   if (is_batch(nsim, params)) {
     check_model(object)
     out <- sd_batch(object, batch_params(params, nsim, seed), start = start, stop = stop,
@@ -114,6 +124,7 @@ sd_run <- function(m, nsim = 1, params = NULL, start = NULL, stop = NULL, dt = N
   check_model(m)
   if (!identical(as.numeric(nsim), 1))
     sdvm_abort("sd_run() makes one run; simulate() makes batches.", "sdvm_run_error")
+  m <- with_data(m)
   cache <- compiled(m)
   info <- cache$vars
 

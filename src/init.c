@@ -15,6 +15,7 @@ static const R_CallMethodDef call_entries[] = {
   CALLDEF(C_sdvm_disasm, 1),
   CALLDEF(C_sdvm_engine_info, 0),
   CALLDEF(C_sdvm_read_mdl, 2),
+  CALLDEF(C_sdvm_canon_names, 1),
   CALLDEF(C_sdvm_bench_run, 4),
   { NULL, NULL, 0 }
 };

@@ -3,6 +3,7 @@
  * as an R list of parallel vectors (R code builds the model object).
  */
 #include <stdlib.h>
+#include <string.h>
 #include "r_sdvm.h"
 #include "sd_mdl.h"
 
@@ -106,5 +107,27 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file) {
   sd_mdl_free(m);
   R_SetExternalPtrAddr(holder, NULL);
   UNPROTECT(2);
+  return out;
+}
+
+/* Canonical names (sd_canon_name) of a character vector: the R layer
+ * matches names exactly as the engine does, UTF-8 case folding included. */
+SEXP C_sdvm_canon_names(SEXP x) {
+  R_xlen_t i, n = XLENGTH(x);
+  SEXP out = PROTECT(Rf_allocVector(STRSXP, n));
+  for (i = 0; i < n; i++) {
+    const void *vmax = vmaxget();
+    const char *s;
+    char *buf;
+    size_t len;
+    if (STRING_ELT(x, i) == NA_STRING) { SET_STRING_ELT(out, i, NA_STRING); continue; }
+    s = Rf_translateCharUTF8(STRING_ELT(x, i));
+    len = strlen(s);
+    buf = R_alloc(len + 1, 1);            /* R's memory: nothing leaks on an R error */
+    sd_canon_into(buf, s, len);
+    SET_STRING_ELT(out, i, Rf_mkCharCE(buf, CE_UTF8));
+    vmaxset(vmax);
+  }
+  UNPROTECT(1);
   return out;
 }

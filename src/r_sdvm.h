@@ -46,6 +46,7 @@ SEXP C_sdvm_program_stats(SEXP ptr);
 SEXP C_sdvm_disasm(SEXP ptr);
 SEXP C_sdvm_engine_info(void);
 SEXP C_sdvm_read_mdl(SEXP text, SEXP file);
+SEXP C_sdvm_canon_names(SEXP x);
 SEXP C_sdvm_bench_run(SEXP ptr, SEXP reps, SEXP dispatch, SEXP save);
 
 #endif

@@ -81,3 +81,21 @@ const sd_builtin *sd_builtin_find(const char *canon) {
 }
 
 const sd_builtin *sd_builtin_get(sd_fn fn) { return &table[fn]; }
+
+/* Functions with no meaning in a reproducible run.  Each is refused with
+ * this reason (an sdvm_unsupported_error naming the variable and where
+ * it is); docs/language.md lists them with the rest of the language. */
+static const struct { const char *name, *why; } refused[] = {
+  { "a function of", "it is a causal-loop-diagram link: it says which variables this one depends on, "
+    "not how, so a model with it can be read (its structure) but not simulated until the equation is written" },
+  { "message", "it shows a message or starts a program from Vensim's user interface during the run" },
+  { "simulate", "it starts another simulation from Vensim's user interface" },
+  { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
+};
+
+const char *sd_refused_reason(const char *canon) {
+  size_t i;
+  for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (strcmp(refused[i].name, canon) == 0) return refused[i].why;
+  return NULL;
+}

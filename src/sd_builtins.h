@@ -40,6 +40,12 @@ typedef struct sd_builtin {
   int opcode;          /* SD_B_OP / SD_B_TIMEFN: the instruction */
 } sd_builtin;
 
+/* Why a Vensim or XMILE function cannot be run (it needs Vensim's user
+ * interface or a live external program, or it only describes structure),
+ * for a canonical name; NULL for every other name.  docs/language.md has
+ * the same list. */
+const char *sd_refused_reason(const char *canon);
+
 /* The entry for a canonical name, or NULL. */
 const sd_builtin *sd_builtin_find(const char *canon);
 const sd_builtin *sd_builtin_get(sd_fn fn);

@@ -1149,6 +1149,9 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
       return fail_at(c, SD_E_NAME, n,
                      "'%s' is called like a function, but it is a variable, not a lookup or builtin%s",
                      n->text, NULL);
+    if (sd_refused_reason(n->name))
+      return fail_at(c, SD_E_UNSUPPORTED, n, "%s cannot be run: %s (docs/language.md lists the "
+                     "Vensim and XMILE language with what sdvm supports)", n->text, sd_refused_reason(n->name));
     return fail_at(c, SD_E_NAME, n, "unknown function '%s'%s", n->text, NULL);
   }
   if (n->nargs < b->min_args || n->nargs > b->max_args) {
@@ -1359,7 +1362,7 @@ static int resolve(cc *c, sd_node *n, int depth) {
   case SD_N_VAR: {
     int idx;
     size_t len = strlen(n->name);
-    if (len > 1 && n->name[len - 1] == '$') {
+    if (len > 1 && n->name[len - 1] == '$' && sd_strmap_get(&c->m->index, n->name) < 0) {
       /* "Time$", "TIME STEP$": in macros, the model's own variable */
       char *bare = sd_arena_strndup(&c->ast, n->name, len - 1);
       if (!bare) return oom(c);

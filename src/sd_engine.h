@@ -32,7 +32,8 @@ typedef enum {
   SD_E_DEFINITION, /* malformed definition (bad lookup, ...)       -> sdvm_definition_error */
   SD_E_RUN,        /* bad run settings (dt <= 0, ...)              -> sdvm_run_error   */
   SD_E_MEMORY,     /* allocation failed                            -> sdvm_memory_error */
-  SD_E_INTERRUPT   /* the poll callback asked to stop              -> interrupt        */
+  SD_E_INTERRUPT,  /* the poll callback asked to stop              -> interrupt        */
+  SD_E_UNSUPPORTED /* a function or form refused (docs/language.md) -> sdvm_unsupported_error */
 } sd_errcode;
 
 #define SD_ERR_MSG 1024

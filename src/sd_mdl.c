@@ -144,6 +144,18 @@ static int starts_ci(const reader *r, size_t i, size_t end, const char *word) {
   return 1;
 }
 
+/* A name Vensim accepts without quotes: the characters of the equation
+ * lexer's names (sd_parse.c) and blanks. */
+static int plain_name(const char *s) {
+  if (!*s) return 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (!(isalnum(c) || c == '_' || c == '$' || c == '\'' || c == '&' || c == '%' || c == ' ' ||
+          c == '\t' || c >= 0x80)) return 0;
+  }
+  return 1;
+}
+
 static sd_mdl_rec *new_rec(reader *r) {
   sd_mdl *m = r->out;
   if (m->n == m->cap) {
@@ -225,28 +237,31 @@ static int read_lookup(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
   return 0;
 }
 
+/* read_subs() failed (err filled) */
+#define SUBS_FAIL ((size_t)-1)
+
 /* Split [a, b!, c] starting at the '[' at i into rec->subs (as written,
- * blanks folded); returns the offset after ']', or end on error. */
+ * blanks folded); returns the offset after ']', or SUBS_FAIL. */
 static size_t read_subs(reader *r, sd_mdl_rec *rec, size_t i, size_t end) {
   const char *items[256];
   size_t close = i, a;
   int n = 0;
   while (close < end && r->s[close] != ']') close++;
-  if (close >= end) { fail_at(r, SD_E_PARSE, i, rec->name, "missing ']' after the subscripts"); return end; }
+  if (close >= end) { fail_at(r, SD_E_PARSE, i, rec->name, "missing ']' after the subscripts"); return SUBS_FAIL; }
   a = i + 1;
   while (a <= close) {
     size_t b = a;
     while (b < close && r->s[b] != ',') b++;
-    if (n == 256) { fail_at(r, SD_E_DEFINITION, i, rec->name, "too many subscripts"); return end; }
+    if (n == 256) { fail_at(r, SD_E_DEFINITION, i, rec->name, "too many subscripts"); return SUBS_FAIL; }
     items[n] = copy_name(r, a, b);
-    if (!items[n]) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return end; }
-    if (items[n][0] == '\0') { fail_at(r, SD_E_PARSE, a, rec->name, "empty subscript"); return end; }
+    if (!items[n]) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return SUBS_FAIL; }
+    if (items[n][0] == '\0') { fail_at(r, SD_E_PARSE, a, rec->name, "empty subscript"); return SUBS_FAIL; }
     n++;
     a = b + 1;
   }
   rec->nsubs = n;
   rec->subs = sd_arena_alloc(&r->out->arena, (size_t)n * sizeof(char *));
-  if (!rec->subs) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return end; }
+  if (!rec->subs) { sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return SUBS_FAIL; }
   memcpy(rec->subs, items, (size_t)n * sizeof(char *));
   return close + 1;
 }
@@ -480,16 +495,23 @@ static int read_record(reader *r, size_t start, size_t bar) {
   }
 
   i = skip_blank(r, name_end, eq_end);
-  if (i >= eq_end)
-    return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
-                   "this variable has no equation (expected '=' after its name)");
-  if (r->s[i] == '[') {
+  if (i < eq_end && r->s[i] == '[') {
     i = read_subs(r, rec, i, eq_end);
-    if (i >= eq_end) return -1;
+    if (i == SUBS_FAIL) return -1;
     i = skip_blank(r, i, eq_end);
-    if (i >= eq_end)
+  }
+  if (i >= eq_end) {
+    /* "Name ~ units ~ comment |": a data variable, whose values come from
+       data files when the model runs (Vensim's raw data) */
+    if (tilde >= bar || !(quoted || plain_name(rec->name)))
       return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
                      "this variable has no equation (expected '=' after its name)");
+    rec->kind = SD_AUX;
+    rec->data_mode = SD_DATA_INTERPOLATE;
+    rec->no_eqn = 1;
+    rec->eqn = "";
+    pos_of(r, skip_blank(r, start, eq_end), &rec->eqn_line, &rec->eqn_col);
+    return 0;
   }
   switch (r->s[i]) {
   case '(':
@@ -505,7 +527,8 @@ static int read_record(reader *r, size_t start, size_t bar) {
         memset(&tmp, 0, sizeof tmp);
         tmp.name = rec->name;
         i = read_subs(r, &tmp, i, eq_end);
-        if (i >= eq_end) return -1;
+        if (i == SUBS_FAIL) return -1;
+        if (i >= eq_end) return fail_at(r, SD_E_PARSE, eq_end - 1, rec->name, "expected '=' after the :EXCEPT: lists");
         nx = sd_arena_alloc(&r->out->arena, (size_t)(rec->nexc + 1) * sizeof *nx);
         if (!nx) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
         if (rec->nexc) memcpy(nx, rec->exc, (size_t)rec->nexc * sizeof *nx);
@@ -636,22 +659,64 @@ static size_t read_macro_header(reader *r, size_t j, size_t end) {
   return close + 1;
 }
 
+/* Vensim's comments "{ ... }" may stand anywhere in the equation part of a
+ * record (before its first '~'): between operands, inside number lists
+ * and lookups, several per equation, across lines.  They are blanked out
+ * here (newlines kept, so every position stays where it was) in the
+ * reader's own copy of the text, before records are split: a comment may
+ * hold '|' or '~'.  Units and documentation are left as written.  Returns
+ * 0, or -1 for a comment that never ends. */
+static int blank_comments(reader *r, char *s, size_t start, size_t end) {
+  size_t i;
+  int in_eqn = 1, q = 0;
+  for (i = start; i < end; i++) {
+    char ch = s[i];
+    if (ch == '|') { in_eqn = 1; q = 0; continue; }
+    if (!in_eqn) continue;
+    if (q) {
+      if (ch == '\\' && i + 1 < end && s[i + 1] == '"') i++;
+      else if (ch == '"') q = 0;
+      continue;
+    }
+    if (ch == '"') { q = 1; continue; }
+    if (ch == '~') { in_eqn = 0; continue; }
+    if (ch == '{') {
+      size_t k = i + 1;
+      while (k < end && s[k] != '}') k++;
+      if (k >= end) return fail_at(r, SD_E_PARSE, i, NULL, "a comment '{' is never closed by '}'");
+      for (; i <= k; i++) if (s[i] != '\n' && s[i] != '\r') s[i] = ' ';
+      i = k;
+    }
+  }
+  return 0;
+}
+
 sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
   reader r;
   size_t i = 0, end;
   const char *sketch;
+  char *work;
   int cur_macro = -1;
   sd_mdl *m = calloc(1, sizeof *m);
   sd_error_clear(err);
   if (!m) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); return NULL; }
   sd_arena_init(&m->arena);
   memset(&r, 0, sizeof r);
-  r.s = text;
   r.n = strlen(text);
+  work = malloc(r.n + 1);
+  if (!work) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); sd_mdl_free(m); return NULL; }
+  memcpy(work, text, r.n + 1);
+  text = work;
+  r.s = text;
   r.file = file;
   r.err = err;
   r.out = m;
-  if (index_lines(&r) != 0) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); sd_mdl_free(m); return NULL; }
+  if (index_lines(&r) != 0) {
+    sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+    free(work);
+    sd_mdl_free(m);
+    return NULL;
+  }
 
   /* the sketch starts on the line holding "\\\---///" (some files
      have two backslashes, not three) */
@@ -665,6 +730,7 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
     while (i < end && text[i] != '}') i++;
     i++;
   }
+  if (blank_comments(&r, work, i, end) != 0) goto fail;
   while (i < end) {
     size_t bar, j = skip_blank(&r, i, end);
     int before = m->n, k;
@@ -703,9 +769,11 @@ sd_mdl *sd_mdl_read(const char *text, const char *file, sd_error *err) {
   }
   if (m->arena.failed) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory"); goto fail; }
   free(r.line_start);
+  free(work);
   return m;
 fail:
   free(r.line_start);
+  free(work);
   sd_mdl_free(m);
   return NULL;
 }

@@ -18,6 +18,7 @@ typedef struct sd_mdl_rec {
   sd_kind kind;          /* SD_AUX, SD_STOCK, SD_LOOKUP */
   int unchangeable;      /* defined with == */
   int data_mode;         /* data variable (:=): SD_DATA_*, else 0 */
+  int no_eqn;            /* "Name ~ units ~ |": data read from files at run time */
   const char *eqn;       /* aux: equation; stock: net rate */
   int eqn_line, eqn_col;
   const char *init;      /* stock: initial value */

@@ -64,8 +64,31 @@ static void skip_blank(parser *p) {
   }
 }
 
+/* Characters of an unquoted name, as Vensim allows them: letters (any
+ * UTF-8 letter: bytes from 0x80), digits, '_', and '$', '\'', '&', '%'
+ * ("Debt G$", "50% point"); anything else needs double quotes. */
 static int name_char(unsigned char c) {
-  return isalnum(c) || c == '_' || c == '$' || c == '\'' || c == '&' || c >= 0x80;
+  return isalnum(c) || c == '_' || c == '$' || c == '\'' || c == '&' || c == '%' || c >= 0x80;
+}
+
+/* A name may also start with digits ("2nd order delay", "1990 GDP"):
+ * digits followed by '%', or after optional blanks by a letter, start a
+ * name, since a number is never directly followed by a name in an
+ * equation (there is no implicit product).  An exponent ("2e3", "2E-3")
+ * belongs to the number. */
+static int digits_start_name(const parser *p) {
+  size_t i = p->i;
+  const char *s = p->s;
+  unsigned char c;
+  while (isdigit((unsigned char)s[i])) i++;
+  if (s[i] == '.') return 0;                       /* 1.5 */
+  if ((s[i] == 'e' || s[i] == 'E') &&
+      (isdigit((unsigned char)s[i + 1]) ||
+       ((s[i + 1] == '-' || s[i + 1] == '+') && isdigit((unsigned char)s[i + 2])))) return 0;
+  if (s[i] == '%') return 1;                       /* "50% rate" */
+  while (s[i] == ' ' || s[i] == '\t') i++;
+  c = (unsigned char)s[i];
+  return isalpha(c) || c == '_' || c >= 0x80;      /* a letter: not "3 $ 4" */
 }
 
 static void snippet(const parser *p, const tok *t, char *buf, size_t cap) {
@@ -101,7 +124,7 @@ static void next(parser *p) {
   c = (unsigned char)p->s[p->i];
   if (c == '\0') { t->kind = T_EOF; t->end = p->i; return; }
 
-  if (isdigit(c) || (c == '.' && isdigit((unsigned char)p->s[p->i + 1]))) {
+  if ((isdigit(c) && !digits_start_name(p)) || (c == '.' && isdigit((unsigned char)p->s[p->i + 1]))) {
     char *end;
     t->num = strtod(p->s + p->i, &end);
     while (p->s + p->i < end) adv(p);
@@ -134,7 +157,7 @@ static void next(parser *p) {
     check_name_length(p, t);
     return;
   }
-  if (name_char(c) && !isdigit(c)) {
+  if (name_char(c)) {
     size_t last;
     int lline, lcol;
     adv(p);
@@ -364,6 +387,8 @@ static sd_node *name_or_call(parser *p) {
     sd_node *args[64];
     int k = 0, lline = p->t.line, lcol = p->t.col;
     int is_with_lookup = strcmp(n->name, "with lookup") == 0;
+    /* A FUNCTION OF(, a, b): causal-loop diagrams leave arguments out */
+    int is_cld = strcmp(n->name, "a function of") == 0;
     n->kind = SD_N_CALL;
     next(p);
     if (!enter(p, lline, lcol)) return NULL;
@@ -371,6 +396,10 @@ static sd_node *name_or_call(parser *p) {
       for (;;) {
         if (k == (int)(sizeof args / sizeof args[0]))
           return perr(p, p->t.line, p->t.col, "too many arguments (more than 64)%s", NULL);
+        if (is_cld && (p->t.kind == T_COMMA || p->t.kind == T_RP)) {
+          if (p->t.kind == T_COMMA) { next(p); continue; }
+          break;
+        }
         if (k == 1 && is_with_lookup) args[k] = table_body(p, p->t.line, p->t.col);
         else args[k] = expr(p);
         if (!args[k]) return NULL;

@@ -57,11 +57,38 @@ char *sd_arena_strdup(sd_arena *a, const char *s) {
 
 /* ---- names ---- */
 
+/* Lower case of the two-byte UTF-8 letter (b1, b2), in place, for the
+ * alphabets whose capitals and small letters have encodings of the same
+ * length: Latin-1 (U+00C0-U+00DE), Latin Extended-A (U+0100-U+017F),
+ * Greek (U+0391-U+03A9) and Cyrillic (U+0400-U+042F).  Anything else is
+ * left as it is. */
+static void fold_utf8_2(unsigned char *b1, unsigned char *b2) {
+  unsigned cp = ((unsigned)(*b1 & 0x1F) << 6) | (*b2 & 0x3F), lo = cp;
+  if ((*b2 & 0xC0) != 0x80) return;                   /* not a continuation byte */
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) lo = cp + 0x20;
+  else if (cp >= 0x100 && cp <= 0x137 && cp != 0x130) lo = cp | 1;
+  else if (cp >= 0x139 && cp <= 0x148) lo = (cp & 1) ? cp + 1 : cp;
+  else if (cp >= 0x14A && cp <= 0x177) lo = cp | 1;
+  else if (cp == 0x178) lo = 0xFF;
+  else if (cp >= 0x179 && cp <= 0x17E) lo = (cp & 1) ? cp + 1 : cp;
+  else if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) lo = cp + 0x20;
+  else if (cp >= 0x400 && cp <= 0x40F) lo = cp + 0x50;
+  else if (cp >= 0x410 && cp <= 0x42F) lo = cp + 0x20;
+  if (lo == cp || lo > 0x7FF) return;
+  *b1 = (unsigned char)(0xC0 | (lo >> 6));
+  *b2 = (unsigned char)(0x80 | (lo & 0x3F));
+}
+
 char *sd_canon_name(sd_arena *a, const char *s, size_t n) {
   char *out = sd_arena_alloc(a, n + 1);
+  if (!out) return NULL;
+  sd_canon_into(out, s, n);
+  return out;
+}
+
+void sd_canon_into(char *out, const char *s, size_t n) {
   size_t i, j = 0;
   int pend_space = 0, quoted = 0;
-  if (!out) return NULL;
   /* strip one pair of surrounding double quotes */
   while (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')) { s++; n--; }
   while (n > 0 && (s[n-1] == ' ' || s[n-1] == '\t' || s[n-1] == '\n' || s[n-1] == '\r')) n--;
@@ -82,10 +109,19 @@ char *sd_canon_name(sd_arena *a, const char *s, size_t n) {
     if (c == '[' || c == ']' || c == ',') pend_space = 0;
     if (pend_space && j > 0 && out[j - 1] != '[' && out[j - 1] != ',') out[j++] = ' ';
     pend_space = 0;
+    if (c >= 0xC3 && c <= 0xD0 && i + 1 < n) {
+      /* a two-byte UTF-8 letter: folded to lower case like ASCII, so
+         that "Ärzte" and "ärzte" are one name, as in Vensim */
+      unsigned char c2 = (unsigned char)s[i + 1];
+      fold_utf8_2(&c, &c2);
+      out[j++] = (char)c;
+      out[j++] = (char)c2;
+      i++;
+      continue;
+    }
     out[j++] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
   }
   out[j] = '\0';
-  return out;
 }
 
 /* ---- string map (open addressing, linear probing) ---- */

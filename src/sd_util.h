@@ -25,10 +25,14 @@ char *sd_arena_strdup(sd_arena *a, const char *s);
 /* ---- names ----
  * Vensim names are case-insensitive and treat runs of spaces and
  * underscores as one space.  The canonical form is: surrounding double
- * quotes removed, ASCII letters lower-cased, runs of whitespace and '_'
- * folded to one space, leading and trailing spaces dropped.  Bytes >= 0x80
- * (UTF-8) are kept as they are. */
+ * quotes removed, letters lower-cased (ASCII, and the two-byte UTF-8
+ * letters of Latin-1, Latin Extended-A, Greek and Cyrillic), runs of
+ * whitespace and '_' folded to one space, leading and trailing spaces
+ * dropped.  Other bytes >= 0x80 are kept as they are. */
 char *sd_canon_name(sd_arena *a, const char *s, size_t n);
+/* The same into out, which has room for n + 1 bytes (never more is
+ * written). */
+void sd_canon_into(char *out, const char *s, size_t n);
 
 /* ---- string map: canonical name -> int ---- */
 typedef struct sd_strmap {

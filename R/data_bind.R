@@ -1,0 +1,205 @@
+# Data for a run, as Vensim takes it: series from data files fill the
+# model's data variables (those with no equation, "Name ~ units ~ |"), and
+# a constant or lookup that a data file also names takes the file's
+# values.  With no `data`, the data sources Vensim saved with the model
+# (its settings block) are loaded from beside the model when present.
+
+# The model `m` with its data bound; `data` is NULL, a character vector of
+# paths, a data frame (a `time` column and one column per variable) or a
+# list of those.  The result is cached on m (the files' paths, sizes and
+# modification times are the key), so repeated runs do not read again.
+with_data <- function(m, data = NULL) {
+  if (is.null(data)) {
+    if (!length(m$data_sources)) {
+      check_data_bound(m)
+      return(m)
+    }
+    paths <- default_data_files(m)
+    if (!length(paths)) {
+      check_data_bound(m)
+      return(m)
+    }
+    data <- paths
+    default <- TRUE
+  } else default <- FALSE
+  if (is.data.frame(data) || is.character(data)) data <- list(data)
+  if (!is.list(data))
+    sdvm_abort("`data` must be paths of data files, a data frame with a `time` column, or a list of those.",
+               "sdvm_param_error")
+  key <- paste(vapply(data, data_key, ""), collapse = "\n")
+  cache <- m$.cache
+  if (!is.null(cache) && !is.null(cache$bound) && identical(cache$bound_key, key)) return(cache$bound)
+  series <- list()
+  for (d in data) {
+    s <- if (is.data.frame(d)) frame_series(d) else
+      unlist(lapply(d, function(p) data_series(data_path(p, m))), recursive = FALSE)
+    series <- c(series, s)
+  }
+  bound <- bind_series(m, series)
+  if (default)
+    message(sprintf("Data for the run from %s (the data sources saved with the model).",
+                    paste0("'", basename(unlist(data)), "'", collapse = ", ")))
+  check_data_bound(bound)
+  if (!is.null(cache)) {
+    cache$bound <- bound
+    cache$bound_key <- key
+  }
+  bound
+}
+
+# A data file named by the user: as given, else relative to the model.
+data_path <- function(p, m) {
+  if (!is.character(p) || length(p) != 1 || is.na(p))
+    sdvm_abort("Each data file must be given as one path.", "sdvm_param_error")
+  if (file.exists(p) || is.null(m$file) || is_absolute_path(p)) return(p)
+  beside <- file.path(dirname(m$file), p)
+  if (file.exists(beside)) beside else p
+}
+
+data_key <- function(d) {
+  if (is.data.frame(d)) return(paste("frame", nrow(d), ncol(d), digest_frame(d)))
+  info <- file.info(d)
+  paste(d, info$size, as.numeric(info$mtime), collapse = "|")
+}
+
+digest_frame <- function(d) {
+  x <- unlist(d, use.names = FALSE)
+  paste(names(d), collapse = ",") |> paste(sum(as.numeric(x), na.rm = TRUE), length(x))
+}
+
+# The data sources saved with the model that exist beside it: each as
+# named, or with a data file extension Vensim uses.
+default_data_files <- function(m) {
+  if (is.null(m$file)) return(character())
+  dir <- dirname(m$file)
+  exts <- c("", ".vdf", ".vdfx", ".dat", ".tab", ".csv", ".xlsx")
+  found <- character()
+  for (src in m$data_sources) {
+    cands <- file.path(dir, paste0(src, exts))
+    cands <- cands[file.exists(cands) & !dir.exists(cands) &
+                   tolower(tools::file_ext(cands)) %in% c("vdf", "vdfx", "dat", "tab", "csv", "txt", "xlsx", "xls")]
+    if (length(cands)) found <- c(found, cands[1])
+  }
+  unique(found)
+}
+
+# Series of a data frame: `time` (or the first column) and one column per
+# variable.
+frame_series <- function(d) {
+  tcol <- match("time", tolower(names(d)))
+  if (is.na(tcol)) tcol <- 1L
+  t <- as.numeric(d[[tcol]])
+  out <- lapply(names(d)[-tcol], function(nm) {
+    y <- suppressWarnings(as.numeric(d[[nm]]))
+    ok <- !is.na(t) & !is.na(y)
+    list(x = t[ok], y = y[ok])
+  })
+  names(out) <- names(d)[-tcol]
+  out
+}
+
+# Split "Name[a, b]" into its canonical base name and element names.
+split_element_name <- function(x) {
+  base <- sub("\\[.*$", "", x)
+  inside <- ifelse(grepl("\\[", x), sub("^[^[]*\\[(.*)\\][[:space:]]*$", "\\1", x), "")
+  list(base = canon_name(base),
+       elems = lapply(inside, function(s) if (nzchar(s)) canon_name(strsplit(s, ",", fixed = TRUE)[[1]]) else character()))
+}
+
+# Bind named series to the model's variables.
+bind_series <- function(m, series) {
+  series <- series[lengths(lapply(series, `[[`, "x")) > 0]
+  if (!length(series)) return(m)
+  sp <- split_element_name(names(series))
+  keys <- vapply(m$vars, function(v) canon_name(v$name), "")
+  dims <- m$dims
+  new_vars <- list()
+  for (i in seq_along(m$vars)) {
+    v <- m$vars[[i]]
+    hit <- which(sp$base == keys[i])
+    if (!length(hit) || !(v$kind %in% c("data", "const", "lookup"))) {
+      new_vars <- c(new_vars, list(v))
+      next
+    }
+    if (!length(v$subs)) {
+      s <- series[[hit[which(lengths(sp$elems[hit]) == 0L)[1]]]]
+      if (is.null(s)) { new_vars <- c(new_vars, list(v)); next }
+      new_vars <- c(new_vars, list(series_var(v, s)))
+      next
+    }
+    # arrayed: one definition per element the data names; the rest keep
+    # the definition they had (a data variable without values stays so,
+    # and is reported)
+    tuples <- def_elements(v$subs, dims)
+    got <- rep(FALSE, nrow(tuples))
+    made <- list()
+    for (k in seq_len(nrow(tuples))) {
+      want <- canon_name(tuples[k, ])
+      j <- hit[vapply(sp$elems[hit], function(e) length(e) == length(want) && all(e == want), NA)]
+      if (!length(j)) next
+      got[k] <- TRUE
+      e <- series_var(v, series[[j[1]]])
+      e$subs <- unname(tuples[k, ])
+      e$except <- NULL
+      made <- c(made, list(e))
+    }
+    if (!any(got)) { new_vars <- c(new_vars, list(v)); next }
+    if (!all(got)) {
+      if (v$kind != "data" && !is.null(v$vals))
+        sdvm_abort(sprintf("The data name only some elements of '%s'; an arrayed constant is replaced by data as a whole.",
+                           v$name), "sdvm_data_error", variable = v$name)
+      rest <- v
+      rest$except <- c(rest$except, lapply(which(got), function(k) unname(tuples[k, ])))
+      made <- c(list(rest), made)
+    }
+    new_vars <- c(new_vars, made)
+  }
+  m2 <- m
+  m2$vars <- new_vars
+  m2$data_sources <- NULL       # bound: a later run does not load them again
+  definition_only(m2)
+}
+
+# Variable v (data, constant or lookup) defined by series s instead.
+series_var <- function(v, s) {
+  keep <- c("name", "subs", "units", "doc", "source")
+  out <- v[intersect(names(v), keep)]
+  o <- order(s$x)
+  x <- s$x[o]; y <- s$y[o]
+  if (identical(v$kind, "lookup")) {
+    out$kind <- "lookup"; out$x <- x; out$y <- y
+  } else if (length(x) == 1L && !identical(v$kind, "data")) {
+    out$kind <- "const"; out$eqn <- sprintf("%.17g", y)
+  } else {
+    out$kind <- "data"; out$x <- x; out$y <- y
+    out$mode <- if (is.null(v$mode)) "interpolate" else v$mode
+  }
+  out
+}
+
+# Every data variable must have values by now.
+check_data_bound <- function(m) {
+  empty <- Filter(function(v) identical(v$kind, "data") && !length(v$x), m$vars)
+  if (!length(empty)) return(invisible(m))
+  v <- empty[[1]]
+  # each element that lacks values, by name
+  names <- unlist(lapply(empty, function(e) {
+    if (!length(e$subs)) return(e$name)
+    tuples <- def_elements(e$subs, m$dims)
+    keys <- apply(tuples, 1, function(t) paste(canon_name(t), collapse = ","))
+    exc <- vapply(e$except, function(x) paste(canon_name(x), collapse = ","), "")
+    tuples <- tuples[!keys %in% exc, , drop = FALSE]
+    apply(tuples, 1, function(t) sprintf("%s[%s]", e$name, paste(t, collapse = ",")))
+  }))
+  where <- if (!is.null(m$file) && !is.null(v$source)) sprintf(" (%s, line %d)", m$file, v$source[1]) else ""
+  sdvm_abort(sprintf(paste0("'%s'%s is a data variable (it has no equation): its values come from a data file. ",
+                            "Give one with simulate(model, data = \"file.vdf\") (.vdf, .dat, .tab, .csv or .xlsx)%s%s."),
+                     names[1], where,
+                     if (length(m$data_sources)) sprintf("; the model names %s, not found beside it",
+                                                        paste0("'", m$data_sources, "'", collapse = ", ")) else "",
+                     if (length(names) > 1) sprintf("; %d more data variables lack values: %s", length(names) - 1,
+                                                    paste0("'", utils::head(names[-1], 5), "'", collapse = ", ")) else ""),
+             "sdvm_data_error", variable = v$name, file = if (is.null(m$file)) NA_character_ else m$file,
+             line = if (is.null(v$source)) NA_integer_ else as.integer(v$source[1]),
+             column = if (is.null(v$source)) NA_integer_ else as.integer(v$source[2]))
+}
