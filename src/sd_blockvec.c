@@ -225,7 +225,7 @@ static int opaque_role(const sd_ins *in, int f) {
   if (in->op == SDI_JMP) return R_NONE;
   switch (in->op) {
   case SDI_HALT: case SDI_EXT: case SDI_OVR:
-  case SDI_ELMMAP: case SDI_SORTORD: case SDI_RANK: case SDI_INVMAT:
+  case SDI_ELMMAP: case SDI_SORTORD: case SDI_RANK: case SDI_INVMAT: case SDI_VECLKP:
     return -1;
   default: break;
   }

@@ -70,6 +70,26 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "random uniform", SD_FN_RANDOM_UNIFORM, SD_B_SPECIAL, 3, 3, 0 },
   { "random normal",  SD_FN_RANDOM_NORMAL, SD_B_SPECIAL, 5, 5, 0 },
   { "get time value", SD_FN_GET_TIME_VALUE, SD_B_SPECIAL, 3, 3, 0 },
+  /* lowered in sd_lower.c */
+  { "npv",            SD_FN_NPV,          SD_B_SPECIAL, 4, 4, 0 },
+  { "npve",           SD_FN_NPVE,         SD_B_SPECIAL, 4, 4, 0 },
+  { "sinteg step",    SD_FN_SINTEG_STEP,  SD_B_SPECIAL, 7, 7, 0 },   /* SINTEG's rate (sd_mdl.c) */
+  { "time base",      SD_FN_TIME_BASE,    SD_B_SPECIAL, 2, 2, 0 },
+  { "reinitial",      SD_FN_REINITIAL,    SD_B_SPECIAL, 1, 1, 0 },
+  { "gamma ln",       SD_FN_GAMMA_LN,     SD_B_OP,      1, 1, SDI_LGAMMA },
+  { "random 0 1",     SD_FN_RANDOM_0_1,   SD_B_SPECIAL, 0, 0, 0 },
+  { "random beta",    SD_FN_RANDOM_BETA,  SD_B_SPECIAL, 7, 7, 0 },
+  { "random binomial", SD_FN_RANDOM_BINOMIAL, SD_B_SPECIAL, 7, 7, 0 },
+  { "random exponential", SD_FN_RANDOM_EXPONENTIAL, SD_B_SPECIAL, 5, 5, 0 },
+  { "random gamma",   SD_FN_RANDOM_GAMMA, SD_B_SPECIAL, 6, 6, 0 },
+  { "random lookup",  SD_FN_RANDOM_LOOKUP, SD_B_SPECIAL, 6, 6, 0 },
+  { "random negative binomial", SD_FN_RANDOM_NEGATIVE_BINOMIAL, SD_B_SPECIAL, 7, 7, 0 },
+  { "random poisson", SD_FN_RANDOM_POISSON, SD_B_SPECIAL, 6, 6, 0 },
+  { "random triangular", SD_FN_RANDOM_TRIANGULAR, SD_B_SPECIAL, 6, 6, 0 },
+  { "random weibull", SD_FN_RANDOM_WEIBULL, SD_B_SPECIAL, 6, 6, 0 },
+  { "vector lookup",  SD_FN_VECTOR_LOOKUP, SD_B_SPECIAL, 5, 5, 0 },
+  { "lookup area",    SD_FN_LOOKUP_AREA,  SD_B_SPECIAL, 3, 3, 0 },
+  { "lookup slope",   SD_FN_LOOKUP_SLOPE, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -22,113 +22,14 @@
 #include "sd_model_impl.h"
 #include "sd_program.h"
 
-/* gen() returns a slot, or this on failure */
-#define GEN_FAIL (INT32_MIN)
-
-/* The most compiled variables (array elements, hidden state, macro
- * instances) a model may need: beyond it compiling would exhaust memory
- * (a few hundred bytes each), so it is a clean error instead.  Builds for
- * fuzzing lower it. */
-#ifndef SD_MAX_VARS
-#define SD_MAX_VARS 4000000
-#endif
-/* The most tree nodes the compiler may copy (expanding arrays, macros and
- * builtins): macros passing their parameters on (M1 = M2(x + x), ...)
- * double the tree at each level, 2^30 nodes from a few lines. */
-#ifndef SD_MAX_NODES
-#define SD_MAX_NODES 8000000
-#endif
-
-typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
-
-typedef struct cvar {
-  const char *name;      /* canonical, or a made-up name for hidden vars */
-  const char *text;      /* for messages */
-  cv_kind kind;
-  int visible;           /* index among visible variables, or -1 */
-  sd_node *eqn, *init;
-  const sd_srcpos *pos, *init_pos;
-  int slot, rate_slot, stock, table;
-  int is_const;          /* equation folded to a number: preset slot */
-  double cval;
-  int dynamic;           /* value changes during the run */
-  int done;              /* ordering state */
-  sd_kind vkind;         /* visible: the kind reported to users */
-  int nbind;             /* array element: its subscript bindings */
-  const char **bind_dim, **bind_elem;
-  int mvar;              /* the model variable it is (an element of), or -1 */
-  int alias;             /* "a = b": shares b's slot, no code of its own */
-} cvar;
-
-typedef struct cc {
-  const sd_model *m;
-  sd_program *p;
-  sd_error *err;
-  sd_arena ast;          /* copied trees, compile time only */
-  cvar *v;
-  int nv, vcap;
-  int cur;               /* variable being compiled, for messages */
-  int in_init;           /* compiling cur's initial value (stocks) */
-  /* lookup tables */
-  sd_table *tables;
-  int ntables, tcap;
-  /* code under construction */
-  sd_ins *code;
-  int ncode, ccap;
-  /* temporaries and the constant pool */
-  int tmp_base, tmp_top, tmp_max;
-  double *kval;
-  int nk, kcap;
-  int *khash;            /* open addressing, -1 empty */
-  int khcap;
-  int hidden_count;
-  /* model variable -> its first cvar and, if arrayed, its dimensions;
-     contig: arrays some opcode indexes by slot (their elements must keep
-     consecutive slots) */
-  int *mbase, *mnd, **mdims;
-  unsigned char *contig;
-  /* subscript bindings in force while resolving (element's own, then
-     those pushed by SUM and friends) */
-  const char **bdim, **belem;
-  int nb, bcap;
-  int nvis;
-  /* macros: the instance whose body is being resolved, and the caller
-     names bound to extra outputs (f(a : out)) */
-  struct mscope *scope;
-  int ninst, macro_depth;
-  sd_strmap outmap;
-  /* DELAY FIXED pipelines: hidden input, delay and output variables */
-  int nrandom;           /* RANDOM call sites so far */
-  /* common subexpressions of the program under construction: a pure
-     operation on stable slots (variables, constants, earlier results),
-     computed once where it is first met unconditionally */
-  int *cse_key, *cse_slot;  /* 3 ints per entry: op, a, b */
-  int ncse_used, ncse_cap, ncse_slots;
-  int *cse_hash, cse_hcap;  /* open addressing over entries, -1 empty */
-  int cond_depth;           /* inside a branch of IF THEN ELSE */
-  int ndfx, dfxcap;
-  int *dfx_in, *dfx_delay, *dfx_out;
-  long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */
-  double nexpanded;         /* copies and references made by expanding calls
-                               over ranges (SUM and friends, VECTOR SELECT,
-                               ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
-                               REORDER): each element of an arrayed equation
-                               makes its own, n^2 for an array */
-} cc;
-
-typedef struct mscope {
-  const sd_macro *mac;
-  int *map;              /* body variable -> cvar */
-  sd_node **args;        /* resolved arguments, one per parameter */
-  struct mscope *up;
-} mscope;
+#include "sd_compile_impl.h"
 
 /* ------------------------------------------------------------------ */
 /* errors                                                              */
 
 static const char *cv_display(const cvar *v) { return v->text; }
 
-static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, const char *a1,
+int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, const char *a1,
                    const char *a2) {
   const cvar *v = &c->v[c->cur];
   char msg[SD_ERR_MSG];
@@ -141,14 +42,14 @@ static int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, co
  * point at the start of its equation (line 1, column 1 of it). */
 static int at_start(const sd_srcpos *pos) { return pos && pos->line > 0; }
 
-static int oom(cc *c) {
+int oom(cc *c) {
   if (c->err->code) return -1;          /* a more precise error is already set */
   return sd_fail(c->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory while compiling");
 }
 
 /* Count k more copies or references made by expanding call n over its
  * ranges; more than SD_MAX_VARS in all is a memory error. */
-static int expanded(cc *c, const sd_node *n, double k) {
+int expanded(cc *c, const sd_node *n, double k) {
   char msg[SD_ERR_MSG];
   c->nexpanded += k;
   if (c->nexpanded <= SD_MAX_VARS) return 0;
@@ -159,7 +60,7 @@ static int expanded(cc *c, const sd_node *n, double k) {
 }
 
 /* The error for a model that needs more than SD_MAX_VARS variables. */
-static int too_many(cc *c, const char *what, double n) {
+int too_many(cc *c, const char *what, double n) {
   char msg[SD_ERR_MSG];
   snprintf(msg, sizeof msg, "%s needs %.0f compiled variables (array elements and the hidden state of "
            "SMOOTH, DELAY and macros); the limit is %d", what, n, SD_MAX_VARS);
@@ -205,7 +106,7 @@ static size_t name_append(char *buf, size_t cap, size_t len, const char *s) {
 }
 
 /* A hidden variable made while lowering a builtin in variable `owner`. */
-static int add_hidden(cc *c, const char *what, cv_kind kind) {
+int add_hidden(cc *c, const char *what, cv_kind kind) {
   char buf[SD_ERR_NAME + 64];
   const cvar *owner = &c->v[c->cur];
   const sd_srcpos *pos = c->in_init && owner->init_pos ? owner->init_pos : owner->pos;
@@ -227,7 +128,7 @@ static int add_hidden(cc *c, const char *what, cv_kind kind) {
 /* ------------------------------------------------------------------ */
 /* tree construction and copying                                       */
 
-static sd_node *node_new(cc *c, sd_node_kind kind, const sd_node *at) {
+sd_node *node_new(cc *c, sd_node_kind kind, const sd_node *at) {
   sd_node *n = sd_arena_alloc(&c->ast, sizeof *n);
   if (!n) return NULL;
   n->kind = kind;
@@ -235,13 +136,13 @@ static sd_node *node_new(cc *c, sd_node_kind kind, const sd_node *at) {
   return n;
 }
 
-static sd_node *mk_num(cc *c, double x, const sd_node *at) {
+sd_node *mk_num(cc *c, double x, const sd_node *at) {
   sd_node *n = node_new(c, SD_N_NUM, at);
   if (n) n->num = x;
   return n;
 }
 
-static sd_node *mk_var(cc *c, int ref, const sd_node *at) {
+sd_node *mk_var(cc *c, int ref, const sd_node *at) {
   sd_node *n = node_new(c, SD_N_VAR, at);
   if (!n) return NULL;
   n->ref = ref;
@@ -250,7 +151,7 @@ static sd_node *mk_var(cc *c, int ref, const sd_node *at) {
   return n;
 }
 
-static sd_node *mk_bin(cc *c, sd_op op, sd_node *a, sd_node *b, const sd_node *at) {
+sd_node *mk_bin(cc *c, sd_op op, sd_node *a, sd_node *b, const sd_node *at) {
   sd_node *n;
   if (!a || !b) return NULL;
   n = node_new(c, SD_N_BINARY, at);
@@ -264,7 +165,7 @@ static sd_node *mk_bin(cc *c, sd_op op, sd_node *a, sd_node *b, const sd_node *a
   return n;
 }
 
-static sd_node *mk_call(cc *c, sd_fn fn, int nargs, sd_node **args, const sd_node *at) {
+sd_node *mk_call(cc *c, sd_fn fn, int nargs, sd_node **args, const sd_node *at) {
   sd_node *n = node_new(c, SD_N_CALL, at);
   int i;
   if (!n) return NULL;
@@ -281,7 +182,7 @@ static sd_node *mk_call(cc *c, sd_fn fn, int nargs, sd_node **args, const sd_nod
   return n;
 }
 
-static sd_node *copy_tree(cc *c, const sd_node *s) {
+sd_node *copy_tree(cc *c, const sd_node *s) {
   sd_node *n;
   int i;
   if (!s) return NULL;
@@ -330,7 +231,7 @@ static int add_table_mode(cc *c, int n, const double *x, const double *y, int mo
   return c->ntables++;
 }
 
-static int add_table(cc *c, int n, const double *x, const double *y) {
+int add_table(cc *c, int n, const double *x, const double *y) {
   return add_table_mode(c, n, x, y, SD_DATA_LINEAR);
 }
 
@@ -351,18 +252,15 @@ static sd_node *data_eqn(cc *c, int n, const double *x, const double *y, int mod
 /* ------------------------------------------------------------------ */
 /* name resolution and lowering                                        */
 
-static int resolve(cc *c, sd_node *n, int depth);
-static void fold(sd_node *n);
 static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out);
 static double eval_binary(sd_op op, double a, double b);
 
 /* ---- values at the initial time, known when the model is built ---- */
 
-static int init_eval(cc *c, const sd_node *n, double *out, int depth);
 
 /* Value of scalar model variable `canon` at the initial time; marks it
  * structural (a new value needs a new compilation). */
-static int init_eval_var(cc *c, const char *canon, double *out, int depth) {
+int init_eval_var(cc *c, const char *canon, double *out, int depth) {
   int idx = sd_strmap_get(&c->m->index, canon);
   const sd_var *mv;
   if (idx < 0) return -1;
@@ -376,7 +274,7 @@ static int init_eval_var(cc *c, const char *canon, double *out, int depth) {
  * it works before or after resolution): numbers, operators, scalar
  * variables, pure builtins and the input functions of time.  0 on
  * success, -1 if n depends on anything else. */
-static int init_eval(cc *c, const sd_node *n, double *out, int depth) {
+int init_eval(cc *c, const sd_node *n, double *out, int depth) {
   double v[6];
   int i;
   if (!n || depth > 64) return -1;
@@ -435,7 +333,7 @@ static int init_eval(cc *c, const sd_node *n, double *out, int depth) {
 /* The order n of DELAY N / SMOOTH N: fixed when the model is built, as
  * Vensim fixes it at the initial time (an order that changes later keeps
  * its initial value). */
-static int const_order(cc *c, sd_node *arg, const char *what, int *out) {
+int const_order(cc *c, sd_node *arg, const char *what, int *out) {
   double x;
   fold(arg);
   if (arg->kind == SD_N_NUM) x = arg->num;
@@ -450,7 +348,7 @@ static int const_order(cc *c, sd_node *arg, const char *what, int *out) {
 
 /* Replace the call node n by a reference to variable `ref` (in place, so
  * the parent's pointer stays valid). */
-static void become_var(cc *c, sd_node *n, int ref) {
+void become_var(cc *c, sd_node *n, int ref) {
   n->kind = SD_N_VAR;
   n->ref = ref;
   n->name = c->v[ref].name;
@@ -605,7 +503,7 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
 
 /* ---- subscripts ---- */
 
-static int dim_of(const cc *c, const char *name) { return sd_strmap_get(&c->m->dim_index, name); }
+int dim_of(const cc *c, const char *name) { return sd_strmap_get(&c->m->dim_index, name); }
 
 /* Position of element e in range d, or -1 (a hash lookup: ranges may
  * have 100,000 elements, and the compiler asks for every element). */
@@ -680,7 +578,7 @@ static const char *resolve_sub(const cc *c, const char *sub) {
 }
 
 /* The cvar of variable reference n to model variable idx. */
-static int element_ref(cc *c, const sd_node *n, int idx) {
+int element_ref(cc *c, const sd_node *n, int idx) {
   const sd_var *mv = &c->m->vars[idx];
   int j, off = 0;
   if (mv->ndefs == 0) {
@@ -782,7 +680,7 @@ static int too_deep(const sd_node *n, int left) {
   return 0;
 }
 
-static void mark_done(sd_node *n) {
+void mark_done(sd_node *n) {
   int i;
   n->done = 1;
   for (i = 0; i < n->nargs; i++) mark_done(n->args[i]);
@@ -1167,6 +1065,10 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     }
   }
   n->ref = (int)b->fn;
+  {
+    int done = resolve_more(c, n, b->fn, depth);       /* sd_lower.c */
+    if (done) return done < 0 ? -1 : 0;
+  }
   if (b->fn == SD_FN_SUM || b->fn == SD_FN_PROD || b->fn == SD_FN_VMIN || b->fn == SD_FN_VMAX)
     return resolve_reduction(c, n, b->fn, depth);
   if (b->fn == SD_FN_VECTOR_SELECT) return resolve_vector_select(c, n, depth);
@@ -1257,6 +1159,10 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (resolve(c, n->args[i], depth + 1) != 0) return -1;
   }
   if (b->kind == SD_B_STATE) return lower_state(c, n, b->fn);
+  {
+    int done = lower_more(c, n, b->fn);                /* sd_lower.c */
+    if (done) return done < 0 ? -1 : 0;
+  }
   if (b->fn == SD_FN_GAME) {            /* GAME passes its input through */
     *n = *n->args[0];
     return 0;
@@ -1342,7 +1248,9 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (!n->args[2]) return oom(c);
     return 0;
   }
-  if (b->fn == SD_FN_INITIAL) {
+  if (b->fn == SD_FN_INITIAL || b->fn == SD_FN_REINITIAL) {
+    /* REINITIAL is INITIAL recomputed when Vensim reinitializes a model
+       during a game; in a run it is set once */
     int h = add_hidden(c, "INITIAL", CV_INITIAL);
     if (h < 0) return oom(c);
     c->v[h].eqn = n->args[0];
@@ -1351,7 +1259,7 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   return 0;
 }
 
-static int resolve(cc *c, sd_node *n, int depth) {
+int resolve(cc *c, sd_node *n, int depth) {
   int i;
   if (n->done) return 0;
   if (depth > SD_MAX_HEIGHT)              /* trees the compiler built itself */
@@ -1498,11 +1406,12 @@ static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out) {
   case SD_FN_QUANTUM: *out = sd_quantum(x, y); return 1;
   case SD_FN_ZIDZ: *out = sd_zidz(x, y); return 1;
   case SD_FN_XIDZ: *out = sd_xidz(x, y, a[2]->num); return 1;
+  case SD_FN_GAMMA_LN: *out = lgamma(x); return 1;
   default: return 0;
   }
 }
 
-static void fold(sd_node *n) {
+void fold(sd_node *n) {
   int i, all = 1;
   if (n->kind == SD_N_NUM || n->kind == SD_N_VAR || n->kind == SD_N_TABLE) return;
   for (i = 0; i < n->nargs; i++) {
@@ -1570,7 +1479,8 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
   if (n->kind == SD_N_VAR) return dep_add(l, n->ref);
   if (n->kind == SD_N_CALL && (sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN ||
                                n->ref == SD_FN_SAMPLE_IF_TRUE || n->ref == SD_FN_RANDOM_UNIFORM ||
-                               n->ref == SD_FN_RANDOM_NORMAL)) *timefn = 1;
+                               n->ref == SD_FN_RANDOM_NORMAL ||
+                               (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL))) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1988,6 +1898,25 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   }
   if (b->fn == SD_FN_RANDOM_UNIFORM || b->fn == SD_FN_RANDOM_NORMAL)
     return gen_list(c, SDI_RANDOM, n, (int)n->num, dst);
+  if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
+    return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
+  if (b->fn == SD_FN_VECTOR_LOOKUP) {
+    /* x, xmin, xmax, mode and the first value (the rest follow it) */
+    sd_node head = *n;
+    head.nargs = 5;
+    return gen_list(c, SDI_VECLKP, &head, (int)n->num, dst);
+  }
+  if (b->fn == SD_FN_LOOKUP_AREA || b->fn == SD_FN_LOOKUP_SLOPE) {
+    int x1 = gen(c, n->args[0], -1), x2 = 0;
+    if (x1 == GEN_FAIL) return GEN_FAIL;
+    if (n->nargs > 1 && (x2 = gen(c, n->args[1], -1)) == GEN_FAIL) return GEN_FAIL;
+    c->tmp_top = mark;
+    t = dst >= 0 ? dst : tmp_alloc(c);
+    if (emit(c, SDI_TABFN, t, x1, (int)n->num) < 0 ||
+        emit(c, SDI_EXT, b->fn == SD_FN_LOOKUP_AREA ? 0 : 1, x2, 0) < 0)
+      return GEN_FAIL;
+    return t;
+  }
   if (b->fn == SD_FN_ALLOCATE_BY_PRIORITY)
     return gen_list(c, SDI_ALLOCP, n, (int)n->num, dst);
   if (b->fn == SD_FN_ALLOCATE_AVAILABLE)

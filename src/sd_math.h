@@ -205,12 +205,17 @@ static inline double sd_unit(double seed, int site, long k, int j) {
   return ((double)(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
+/* The number of the step at time t; clamped (a TIME STEP that shrinks
+ * while running, or NaN, would overflow the conversion, which is
+ * undefined). */
+static inline long sd_step_number(double t, double t0, double dt) {
+  double kd = (dt > 0) ? floor((t - t0) / dt + 0.5) : 0;
+  return kd == kd ? (long)(kd > 2e9 ? 2e9 : kd < -2e9 ? -2e9 : kd) : 0;
+}
+
 static inline double sd_random(const double *v, const sd_ins *ext, int normal, int site, double t,
                                double t0, double dt) {
-  /* the step number; clamped (a TIME STEP that shrinks while running,
-     or NaN, would overflow the conversion, which is undefined) */
-  double kd = (dt > 0) ? floor((t - t0) / dt + 0.5) : 0;
-  long k = kd == kd ? (long)(kd > 2e9 ? 2e9 : kd < -2e9 ? -2e9 : kd) : 0;
+  long k = sd_step_number(t, t0, dt);
   int j;
   double lo = sd_opnd(v, ext, 0), hi = sd_opnd(v, ext, 1);
   if (!normal) return lo + (hi - lo) * sd_unit(sd_opnd(v, ext, 2), site, k, 0);
@@ -410,6 +415,88 @@ static inline double sd_lookup_how(const sd_table *tb, double x, int how) {
   }
   /* outside: the end whose y is nearer */
   return fabs(x - ys[0]) <= fabs(x - ys[n - 1]) ? xs[0] : xs[n - 1];
+}
+
+/* LOOKUP SLOPE: the slope of the segment that holds x; beyond the ends 0
+ * (the lookup is flat there), or the end segment's with `extrap`. */
+static inline double sd_lookup_slope(const sd_table *tb, double x, int extrap) {
+  const double *xs = tb->x, *ys = tb->y;
+  int n = tb->n, i;
+  if (n < 2 || x != x) return n < 2 ? 0 : x;
+  if (x < xs[0]) return extrap && xs[1] != xs[0] ? (ys[1] - ys[0]) / (xs[1] - xs[0]) : 0;
+  if (x > xs[n - 1])
+    return extrap && xs[n - 1] != xs[n - 2] ? (ys[n - 1] - ys[n - 2]) / (xs[n - 1] - xs[n - 2]) : 0;
+  for (i = 0; i + 2 < n && x >= xs[i + 1]; i++) {}
+  return xs[i + 1] == xs[i] ? 0 : (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]);
+}
+
+/* The area under the lookup from its first x to x: flat beyond the ends,
+ * or continued along the end segments with `extrap` (then negative to
+ * the left of the first point, as Vensim's VECTOR LOOKUP mode 7). */
+static inline double sd_lookup_area0(const sd_table *tb, double x, int extrap) {
+  const double *xs = tb->x, *ys = tb->y;
+  int n = tb->n, i;
+  double area = 0;
+  if (n == 0 || x != x) return n == 0 ? NAN : x;
+  if (x <= xs[0]) {
+    double y = extrap ? sd_lookup_how(tb, x, 3) : ys[0];
+    return -(xs[0] - x) * 0.5 * (ys[0] + y);
+  }
+  for (i = 0; i + 1 < n && x > xs[i]; i++) {
+    double x1 = x < xs[i + 1] ? x : xs[i + 1];
+    double y1 = x < xs[i + 1] ? sd_lookup(tb, x) : ys[i + 1];
+    area += (x1 - xs[i]) * 0.5 * (ys[i] + y1);
+  }
+  if (x > xs[n - 1]) {
+    double y = extrap ? sd_lookup_how(tb, x, 3) : ys[n - 1];
+    area += (x - xs[n - 1]) * 0.5 * (ys[n - 1] + y);
+  }
+  return area;
+}
+
+/* LOOKUP AREA(table, x1, x2): the area under the lookup from x1 to x2. */
+static inline double sd_lookup_area(const sd_table *tb, double x1, double x2) {
+  return sd_lookup_area0(tb, x2, 0) - sd_lookup_area0(tb, x1, 0);
+}
+
+/* LOOKUP INVERT continued along the end segments beyond the y range. */
+static inline double sd_lookup_invert_x(const sd_table *tb, double y) {
+  const double *xs = tb->x, *ys = tb->y;
+  int n = tb->n, i, inside = 0;
+  for (i = 0; i + 1 < n; i++)
+    if ((y >= ys[i] && y <= ys[i + 1]) || (y <= ys[i] && y >= ys[i + 1])) inside = 1;
+  if (inside || n < 2) return sd_lookup_how(tb, y, 4);
+  i = fabs(y - ys[0]) <= fabs(y - ys[n - 1]) ? 0 : n - 2;
+  if (ys[i + 1] == ys[i]) return xs[i];
+  return xs[i] + (y - ys[i]) * (xs[i + 1] - xs[i]) / (ys[i + 1] - ys[i]);
+}
+
+/* Vensim's VECTOR LOOKUP and RANDOM distributions (sd_funcs.c): out of
+ * line, so that their scratch space stays out of the interpreter's frame. */
+double sd_vector_lookup(const double *vec, int n, double x, double xmin, double xmax, double mode);
+#define SD_VECLKP_MAX 4096      /* VECTOR LOOKUP's most values */
+double sd_random_dist(int dist, const double *a, int site, long step, const sd_table *tb);
+/* the distributions of RANDX, with their operands */
+enum {
+  SD_RX_BETA = 0,      /* m, x, alpha, beta, h, r, s     */
+  SD_RX_BINOMIAL,      /* m, x, p, n, h, r, s            */
+  SD_RX_EXPONENTIAL,   /* m, x, h, r, s                  */
+  SD_RX_GAMMA,         /* m, x, order, h, r, s           */
+  SD_RX_LOOKUP,        /* m, x, h, r, s, table (a number) */
+  SD_RX_NEGBINOMIAL,   /* m, x, p, n, h, r, s            */
+  SD_RX_POISSON,       /* m, x, mean, h, r, s            */
+  SD_RX_TRIANGULAR,    /* m, x, start, peak, end, s      */
+  SD_RX_WEIBULL,       /* m, x, shape, h, r, s           */
+  SD_RX_UNIT           /* RANDOM 0 1: no operands        */
+};
+
+
+/* The slot of listed operand k (as sd_opnd reads its value). */
+static inline int32_t sd_opnd_slot(const sd_ins *ext, int k) {
+  int32_t slot;
+  memcpy(&slot, (const unsigned char *)ext + offsetof(sd_ins, d) + sizeof(int32_t) * (size_t)(k + k / 3),
+         sizeof slot);
+  return slot;
 }
 
 #endif

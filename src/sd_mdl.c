@@ -203,6 +203,73 @@ static int read_stock(reader *r, sd_mdl_rec *rec, size_t rhs, size_t end) {
   return 0;
 }
 
+/* The top-level commas of the argument list whose '(' is at open and ')'
+ * at close: up to max positions in at[]; returns how many. */
+static int arg_commas(const reader *r, size_t open, size_t close, size_t *at, int max) {
+  int depth = 0, q = 0, n = 0;
+  size_t k;
+  for (k = open + 1; k < close; k++) {
+    char ch = r->s[k];
+    if (q && ch == '\\' && k + 1 < close && r->s[k + 1] == '"') { k++; continue; }
+    if (ch == '"') q = !q;
+    else if (q) continue;
+    else if (ch == '(' || ch == '[') depth++;
+    else if (ch == ')' || ch == ']') depth--;
+    else if (ch == ',' && depth == 0 && n < max) at[n++] = k;
+  }
+  return n;
+}
+
+/* SINTEG(rate, initial, min, max, quant, spec, thresh): a stock whose
+ * value is kept within limits (Vensim's special integration).  Its rate
+ * becomes SINTEG STEP(stock, rate, min, max, quant, spec, thresh), which
+ * the compiler lowers to the rate that reaches the limited value in one
+ * TIME STEP (sd_lower.c). */
+static int read_sinteg(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
+  size_t close = match_paren(r, open, end), at[8], a, b, len;
+  char *text, *w;
+  int n, k;
+  if (close >= end) return fail_at(r, SD_E_PARSE, open, rec->name, "SINTEG has no closing ')'");
+  if (skip_blank(r, close + 1, end) < end)
+    return fail_at(r, SD_E_DEFINITION, skip_blank(r, close + 1, end), rec->name,
+                   "SINTEG(...) must be the whole equation of a stock");
+  n = arg_commas(r, open, close, at, 8);
+  if (n != 6)
+    return fail_at(r, SD_E_PARSE, open, rec->name,
+                   "SINTEG needs seven arguments: SINTEG(rate, initial, min, max, quant, spec, thresh)");
+  rec->kind = SD_STOCK;
+  a = skip_blank(r, at[0] + 1, at[1]);
+  rec->init = copy_trim(r, a, at[1]);
+  pos_of(r, a, &rec->init_line, &rec->init_col);
+  /* "SINTEG STEP(\"name\"[subs], rate, limits)" */
+  len = 32 + 2 * strlen(rec->name) + (close - open);
+  for (k = 0; k < rec->nsubs; k++) len += strlen(rec->subs[k]) + 2;
+  text = sd_arena_alloc(&r->out->arena, len);
+  if (!text || !rec->init) return sd_fail(r->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory");
+  w = text;
+  w += sprintf(w, "SINTEG STEP(\"");
+  for (k = 0; rec->name[k]; k++) {
+    if (rec->name[k] == '"') *w++ = '\\';
+    *w++ = rec->name[k];
+  }
+  *w++ = '"';
+  if (rec->nsubs) {
+    *w++ = '[';
+    for (k = 0; k < rec->nsubs; k++) w += sprintf(w, "%s%s", k ? "," : "", rec->subs[k]);
+    *w++ = ']';
+  }
+  *w++ = ',';
+  b = skip_blank(r, open + 1, at[0]);
+  memcpy(w, r->s + b, at[0] - b);                   /* the rate */
+  w += at[0] - b;
+  memcpy(w, r->s + at[1], close - at[1] + 1);       /* ", min, ..., thresh)" */
+  w += close - at[1] + 1;
+  *w = '\0';
+  rec->eqn = text;
+  pos_of(r, b, &rec->eqn_line, &rec->eqn_col);
+  return 0;
+}
+
 static int read_lookup(reader *r, sd_mdl_rec *rec, size_t open, size_t end) {
   size_t close = match_paren(r, open, end);
   sd_node *t;
@@ -590,6 +657,10 @@ static int read_record(reader *r, size_t start, size_t bar) {
   if (starts_ci(r, rhs, eq_end, "INTEG")) {
     size_t k = skip_blank(r, rhs + 5, eq_end);
     if (k < eq_end && r->s[k] == '(') return read_stock(r, rec, rhs, eq_end);
+  }
+  if (starts_ci(r, rhs, eq_end, "SINTEG")) {
+    size_t k = skip_blank(r, rhs + 6, eq_end);
+    if (k < eq_end && r->s[k] == '(') return read_sinteg(r, rec, k, eq_end);
   }
   rec->kind = SD_AUX;
   if (rec->nsubs && starts_ci(r, rhs, eq_end, "TABBED ARRAY")) {

@@ -142,6 +142,10 @@
   X(VSELECT, SD_F_LIST)  /* VECTOR SELECT: (a - 2) / 2 selections, as many values, missing, action */ \
   X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \
   X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */ \
+  X(LGAMMA,  SD_F_DA)    /* GAMMA LN: log of the gamma function       */ \
+  X(RANDX,   SD_F_LIST)  /* RANDOM BETA ... WEIBULL: distribution b % 16 (sd_random.h) at call site b / 16 */ \
+  X(VECLKP,  SD_F_LIST)  /* VECTOR LOOKUP: x, xmin, xmax, mode, then the first of b values in consecutive slots */ \
+  X(TABFN,   SD_F_DABC)  /* LOOKUP AREA (ext.d 0) from v[a] to v[ext.a], LOOKUP SLOPE (1) at v[a], of table b */ \
   /* element loops (sd_blockvec.c): the operation of the same name      \
      without W, over n elements, every operand at its own stride */     \
   X(WMOV,    SD_F_W3) X(WNEG,    SD_F_W3) X(WABS,    SD_F_W3)           \

@@ -236,6 +236,27 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
+  vmcase(LGAMMA)  { D = lgamma(A); vmnext(1) }
+  vmcase(RANDX)   {
+    /* up to 7 operands; RANDOM LOOKUP's last is its table's number */
+    double ra[8];
+    int k, na = pc->a < 8 ? pc->a : 8, dist = pc->b % 16;
+    const sd_table *tb = NULL;
+    for (k = 0; k < na; k++) ra[k] = sd_opnd(v, pc + 1, k);
+    if (dist == SD_RX_LOOKUP) tb = &ctx->tables[(int)ra[5]];
+    D = sd_random_dist(dist, ra, pc->b / 16, sd_step_number(V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)), tb);
+    vmnext(1 + (pc->a + 2) / 3)
+  }
+  vmcase(VECLKP)  {
+    D = sd_vector_lookup(v + sd_opnd_slot(pc + 1, 4), pc->b, sd_opnd(v, pc + 1, 0), sd_opnd(v, pc + 1, 1),
+                         sd_opnd(v, pc + 1, 2), sd_opnd(v, pc + 1, 3));
+    vmnext(1 + (pc->a + 2) / 3)
+  }
+  vmcase(TABFN)   {
+    const sd_table *tb = &ctx->tables[pc->b];
+    D = pc[1].d == 0 ? sd_lookup_area(tb, A, V(pc[1].a)) : sd_lookup_slope(tb, A, 0);
+    vmnext(2)
+  }
   vmcase(ALLOCA)  { D = sd_allocate(v, pc + 1, (pc->a - 1) / 5, pc->b, 1); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;

@@ -1,0 +1,155 @@
+/*
+ * sd_compile_impl.h -- what the compiler's files share (internal): the
+ * compiler's state, and the helpers that build and resolve equation trees,
+ * so that a stage or a family of builtins can live in a file of its own.
+ *
+ *   sd_compile.c   resolve names, lower the classic builtins, order, emit
+ *   sd_lower.c     the financial, integration and discrete-delay builtins
+ *                  (NPV, NPVE, SINTEG, DELAY MATERIAL, ...) lowered to
+ *                  hidden stocks and state
+ */
+#ifndef SD_COMPILE_IMPL_H
+#define SD_COMPILE_IMPL_H
+
+#include <stdint.h>
+#include "sd_builtins.h"
+#include "sd_model_impl.h"
+#include "sd_program.h"
+
+/* gen() returns a slot, or this on failure */
+#define GEN_FAIL (INT32_MIN)
+
+/* The most compiled variables (array elements, hidden state, macro
+ * instances) a model may need: beyond it compiling would exhaust memory
+ * (a few hundred bytes each), so it is a clean error instead.  Builds for
+ * fuzzing lower it. */
+#ifndef SD_MAX_VARS
+#define SD_MAX_VARS 4000000
+#endif
+/* The most tree nodes the compiler may copy (expanding arrays, macros and
+ * builtins): macros passing their parameters on (M1 = M2(x + x), ...)
+ * double the tree at each level, 2^30 nodes from a few lines. */
+#ifndef SD_MAX_NODES
+#define SD_MAX_NODES 8000000
+#endif
+
+typedef enum { CV_TIME, CV_CONTROL, CV_AUX, CV_STOCK, CV_LOOKUP, CV_INITIAL } cv_kind;
+
+typedef struct cvar {
+  const char *name;      /* canonical, or a made-up name for hidden vars */
+  const char *text;      /* for messages */
+  cv_kind kind;
+  int visible;           /* index among visible variables, or -1 */
+  sd_node *eqn, *init;
+  const sd_srcpos *pos, *init_pos;
+  int slot, rate_slot, stock, table;
+  int is_const;          /* equation folded to a number: preset slot */
+  double cval;
+  int dynamic;           /* value changes during the run */
+  int done;              /* ordering state */
+  sd_kind vkind;         /* visible: the kind reported to users */
+  int nbind;             /* array element: its subscript bindings */
+  const char **bind_dim, **bind_elem;
+  int mvar;              /* the model variable it is (an element of), or -1 */
+  int alias;             /* "a = b": shares b's slot, no code of its own */
+} cvar;
+
+typedef struct cc {
+  const sd_model *m;
+  sd_program *p;
+  sd_error *err;
+  sd_arena ast;          /* copied trees, compile time only */
+  cvar *v;
+  int nv, vcap;
+  int cur;               /* variable being compiled, for messages */
+  int in_init;           /* compiling cur's initial value (stocks) */
+  /* lookup tables */
+  sd_table *tables;
+  int ntables, tcap;
+  /* code under construction */
+  sd_ins *code;
+  int ncode, ccap;
+  /* temporaries and the constant pool */
+  int tmp_base, tmp_top, tmp_max;
+  double *kval;
+  int nk, kcap;
+  int *khash;            /* open addressing, -1 empty */
+  int khcap;
+  int hidden_count;
+  /* model variable -> its first cvar and, if arrayed, its dimensions;
+     contig: arrays some opcode indexes by slot (their elements must keep
+     consecutive slots) */
+  int *mbase, *mnd, **mdims;
+  unsigned char *contig;
+  /* subscript bindings in force while resolving (element's own, then
+     those pushed by SUM and friends) */
+  const char **bdim, **belem;
+  int nb, bcap;
+  int nvis;
+  /* macros: the instance whose body is being resolved, and the caller
+     names bound to extra outputs (f(a : out)) */
+  struct mscope *scope;
+  int ninst, macro_depth;
+  sd_strmap outmap;
+  /* DELAY FIXED pipelines: hidden input, delay and output variables */
+  int nrandom;           /* RANDOM call sites so far */
+  /* common subexpressions of the program under construction: a pure
+     operation on stable slots (variables, constants, earlier results),
+     computed once where it is first met unconditionally */
+  int *cse_key, *cse_slot;  /* 3 ints per entry: op, a, b */
+  int ncse_used, ncse_cap, ncse_slots;
+  int *cse_hash, cse_hcap;  /* open addressing over entries, -1 empty */
+  int cond_depth;           /* inside a branch of IF THEN ELSE */
+  int ndfx, dfxcap;
+  int *dfx_in, *dfx_delay, *dfx_out;
+  long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */
+  double nexpanded;         /* copies and references made by expanding calls
+                               over ranges (SUM and friends, VECTOR SELECT,
+                               ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
+                               REORDER): each element of an arrayed equation
+                               makes its own, n^2 for an array */
+} cc;
+
+typedef struct mscope {
+  const sd_macro *mac;
+  int *map;              /* body variable -> cvar */
+  sd_node **args;        /* resolved arguments, one per parameter */
+  struct mscope *up;
+} mscope;
+
+/* ---- shared helpers (sd_compile.c) ---- */
+int fail_at(cc *c, sd_errcode code, const sd_node *n, const char *fmt, const char *a1, const char *a2);
+int oom(cc *c);
+int expanded(cc *c, const sd_node *n, double k);
+int too_many(cc *c, const char *what, double n);
+/* a hidden variable made while lowering a builtin of the current variable */
+int add_hidden(cc *c, const char *what, cv_kind kind);
+sd_node *node_new(cc *c, sd_node_kind kind, const sd_node *at);
+sd_node *mk_num(cc *c, double x, const sd_node *at);
+sd_node *mk_var(cc *c, int ref, const sd_node *at);
+sd_node *mk_bin(cc *c, sd_op op, sd_node *a, sd_node *b, const sd_node *at);
+sd_node *mk_call(cc *c, sd_fn fn, int nargs, sd_node **args, const sd_node *at);
+sd_node *copy_tree(cc *c, const sd_node *s);
+int add_table(cc *c, int n, const double *x, const double *y);
+/* values at the initial time, from constants (0, or -1 when not known) */
+int init_eval_var(cc *c, const char *canon, double *out, int depth);
+int init_eval(cc *c, const sd_node *n, double *out, int depth);
+int const_order(cc *c, sd_node *arg, const char *what, int *out);
+/* the call node n becomes a reference to variable ref, in place */
+void become_var(cc *c, sd_node *n, int ref);
+int dim_of(const cc *c, const char *name);
+int element_ref(cc *c, const sd_node *n, int idx);
+void mark_done(sd_node *n);
+int resolve(cc *c, sd_node *n, int depth);
+void fold(sd_node *n);
+
+/* ---- sd_lower.c ---- */
+/* Lower call n of builtin fn (its arguments resolved) if sd_lower.c
+ * handles it: 1 done, 0 not one of its builtins, -1 error. */
+int lower_more(cc *c, sd_node *n, sd_fn fn);
+/* Resolve call n of builtin fn whose arguments are not all values (names
+ * of lookups, array elements read by slot): 1 done, 0 not one of its
+ * builtins, -1 error.  Runs before the arguments are resolved. */
+int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth);
+
+#endif

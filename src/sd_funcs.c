@@ -1,0 +1,41 @@
+/*
+ * sd_funcs.c -- builtins too large to inline into the interpreter loop:
+ * Vensim's VECTOR LOOKUP (a lookup over an array's values) and the RANDOM
+ * distributions (sd_random.h).
+ */
+#include "sd_math.h"
+#include "sd_random.h"
+
+/* Vensim's VECTOR LOOKUP: the n values at vec as a lookup over n - 1
+ * equal intervals from xmin to xmax, read in mode 0-9 (lookup, area,
+ * backward, extrapolate, forward, invert, slope; area, invert and slope
+ * extrapolated).  At most SD_VECLKP_MAX points. */
+double sd_vector_lookup(const double *vec, int n, double x, double xmin, double xmax,
+                                      double mode) {
+  double xs[SD_VECLKP_MAX];
+  sd_table t;
+  int i, m;
+  if (n < 1 || n > SD_VECLKP_MAX || !(mode >= 0 && mode <= 9)) return NAN;
+  m = (int)mode;
+  for (i = 0; i < n; i++) xs[i] = n == 1 ? xmin : xmin + (xmax - xmin) * i / (n - 1);
+  t.n = n;
+  t.mode = SD_DATA_LINEAR;
+  t.x = xs;
+  t.y = vec;
+  switch (m) {
+  case 0: return sd_lookup(&t, x);
+  case 1: return sd_lookup_area0(&t, x, 0);
+  case 2: return sd_lookup_how(&t, x, SD_DATA_HOLD);
+  case 3: return sd_lookup_how(&t, x, 3);
+  case 4: return sd_lookup_how(&t, x, SD_DATA_FORWARD);
+  case 5: return sd_lookup_how(&t, x, 4);
+  case 6: return sd_lookup_slope(&t, x, 0);
+  case 7: return sd_lookup_area0(&t, x, 1);
+  case 8: return sd_lookup_invert_x(&t, x);
+  default: return sd_lookup_slope(&t, x, 1);
+  }
+}
+
+double sd_random_dist(int dist, const double *a, int site, long step, const sd_table *tb) {
+  return sd_rx_draw(dist, a, site, step, tb);
+}

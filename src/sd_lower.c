@@ -1,0 +1,227 @@
+/*
+ * sd_lower.c -- builtins of Vensim's reference beyond the classic set,
+ * lowered onto what the compiler already has:
+ *
+ *   NPV, NPVE        two hidden stocks each, as Vensim's reference writes
+ *                    them out (Functions > Financial)
+ *   SINTEG           the rate that takes a stock to its limited value in
+ *                    one TIME STEP (sd_mdl.c reads SINTEG as a stock
+ *                    whose rate is SINTEG STEP(stock, rate, limits...))
+ *   TIME BASE        start + Time * slope
+ *   VECTOR LOOKUP, LOOKUP AREA, LOOKUP SLOPE, RANDOM BETA ... WEIBULL:
+ *                    resolved here to the operands of their instructions
+ *
+ * resolve_more() runs before the call's arguments are resolved (some
+ * arguments are names of lookups or arrays, not values); lower_more()
+ * after.
+ */
+#include <math.h>
+#include <string.h>
+#include "sd_compile_impl.h"
+#include "sd_math.h"
+
+/* Vensim writes :NA: as -2^109 */
+#define SD_NA (-6.4903710731685345e+32)
+
+static sd_node *time_step_ref(cc *c, const sd_node *at) {
+  int idx = sd_strmap_get(&c->m->index, "time step");
+  return idx < 0 ? NULL : mk_var(c, c->mbase[idx], at);
+}
+
+/* NPV(stream, rate, init, factor) and NPVE: the discount factor df and
+ * the accumulation are stocks,
+ *   df   = INTEG(-df * rate / (1 + rate * TIME STEP), 1)   (NPVE: starts
+ *          at 1 / (1 + rate * TIME STEP), valuing at the end of a period)
+ *   acc  = INTEG(stream * df, init)
+ *   NPV  = (acc + stream * TIME STEP * df) * factor */
+static int lower_npv(cc *c, sd_node *n, int end_of_period) {
+  sd_node **a = n->args, *dt = time_step_ref(c, n), *one_plus, *out;
+  int df = add_hidden(c, end_of_period ? "NPVE discount factor" : "NPV discount factor", CV_STOCK);
+  int acc = add_hidden(c, end_of_period ? "NPVE accumulation" : "NPV accumulation", CV_STOCK);
+  if (df < 0 || acc < 0 || !dt) return oom(c);
+  one_plus = mk_bin(c, SD_OP_ADD, mk_num(c, 1, n), mk_bin(c, SD_OP_MUL, a[1], dt, n), n);
+  c->v[df].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_MUL, mk_bin(c, SD_OP_SUB, mk_num(c, 0, n),
+                                                                  mk_var(c, df, n), n), a[1], n),
+                        one_plus, n);
+  c->v[df].init = end_of_period ? mk_bin(c, SD_OP_DIV, mk_num(c, 1, n), one_plus, n) : mk_num(c, 1, n);
+  c->v[acc].eqn = mk_bin(c, SD_OP_MUL, a[0], mk_var(c, df, n), n);
+  c->v[acc].init = a[2];
+  out = mk_bin(c, SD_OP_MUL,
+               mk_bin(c, SD_OP_ADD, mk_var(c, acc, n),
+                      mk_bin(c, SD_OP_MUL, mk_bin(c, SD_OP_MUL, a[0], time_step_ref(c, n), n),
+                             mk_var(c, df, n), n), n),
+               a[3], n);
+  if (!c->v[df].eqn || !c->v[df].init || !c->v[acc].eqn || !out) return oom(c);
+  *n = *out;
+  return 0;
+}
+
+/* A limit of SINTEG: a number, or :NA: (no limit). */
+static int sinteg_limit(cc *c, sd_node *arg, double *out) {
+  fold(arg);
+  if (arg->kind != SD_N_NUM)
+    return fail_at(c, SD_E_DEFINITION, arg, "the limits of SINTEG (minimum, maximum, quantum, special value, "
+                   "threshold) must be numbers or :NA:%s%s", NULL, NULL);
+  *out = arg->num;
+  return 0;
+}
+
+/* SINTEG STEP(stock, rate, min, max, quant, spec, thresh): the rate that
+ * moves the stock to limit(stock + rate * TIME STEP) in one step, where
+ * limit keeps a value within [min, max], rounds it to a multiple of
+ * quant and makes it spec within thresh of spec (Vensim's SINTEG). */
+static int lower_sinteg(cc *c, sd_node *n) {
+  sd_node **a = n->args, *next;
+  double mn = SD_NA, mx = SD_NA, q = SD_NA, sp = SD_NA, th = SD_NA;
+  if (sinteg_limit(c, a[2], &mn) || sinteg_limit(c, a[3], &mx) || sinteg_limit(c, a[4], &q) ||
+      sinteg_limit(c, a[5], &sp) || sinteg_limit(c, a[6], &th))
+    return -1;
+  next = mk_bin(c, SD_OP_ADD, a[0], mk_bin(c, SD_OP_MUL, a[1], time_step_ref(c, n), n), n);
+  if (mn != SD_NA) {
+    sd_node *args[2];
+    args[0] = next;
+    args[1] = mk_num(c, mn, n);
+    next = mk_call(c, SD_FN_MAX, 2, args, n);
+  }
+  if (mx != SD_NA) {
+    sd_node *args[2];
+    args[0] = next;
+    args[1] = mk_num(c, mx, n);
+    next = mk_call(c, SD_FN_MIN, 2, args, n);
+  }
+  if (q != SD_NA && q > 0) {
+    /* the nearest multiple of q: q * INTEGER(v / q + 0.5 * sign(v)) */
+    int h = add_hidden(c, "SINTEG value", CV_AUX);
+    sd_node *v, *half, *ia[1], *ie[3];
+    if (h < 0 || !next) return oom(c);
+    c->v[h].eqn = next;
+    v = mk_var(c, h, n);
+    ie[0] = mk_bin(c, SD_OP_GE, mk_var(c, h, n), mk_num(c, 0, n), n);
+    ie[1] = mk_num(c, 0.5, n);
+    ie[2] = mk_num(c, -0.5, n);
+    half = mk_call(c, SD_FN_IF_THEN_ELSE, 3, ie, n);
+    ia[0] = mk_bin(c, SD_OP_ADD, mk_bin(c, SD_OP_DIV, v, mk_num(c, q, n), n), half, n);
+    next = mk_bin(c, SD_OP_MUL, mk_num(c, q, n), mk_call(c, SD_FN_INTEGER, 1, ia, n), n);
+  }
+  if (sp != SD_NA && th != SD_NA) {
+    int h = add_hidden(c, "SINTEG value", CV_AUX);
+    sd_node *ie[3], *absa[1];
+    if (h < 0 || !next) return oom(c);
+    c->v[h].eqn = next;
+    absa[0] = mk_bin(c, SD_OP_SUB, mk_var(c, h, n), mk_num(c, sp, n), n);
+    ie[0] = mk_bin(c, SD_OP_LT, mk_call(c, SD_FN_ABS, 1, absa, n), mk_num(c, th, n), n);
+    ie[1] = mk_num(c, sp, n);
+    ie[2] = mk_var(c, h, n);
+    next = mk_call(c, SD_FN_IF_THEN_ELSE, 3, ie, n);
+  }
+  next = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, next, copy_tree(c, a[0]), n), time_step_ref(c, n), n);
+  if (!next) return oom(c);
+  *n = *next;
+  return 0;
+}
+
+int lower_more(cc *c, sd_node *n, sd_fn fn) {
+  switch (fn) {
+  case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
+  case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
+  case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;
+  case SD_FN_TIME_BASE: {
+    /* TIME BASE(start, slope) = start + Time * slope */
+    sd_node *out = mk_bin(c, SD_OP_ADD, n->args[0], mk_bin(c, SD_OP_MUL, mk_var(c, 0, n), n->args[1], n), n);
+    if (!out) return oom(c);
+    *n = *out;
+    return 1;
+  }
+  default: return 0;
+  }
+}
+
+/* The table of a lookup named by argument tn (possibly subscripted). */
+static int table_arg(cc *c, sd_node *n, sd_node *tn) {
+  int idx = tn->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, tn->name) : -1, ci;
+  if (idx < 0 || c->v[c->mbase[idx]].kind != CV_LOOKUP)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be the name of a lookup%s", n->text, NULL);
+  ci = element_ref(c, tn, idx);
+  return ci < 0 ? -1 : c->v[ci].table;
+}
+
+/* VECTOR LOOKUP(vec[..., e], x, xmin, xmax, mode): the values of vec
+ * along its last subscript from element e, in consecutive slots.  The
+ * call becomes x, xmin, xmax, mode, then a reference to every value read
+ * (dependencies); num holds their count. */
+static int resolve_vector_lookup(cc *c, sd_node *n, int depth) {
+  sd_node *vec = n->args[0], **args;
+  int idx, nd, last, off, count, k;
+  if (vec->kind != SD_N_VAR || vec->nsubs == 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be an element of a subscripted "
+                   "variable, as in vec[first]%s", n->text, NULL);
+  idx = sd_strmap_get(&c->m->index, vec->name);
+  if (idx < 0 || c->m->vars[idx].ndefs == 0)
+    return fail_at(c, SD_E_NAME, vec, "'%s' is not a subscripted variable%s", vec->text, NULL);
+  if (resolve(c, vec, depth + 1) != 0) return -1;
+  for (k = 1; k < 5; k++)
+    if (resolve(c, n->args[k], depth + 1) != 0) return -1;
+  c->contig[idx] = 1;                      /* read by slot at run time */
+  nd = c->mnd[idx];
+  last = c->m->dims[c->mdims[idx][nd - 1]].n;
+  off = vec->ref - c->mbase[idx];
+  count = last - off % last;
+  if (count > SD_VECLKP_MAX)
+    return fail_at(c, SD_E_DEFINITION, n, "VECTOR LOOKUP reads at most 4096 values%s%s", NULL, NULL);
+  if (expanded(c, n, count) != 0) return -1;
+  args = sd_arena_alloc(&c->ast, (size_t)(count + 4) * sizeof(sd_node *));
+  if (!args) return oom(c);
+  for (k = 0; k < 4; k++) args[k] = n->args[k + 1];
+  for (k = 0; k < count; k++) {
+    if (!(args[k + 4] = mk_var(c, vec->ref + k, n))) return oom(c);
+    args[k + 4]->done = 1;
+  }
+  n->args = args;
+  n->nargs = count + 4;
+  n->num = count;
+  return 0;
+}
+
+static const struct { sd_fn fn; int dist; } randoms[] = {
+  { SD_FN_RANDOM_BETA, SD_RX_BETA }, { SD_FN_RANDOM_BINOMIAL, SD_RX_BINOMIAL },
+  { SD_FN_RANDOM_EXPONENTIAL, SD_RX_EXPONENTIAL }, { SD_FN_RANDOM_GAMMA, SD_RX_GAMMA },
+  { SD_FN_RANDOM_LOOKUP, SD_RX_LOOKUP }, { SD_FN_RANDOM_NEGATIVE_BINOMIAL, SD_RX_NEGBINOMIAL },
+  { SD_FN_RANDOM_POISSON, SD_RX_POISSON }, { SD_FN_RANDOM_TRIANGULAR, SD_RX_TRIANGULAR },
+  { SD_FN_RANDOM_WEIBULL, SD_RX_WEIBULL }, { SD_FN_RANDOM_0_1, SD_RX_UNIT },
+};
+
+int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
+  size_t r;
+  int i, t;
+  if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_LOOKUP_AREA || fn == SD_FN_LOOKUP_SLOPE) {
+    /* LOOKUP AREA(table, x1, x2), LOOKUP SLOPE(table, x): the table's
+       index in num, the inputs as arguments */
+    t = table_arg(c, n, n->args[0]);
+    if (t < 0) return -1;
+    for (i = 1; i < n->nargs; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    n->args++;
+    n->nargs--;
+    n->num = t;
+    return 1;
+  }
+  for (r = 0; r < sizeof randoms / sizeof randoms[0]; r++) {
+    if (randoms[r].fn != fn) continue;
+    if (fn == SD_FN_RANDOM_LOOKUP) {
+      /* RANDOM LOOKUP(look, m, x, h, r, s): operands m, x, h, r, s, then
+         the table's number */
+      sd_node *tn = n->args[0];
+      t = table_arg(c, n, tn);
+      if (t < 0) return -1;
+      for (i = 0; i < 5; i++) n->args[i] = n->args[i + 1];
+      if (!(n->args[5] = mk_num(c, t, n))) return oom(c);
+    }
+    for (i = 0; i < n->nargs; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    /* each call site draws its own sequence */
+    n->num = (double)c->nrandom++ * 16 + randoms[r].dist;
+    return 1;
+  }
+  return 0;
+}

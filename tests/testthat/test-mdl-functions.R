@@ -1,0 +1,123 @@
+# Vensim functions beyond the classic set, each checked against a value
+# worked out from its definition in Vensim's reference (Reference Guide >
+# Functions), where the reference writes the function out as equations
+# (NPV, NPVE) by running those equations side by side.
+
+mdl_run <- function(lines, final = 10, dt = 1, ...) {
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c(lines, "INITIAL TIME = 0 ~~|", sprintf("FINAL TIME = %s ~~|", final),
+               sprintf("TIME STEP = %s ~~|", dt), "SAVEPER = TIME STEP ~~|"), path)
+  simulate(read_vensim(path), ...)
+}
+
+test_that("NPV and NPVE equal the equations Vensim's reference gives for them", {
+  # the reference (fn_npv, fn_npve): df = INTEG(-df * r / (1 + r * TIME STEP), 1
+  # or, for NPVE, 1 / (1 + r * TIME STEP)); acc = INTEG(stream * df, init);
+  # value = (acc + stream * TIME STEP * df) * factor
+  out <- mdl_run(c(
+    "stream = -100 / TIME STEP * PULSE(3, TIME STEP) + STEP(7, 3) ~~|",
+    "r = 0.05 ~~|",
+    "v = NPV(stream, r, 2, 1.5) ~~|",
+    "ve = NPVE(stream, r, 2, 1.5) ~~|",
+    "df = INTEG(-df * r / (1 + r * TIME STEP), 1) ~~|",
+    "dfe = INTEG(-dfe * r / (1 + r * TIME STEP), 1 / (1 + r * TIME STEP)) ~~|",
+    "acc = INTEG(stream * df, 2) ~~|",
+    "acce = INTEG(stream * dfe, 2) ~~|",
+    "by hand = (acc + stream * TIME STEP * df) * 1.5 ~~|",
+    "by hand e = (acce + stream * TIME STEP * dfe) * 1.5 ~~|"), final = 40, dt = 0.5)
+  expect_equal(out$v, out[["by hand"]])
+  expect_equal(out$ve, out[["by hand e"]])
+  # SDEverywhere's npv test model run in Vensim gives -87.8056 at t = 12
+  # and 81.0743 at t = 100 (models/npv/npv.dat): the same setup here
+  out2 <- mdl_run(c("stream = -100 / TIME STEP * PULSE(12, TIME STEP) + STEP(3, 12) ~~|",
+                    "v = NPV(stream, 10 / 12 / 100, 0, 1) ~~|"), final = 100)
+  expect_equal(out2$v[out2$time %in% c(12, 50, 100)], c(-87.8056, 0.334138, 81.0743), tolerance = 1e-5)
+})
+
+test_that("SINTEG keeps a stock within its limits, on multiples of its quantum, snapped to its special value", {
+  out <- mdl_run(c("s = SINTEG(1, 0, 0, 100.5, 1, 50, 2) ~~|",
+                   "up = SINTEG(3, 0, :NA:, 10, :NA:, :NA:, :NA:) ~~|",
+                   "down = SINTEG(-3, 5, 0, :NA:, :NA:, :NA:, :NA:) ~~|",
+                   "q = SINTEG(0.3, 0, :NA:, :NA:, 0.5, :NA:, :NA:) ~~|",
+                   "plain = SINTEG(0.3, 0, :NA:, :NA:, :NA:, :NA:, :NA:) ~~|"), final = 60)
+  # 1 a step up to 48; then 49 is within 2 of 50, which holds (51 is too)
+  expect_equal(out$s[out$time <= 48], 0:48)
+  expect_true(all(out$s[out$time >= 49] == 50))
+  expect_equal(max(out$up), 10)
+  expect_equal(out$up[1:5], c(0, 3, 6, 9, 10))
+  expect_equal(min(out$down), 0)
+  expect_equal(out$q[1:5], c(0, 0.5, 1, 1.5, 2))   # 0.3 -> 0.5, 0.8 -> 1, 1.3 -> 1.5, 1.8 -> 2
+  expect_equal(out$plain, 0.3 * out$time)          # all :NA: is INTEG
+})
+
+test_that("TIME BASE, GAMMA LN, REINITIAL", {
+  out <- mdl_run(c("tb = TIME BASE(1970, 0.5) ~~|", "g = GAMMA LN(x) ~~|", "x = 1 + Time ~~|",
+                   "ri = REINITIAL(x) ~~|"), final = 4)
+  expect_equal(out$tb, 1970 + 0.5 * out$time)
+  expect_equal(out$g, lgamma(1 + out$time))
+  expect_equal(out$ri, rep(1, 5))
+})
+
+test_that("VECTOR LOOKUP reads an array as a lookup in each of its ten modes", {
+  lines <- c("d: (e1-e3) ~~|", "v[d] = 0, 10, 5 ~~|",
+             sprintf("m%d = VECTOR LOOKUP(v[e1], x, 0, 10, %d) ~~|", 0:9, 0:9), "x = Time - 2 ~~|")
+  out <- mdl_run(lines, final = 14)
+  tb <- function(x) approx(c(0, 5, 10), c(0, 10, 5), x, rule = 2)$y
+  x <- out$time - 2
+  expect_equal(out$m0, tb(x))
+  # area from xmin: triangles and trapezoids of the points (0,0), (5,10), (10,5)
+  area <- ifelse(x <= 0, 0, ifelse(x <= 5, x^2, ifelse(x <= 10, 25 + 10 * (x - 5) - (x - 5)^2 / 2,
+                                                         62.5 + 5 * (x - 10))))
+  expect_equal(out$m1, area)
+  expect_equal(out$m2, ifelse(x < 5, 0, ifelse(x < 10, 10, 5)))
+  expect_equal(out$m3[x == -2], -4)                          # extrapolated along the first segment
+  expect_equal(out$m3[x == 12], 3)                           # and the last
+  expect_equal(out$m4[x == 2], 10)                           # the next point's y
+  expect_equal(out$m5[x == 4], 2)                            # invert: y 4 at x 2
+  expect_equal(out$m6[x == 2], 2)                            # slope of the first segment
+  expect_equal(out$m6[x == 12], 0)
+  expect_equal(out$m7[x == -2], 4)   # the area under the first segment continued to -2 (y -4), counted back
+  expect_equal(out$m9[x == 12], -1)
+})
+
+test_that("LOOKUP AREA and LOOKUP SLOPE", {
+  out <- mdl_run(c("t((0,0),(2,4),(4,4)) ~~|", "a = LOOKUP AREA(t, 1, x) ~~|", "s = LOOKUP SLOPE(t, x) ~~|",
+                   "x = Time ~~|"), final = 6)
+  expect_equal(out$a, c(-1, 0, 3, 7, 11, 15, 19))       # 0..1: 1; 1..2: 3; then 4 a unit
+  expect_equal(out$s, c(2, 2, 0, 0, 0, 0, 0))
+})
+
+test_that("the RANDOM distributions have the moments their definitions give", {
+  n <- 20000
+  out <- mdl_run(c(
+    "ex = RANDOM EXPONENTIAL(0, 1e9, 1, 2, 0) ~~|",        # 1 + 2 * Exp(1)
+    "be = RANDOM BETA(0, 1, 2, 3, 0, 1, 0) ~~|",
+    "bi = RANDOM BINOMIAL(0, 100, 0.3, 10, 0, 1, 0) ~~|",
+    "ga = RANDOM GAMMA(0, 1e9, 3, 0, 1, 0) ~~|",
+    "po = RANDOM POISSON(0, 1e9, 4, 0, 1, 0) ~~|",
+    "tr = RANDOM TRIANGULAR(0, 10, 1, 2, 5, 0) ~~|",
+    "we = RANDOM WEIBULL(0, 1e9, 2, 0, 1, 0) ~~|",
+    "nb = RANDOM NEGATIVE BINOMIAL(0, 1e9, 0.5, 3, 0, 1, 0) ~~|",
+    "pdf((0,0),(1,1)) ~~|",
+    "lk = RANDOM LOOKUP(pdf, 0, 1, 0, 1, 0) ~~|",
+    "u = RANDOM 0 1() ~~|",
+    "tn = RANDOM EXPONENTIAL(0, 1, 0, 1, 0) ~~|"), final = n - 1)
+  m <- colMeans(out); v <- apply(out, 2, var)
+  se <- function(var) 5 * sqrt(var / n)          # five standard errors of a mean
+  # and of a variance, for a distribution of kurtosis k
+  se_var <- function(var, k) 5 * var * sqrt((k - 1) / n)
+  expect_lt(abs(m[["ex"]] - 3), se(4));      expect_lt(abs(v[["ex"]] - 4), se_var(4, 9))
+  expect_lt(abs(m[["be"]] - 0.4), se(0.04)); expect_lt(abs(v[["be"]] - 0.04), se_var(0.04, 3 + 6 * ((2 - 3)^2 * 6 - 2 * 3 * 7) / (2 * 3 * 7 * 8)))
+  expect_lt(abs(m[["bi"]] - 3), se(2.1));    expect_true(all(out$bi == round(out$bi)))
+  expect_lt(abs(m[["ga"]] - 3), se(3));      expect_lt(abs(v[["ga"]] - 3), se_var(3, 3 + 6 / 3))
+  expect_lt(abs(m[["po"]] - 4), se(4));      expect_lt(abs(v[["po"]] - 4), se_var(4, 3 + 1 / 4))
+  expect_lt(abs(m[["tr"]] - 8 / 3), se(13 / 18))
+  expect_lt(abs(m[["we"]] - gamma(1.5)), se(1 - gamma(1.5)^2))
+  expect_lt(abs(m[["nb"]] - 6), se(6));      expect_true(all(out$nb >= 3))
+  expect_lt(abs(m[["lk"]] - 2 / 3), se(1 / 18))
+  expect_lt(abs(m[["u"]] - 0.5), se(1 / 12))
+  expect_true(all(out$tn <= 1))                   # truncated to [0, 1]
+  # reproducible, and different call sites draw differently
+  again <- mdl_run(c("ex = RANDOM EXPONENTIAL(0, 1e9, 1, 2, 0) ~~|"), final = 50)
+  expect_identical(again$ex, out$ex[1:51])
+})
