@@ -90,6 +90,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "vector lookup",  SD_FN_VECTOR_LOOKUP, SD_B_SPECIAL, 5, 5, 0 },
   { "lookup area",    SD_FN_LOOKUP_AREA,  SD_B_SPECIAL, 3, 3, 0 },
   { "lookup slope",   SD_FN_LOOKUP_SLOPE, SD_B_SPECIAL, 2, 2, 0 },
+  { "delay information", SD_FN_DELAY_INFORMATION, SD_B_SPECIAL, 3, 3, 0 },
+  { "delay material", SD_FN_DELAY_MATERIAL, SD_B_SPECIAL, 4, 4, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

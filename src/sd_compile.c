@@ -1480,7 +1480,8 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
   if (n->kind == SD_N_CALL && (sd_builtin_get((sd_fn)n->ref)->kind == SD_B_TIMEFN ||
                                n->ref == SD_FN_SAMPLE_IF_TRUE || n->ref == SD_FN_RANDOM_UNIFORM ||
                                n->ref == SD_FN_RANDOM_NORMAL ||
-                               (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL))) *timefn = 1;
+                               (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL) ||
+                               n->ref == SD_FN_DELAY_INFORMATION || n->ref == SD_FN_DELAY_MATERIAL)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1900,6 +1901,8 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     return gen_list(c, SDI_RANDOM, n, (int)n->num, dst);
   if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
     return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
+  if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL)
+    return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */
     sd_node head = *n;
@@ -2706,6 +2709,14 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
     p->dfx_delay[i] = c.v[c.dfx_delay[i]].slot;
     p->dfx_out[i] = c.v[c.dfx_out[i]].slot;
   }
+  p->ndsc = c.ndsc;
+  p->dsc = sd_arena_alloc(&p->arena, (size_t)(c.ndsc ? c.ndsc : 1) * sizeof(sd_dsc));
+  if (!p->dsc) { oom(&c); goto done; }
+  for (i = 0; i < c.ndsc; i++) {
+    p->dsc[i].kind = c.dscv[i].kind;
+    p->dsc[i].in = c.v[c.dscv[i].in].slot;
+    p->dsc[i].delay = c.v[c.dscv[i].delay].slot;
+  }
   p->ntables = c.ntables;
   p->tables = sd_arena_alloc(&p->arena, (size_t)(c.ntables ? c.ntables : 1) * sizeof(sd_table));
   if (!p->tables) { oom(&c); goto done; }
@@ -2720,7 +2731,7 @@ done:
   free(c.mbase); free(c.mnd); free(c.mdims); free(c.contig);
   free(c.cse_key); free(c.cse_slot); free(c.cse_hash); free((void *)c.bdim); free((void *)c.belem);
   sd_strmap_free(&c.outmap);
-  free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out);
+  free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out); free(c.dscv);
   sd_arena_free(&c.ast);
   if (!ok) { sd_program_free(p); return NULL; }
   return p;

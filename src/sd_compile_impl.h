@@ -100,6 +100,8 @@ typedef struct cc {
   int ncse_used, ncse_cap, ncse_slots;
   int *cse_hash, cse_hcap;  /* open addressing over entries, -1 empty */
   int cond_depth;           /* inside a branch of IF THEN ELSE */
+  int ndsc, dsccap;         /* discrete delays (sd_lower.c): cvar indices */
+  sd_dsc *dscv;
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
   long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */

@@ -16,6 +16,8 @@
  * after.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sd_compile_impl.h"
 #include "sd_math.h"
@@ -120,8 +122,65 @@ static int lower_sinteg(cc *c, sd_node *n) {
   return 0;
 }
 
+/* DELAY INFORMATION(x, T, init) and DELAY MATERIAL(x, T, init, missing):
+ * the input and the delay are kept in hidden variables whose values the
+ * run records at the end of every step (sd_run.c); the output, a hidden
+ * variable starting at the initial value, reads the record. */
+static int lower_discrete(cc *c, sd_node *n, int kind) {
+  const char *what = kind == SD_DSC_INFORMATION ? "DELAY INFORMATION" : "DELAY MATERIAL";
+  char label[64];
+  int in, dl, out;
+  sd_node *rd;
+  snprintf(label, sizeof label, "%s input", what);
+  in = add_hidden(c, label, CV_AUX);
+  snprintf(label, sizeof label, "%s delay", what);
+  dl = add_hidden(c, label, CV_AUX);
+  out = add_hidden(c, what, CV_AUX);
+  if (in < 0 || dl < 0 || out < 0) return oom(c);
+  if (c->ndsc == c->dsccap) {
+    int ncap = c->dsccap ? 2 * c->dsccap : 8;
+    sd_dsc *nd = realloc(c->dscv, (size_t)ncap * sizeof *nd);
+    if (!nd) return oom(c);
+    c->dscv = nd;
+    c->dsccap = ncap;
+  }
+  c->v[in].eqn = n->args[0];
+  c->v[in].dynamic = 1;
+  c->v[dl].eqn = n->args[1];
+  c->v[dl].dynamic = 1;
+  rd = node_new(c, SD_N_CALL, n);
+  if (!rd) return oom(c);
+  rd->ref = kind == SD_DSC_INFORMATION ? SD_FN_DELAY_INFORMATION : SD_FN_DELAY_MATERIAL;
+  rd->name = n->name;
+  rd->text = n->text;
+  rd->num = c->ndsc;
+  rd->done = 1;
+  if (kind == SD_DSC_INFORMATION) {
+    /* the output reads the current input and delay too */
+    rd->nargs = 3;
+    rd->args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
+    if (!rd->args || !(rd->args[0] = mk_var(c, in, n)) || !(rd->args[1] = mk_var(c, dl, n))) return oom(c);
+    rd->args[2] = n->args[2];
+  } else {
+    rd->nargs = 2;
+    rd->args = sd_arena_alloc(&c->ast, 2 * sizeof(sd_node *));
+    if (!rd->args) return oom(c);
+    rd->args[0] = n->args[2];
+    rd->args[1] = n->args[3];
+  }
+  c->v[out].eqn = rd;
+  c->v[out].init = n->args[2];
+  c->dscv[c->ndsc].kind = kind;
+  c->dscv[c->ndsc].in = in;
+  c->dscv[c->ndsc++].delay = dl;
+  become_var(c, n, out);
+  return 0;
+}
+
 int lower_more(cc *c, sd_node *n, sd_fn fn) {
   switch (fn) {
+  case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION) == 0 ? 1 : -1;
+  case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL) == 0 ? 1 : -1;
   case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
   case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
   case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;

@@ -44,6 +44,25 @@ typedef struct sd_code {
   int n;            /* instructions, HALT included */
 } sd_code;
 
+/* A discrete delay: DELAY INFORMATION (its input's history, read back by
+ * the delay) or DELAY MATERIAL (each input scheduled to leave at its
+ * entry time plus its delay, arrivals of one step added up).  in: the
+ * input's slot, delay: the delay time's slot, both read at the end of
+ * each step. */
+enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1 };
+typedef struct sd_dsc {
+  int kind;
+  int in, delay;
+} sd_dsc;
+
+/* The number of doubles the discrete delays of p need for a run of
+ * n_steps steps. */
+size_t sd_dsc_size(const sd_program *p, long n_steps);
+/* The output of discrete delay k at time t (step start t0, TIME STEP dt)
+ * from its record `region`; a[] its operands: DELAY INFORMATION (input,
+ * delay, initial value), DELAY MATERIAL (initial value, missing value). */
+double sd_dsc_out(const double *region, int k, const double *a, double t, double t0, double dt);
+
 struct sd_program {
   sd_arena arena;         /* names, tables, preset lists */
 
@@ -79,6 +98,12 @@ struct sd_program {
      value fills the pipeline) */
   int ndfx;
   int *dfx_in, *dfx_delay, *dfx_out;
+
+  /* Discrete delays kept as whole histories (sd_run.c): the values of
+     their inputs are recorded at the end of every step and the output is
+     read from the record */
+  int ndsc;
+  sd_dsc *dsc;
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -94,6 +119,7 @@ typedef struct sd_vmctx {
   const double *ovr_val;
   const double *pipes;    /* DELAY FIXED: [offset k][length k][position k] then buffers */
   int npipes;
+  const double *dsc;      /* discrete delays' records (sd_dsc_out) */
   double *hints;          /* per table: the segment its last lookup used */
   double *counts;         /* counting loop only: dispatches per opcode */
 } sd_vmctx;

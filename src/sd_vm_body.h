@@ -252,6 +252,13 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
                          sd_opnd(v, pc + 1, 2), sd_opnd(v, pc + 1, 3));
     vmnext(1 + (pc->a + 2) / 3)
   }
+  vmcase(DSCOUT)  {
+    double da[3];
+    int k;
+    for (k = 0; k < pc->a && k < 3; k++) da[k] = sd_opnd(v, pc + 1, k);
+    D = sd_dsc_out(ctx->dsc, pc->b, da, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
+    vmnext(1 + (pc->a + 2) / 3)
+  }
   vmcase(TABFN)   {
     const sd_table *tb = &ctx->tables[pc->b];
     D = pc[1].d == 0 ? sd_lookup_area(tb, A, V(pc[1].a)) : sd_lookup_slope(tb, A, 0);

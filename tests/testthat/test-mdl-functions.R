@@ -121,3 +121,24 @@ test_that("the RANDOM distributions have the moments their definitions give", {
   again <- mdl_run(c("ex = RANDOM EXPONENTIAL(0, 1e9, 1, 2, 0) ~~|"), final = 50)
   expect_identical(again$ex, out$ex[1:51])
 })
+
+test_that("DELAY MATERIAL and DELAY INFORMATION follow a variable delay as the reference describes", {
+  # fn_delay_material: DELAY FIXED with a variable delay; inputs whose exits
+  # coincide (the delay shortened) add up, and a step with no arrival after
+  # the first delay gives the missing value.  DELAY INFORMATION: the input
+  # as it was one delay ago, held between steps.
+  out <- mdl_run(c("x = Time ~~|", "T = IF THEN ELSE(Time < 5, 3, 1) ~~|",
+                   "fixed = DELAY FIXED(x, 3, -1) ~~|",
+                   "mat const = DELAY MATERIAL(x, 3, -1, -2) ~~|",
+                   "mat var = DELAY MATERIAL(x, T, -1, -2) ~~|",
+                   "grow = DELAY MATERIAL(x, 1 + Time, -1, -2) ~~|",
+                   "info var = DELAY INFORMATION(x, T, -1) ~~|",
+                   "info const = DELAY INFORMATION(x, 2.5, -1) ~~|"), final = 12)
+  expect_equal(out[["mat const"]], out$fixed)                    # a constant delay is DELAY FIXED
+  # x(t) leaves at t + 3 for t < 5, at t + 1 after: 2 at 5; 3 + 5 at 6; 4 + 6 at 7
+  expect_equal(out[["mat var"]], c(-1, -1, -1, 0, 1, 2, 8, 10, 7, 8, 9, 10, 11))
+  # delays 1, 2, 3, ...: x(t) leaves at 2t + 1, so only odd times get one
+  expect_equal(out$grow, c(-1, 0, -2, 1, -2, 2, -2, 3, -2, 4, -2, 5, -2))
+  expect_equal(out[["info var"]], c(-1, -1, -1, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11))
+  expect_equal(out[["info const"]], c(-1, -1, -1, 0:9))          # t - 2.5, held at the step before
+})
