@@ -59,8 +59,8 @@ vars_spec <- function(m, ctrl = list()) {
     # data series: how they read between points (sd_data_mode + 1), else 0
     data_mode = vapply(vars, function(v) {
       if (!identical(v$kind, "data")) return(0L)
-      # :RAW: reads as held between points
-      c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L, raw = 2L)[[v$mode]]
+      # :RAW: has values only at its points (:NA: between them)
+      c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L, raw = 4L)[[v$mode]]
     }, 0L),
     macros = lapply(m$macros, function(mc)
       list(name = mc$name, params = mc$params, outputs = mc$outputs,

@@ -1,8 +1,12 @@
 # Data for a run, as Vensim takes it: series from data files fill the
-# model's data variables (those with no equation, "Name ~ units ~ |"), and
-# a constant or lookup that a data file also names takes the file's
-# values.  With no `data`, the data sources Vensim saved with the model
-# (its settings block) are loaded from beside the model when present.
+# model's data variables (those with no equation, "Name ~ units ~ |", or
+# with only a qualifier such as ":HOLD BACKWARD:").  A variable the model
+# defines otherwise keeps its definition even when a data file names it:
+# Vensim's own run of SDXorg test-models' data_from_other_model, whose
+# constant 'conflict var' is also in its data file, reports the
+# constant's value.  With no `data`, the data sources Vensim saved with
+# the model (its settings block) are loaded from beside the model when
+# present.
 
 # The model `m` with its data bound; `data` is NULL, a character vector of
 # paths, a data frame (a `time` column and one column per variable) or a
@@ -75,7 +79,9 @@ default_data_files <- function(m) {
   exts <- c("", ".vdf", ".vdfx", ".dat", ".tab", ".csv", ".xlsx")
   found <- character()
   for (src in m$data_sources) {
-    cands <- file.path(dir, paste0(src, exts))
+    # as named, then with another extension (a run saved as data.vdf and
+    # exported as data.tab)
+    cands <- file.path(dir, unique(c(paste0(src, exts), paste0(tools::file_path_sans_ext(src), exts[-1]))))
     cands <- cands[file.exists(cands) & !dir.exists(cands) &
                    tolower(tools::file_ext(cands)) %in% c("vdf", "vdfx", "dat", "tab", "csv", "txt", "xlsx", "xls")]
     if (length(cands)) found <- c(found, cands[1])
@@ -117,7 +123,7 @@ bind_series <- function(m, series) {
   for (i in seq_along(m$vars)) {
     v <- m$vars[[i]]
     hit <- which(sp$base == keys[i])
-    if (!length(hit) || !(v$kind %in% c("data", "const", "lookup"))) {
+    if (!length(hit) || !identical(v$kind, "data")) {
       new_vars <- c(new_vars, list(v))
       next
     }

@@ -112,8 +112,9 @@ int sd_model_add_lookup(sd_model *m, const char *name, const double *x,
 /* How a data variable reads between its points. */
 typedef enum {
   SD_DATA_LINEAR = 0,      /* interpolate (Vensim's default, :INTERPOLATE:) */
-  SD_DATA_HOLD = 1,        /* the last point at or before the time (:HOLD BACKWARD:, :RAW:) */
-  SD_DATA_FORWARD = 2      /* the first point at or after the time (:LOOK FORWARD:) */
+  SD_DATA_HOLD = 1,        /* the last point at or before the time (:HOLD BACKWARD:) */
+  SD_DATA_FORWARD = 2,     /* the first point at or after the time (:LOOK FORWARD:) */
+  SD_DATA_RAW = 3          /* the value at a point, :NA: between points (:RAW:) */
 } sd_data_mode;
 
 /* A data variable: a time series (x = times, increasing; y = values), read

@@ -39,3 +39,19 @@ double sd_vector_lookup(const double *vec, int n, double x, double xmin, double 
 double sd_random_dist(int dist, const double *a, int site, long step, const sd_table *tb) {
   return sd_rx_draw(dist, a, site, step, tb);
 }
+
+/* A :RAW: data series: its value where it has a point (within a
+ * millionth of the spacing), Vensim's :NA: (-2^109) elsewhere. */
+double sd_raw_data(const sd_table *tb, double x) {
+  int lo = 0, hi = tb->n - 1;
+  const double *xs = tb->x;
+  double tol;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    if (xs[mid] <= x) lo = mid; else hi = mid;
+  }
+  tol = 1e-9 * (fabs(x) > 1 ? fabs(x) : 1);
+  if (fabs(xs[lo] - x) <= tol) return tb->y[lo];
+  if (fabs(xs[hi] - x) <= tol) return tb->y[hi];
+  return -6.4903710731685345e+32;
+}

@@ -350,11 +350,14 @@ static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int 
  * time and of slowly moving inputs mostly fall in it or the next one, so
  * the binary search runs only when the input jumps.  The segment found
  * is the same either way (the one with xs[lo] <= x < xs[lo + 1]). */
+double sd_raw_data(const sd_table *tb, double x);
+
 static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) {
   int lo, hi, n = tb->n;
   const double *xs = tb->x, *ys = tb->y;
   if (n == 0) return NAN;
   if (x != x) return x;
+  if (tb->mode == SD_DATA_RAW) return sd_raw_data(tb, x);
   if (x <= xs[0]) return ys[0];
   if (x >= xs[n - 1]) return ys[n - 1];
   lo = hint ? (int)*hint : 0;

@@ -574,7 +574,7 @@ static int read_record(reader *r, size_t start, size_t bar) {
       return fail_at(r, SD_E_DEFINITION, skip_blank(r, start, eq_end), rec->name,
                      "this variable has no equation (expected '=' after its name)");
     rec->kind = SD_AUX;
-    rec->data_mode = SD_DATA_INTERPOLATE;
+    rec->data_mode = SD_MDL_INTERPOLATE;
     rec->no_eqn = 1;
     rec->eqn = "";
     pos_of(r, skip_blank(r, start, eq_end), &rec->eqn_line, &rec->eqn_col);
@@ -584,7 +584,7 @@ static int read_record(reader *r, size_t start, size_t bar) {
   case '(':
     return read_lookup(r, rec, i, eq_end);
   case ':':
-    if (i + 1 < eq_end && r->s[i + 1] == '=') { rec->data_mode = SD_DATA_INTERPOLATE; rhs = i + 2; break; }
+    if (i + 1 < eq_end && r->s[i + 1] == '=') { rec->data_mode = SD_MDL_INTERPOLATE; rhs = i + 2; break; }
     if (rec->nsubs && starts_ci(r, i, eq_end, ":EXCEPT:")) {
       /* :EXCEPT: [a, b], [c, d] = ... */
       i = skip_blank(r, i + 8, eq_end);
@@ -626,6 +626,15 @@ static int read_record(reader *r, size_t start, size_t bar) {
           rec->data_mode = k + 1;
           rhs = j + 2;
           break;
+        }
+        if (j >= eq_end && tilde < bar) {
+          /* "x :HOLD BACKWARD: ~ units ~ |": data from files, read so */
+          rec->kind = SD_AUX;
+          rec->data_mode = k + 1;
+          rec->no_eqn = 1;
+          rec->eqn = "";
+          pos_of(r, i, &rec->eqn_line, &rec->eqn_col);
+          return 0;
         }
         return fail_at(r, SD_E_PARSE, j, rec->name, "expected ':=' after the data qualifier");
       }

@@ -49,7 +49,7 @@ typedef struct sd_mdl_rec {
 } sd_mdl_rec;
 
 /* How a data variable reads between its points (Vensim's qualifiers). */
-enum { SD_DATA_INTERPOLATE = 1, SD_DATA_RAW, SD_DATA_HOLD_BACKWARD, SD_DATA_LOOK_FORWARD };
+enum { SD_MDL_INTERPOLATE = 1, SD_MDL_RAW, SD_MDL_HOLD_BACKWARD, SD_MDL_LOOK_FORWARD };
 
 typedef struct sd_mdl {
   sd_arena arena;

@@ -474,7 +474,7 @@ int sd_model_add_data(sd_model *m, const char *name, const char *const *subs, in
   sd_error_clear(err);
   if (n < 1)
     return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "data variable '%s' has no values", name);
-  if (mode != SD_DATA_LINEAR && mode != SD_DATA_HOLD && mode != SD_DATA_FORWARD)
+  if (mode != SD_DATA_LINEAR && mode != SD_DATA_HOLD && mode != SD_DATA_FORWARD && mode != SD_DATA_RAW)
     return sd_fail(err, SD_E_DEFINITION, name, pos, 0, 0, "data variable '%s': unknown mode", name);
   for (k = 0; k < n; k++) {
     if (!isfinite(x[k]) || y[k] != y[k])

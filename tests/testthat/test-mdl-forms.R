@@ -86,15 +86,27 @@ test_that("a variable with no equation is a data variable filled from data files
   expect_match(conditionMessage(err), "arr[b]", fixed = TRUE)
 })
 
-test_that("data files name constants and lookups too, which take the file's values", {
+test_that("a variable the model defines keeps its definition when a data file names it too", {
+  # Vensim's own run of SDXorg test-models' data_from_other_model (output.tab,
+  # Vensim DSS 7.3.4) reports its constant 'conflict var' as defined, though
+  # the data file loaded for the run holds a series of that name
   dir <- tempfile("mdl")
   path <- write_mdl(c("k = 1 ~~|", "g = 2 ~~|", "tbl((0,0),(10,10)) ~~|", "y = k + g + tbl(Time) ~~|"), dir)
   m <- read_vensim(path)
-  expect_equal(simulate(m)$y, 3 + 0:4)
   d <- data.frame(time = c(0, 4), k = c(0, 4), tbl = c(100, 100))
-  out <- simulate(m, data = d)
-  expect_equal(out$k, 0:4)                        # a time series now
-  expect_equal(out$y, 0:4 + 2 + 100)
+  expect_equal(simulate(m, data = d)$y, simulate(m)$y)
+})
+
+test_that(":RAW: data have values at their points only, and :NA: between them", {
+  dir <- tempfile("mdl")
+  path <- write_mdl(c("r :RAW: ~~|", "h :HOLD BACKWARD: ~~|", "f :LOOK FORWARD: ~~|", "i :INTERPOLATE: ~~|"), dir)
+  d <- data.frame(time = c(0, 2, 4), r = c(1, 3, 5), h = c(1, 3, 5), f = c(1, 3, 5), i = c(1, 3, 5))
+  out <- simulate(read_vensim(path), data = d)
+  na <- -2^109                                     # Vensim's :NA:
+  expect_equal(out$r, c(1, na, 3, na, 5))
+  expect_equal(out$h, c(1, 1, 3, 3, 5))
+  expect_equal(out$f, c(1, 3, 3, 5, 5))
+  expect_equal(out$i, 1:5)
 })
 
 test_that("read_vensim_data() reads .dat files and tables in either orientation", {
