@@ -92,6 +92,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "lookup slope",   SD_FN_LOOKUP_SLOPE, SD_B_SPECIAL, 2, 2, 0 },
   { "delay information", SD_FN_DELAY_INFORMATION, SD_B_SPECIAL, 3, 3, 0 },
   { "delay material", SD_FN_DELAY_MATERIAL, SD_B_SPECIAL, 4, 4, 0 },
+  { "depreciate straightline", SD_FN_DEPRECIATE_STRAIGHTLINE, SD_B_SPECIAL, 4, 4, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

@@ -122,21 +122,27 @@ static int lower_sinteg(cc *c, sd_node *n) {
   return 0;
 }
 
-/* DELAY INFORMATION(x, T, init) and DELAY MATERIAL(x, T, init, missing):
- * the input and the delay are kept in hidden variables whose values the
- * run records at the end of every step (sd_run.c); the output, a hidden
- * variable starting at the initial value, reads the record. */
+/* The discrete delays (sd_discrete.c): DELAY INFORMATION(x, T, init),
+ * DELAY MATERIAL(x, T, init, missing) and DEPRECIATE STRAIGHTLINE(str,
+ * dtime, fisc, init).  Their inputs are kept in hidden variables whose
+ * values the run records at the end of every step; the output, a hidden
+ * variable, reads the record (its initial value computed from the
+ * arguments). */
 static int lower_discrete(cc *c, sd_node *n, int kind) {
-  const char *what = kind == SD_DSC_INFORMATION ? "DELAY INFORMATION" : "DELAY MATERIAL";
+  static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE" };
+  static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE };
   char label[64];
-  int in, dl, out;
+  int in[4], out, k, nin = kind == SD_DSC_INFORMATION ? 2 : kind == SD_DSC_MATERIAL ? 2 : 4;
   sd_node *rd;
-  snprintf(label, sizeof label, "%s input", what);
-  in = add_hidden(c, label, CV_AUX);
-  snprintf(label, sizeof label, "%s delay", what);
-  dl = add_hidden(c, label, CV_AUX);
-  out = add_hidden(c, what, CV_AUX);
-  if (in < 0 || dl < 0 || out < 0) return oom(c);
+  for (k = 0; k < nin; k++) {
+    snprintf(label, sizeof label, "%s argument %d", what[kind], k + 1);
+    if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
+    c->v[in[k]].eqn = n->args[k];
+    c->v[in[k]].dynamic = 1;
+  }
+  for (; k < 4; k++) in[k] = in[0];
+  out = add_hidden(c, what[kind], CV_AUX);
+  if (out < 0) return oom(c);
   if (c->ndsc == c->dsccap) {
     int ncap = c->dsccap ? 2 * c->dsccap : 8;
     sd_dsc *nd = realloc(c->dscv, (size_t)ncap * sizeof *nd);
@@ -144,35 +150,43 @@ static int lower_discrete(cc *c, sd_node *n, int kind) {
     c->dscv = nd;
     c->dsccap = ncap;
   }
-  c->v[in].eqn = n->args[0];
-  c->v[in].dynamic = 1;
-  c->v[dl].eqn = n->args[1];
-  c->v[dl].dynamic = 1;
   rd = node_new(c, SD_N_CALL, n);
   if (!rd) return oom(c);
-  rd->ref = kind == SD_DSC_INFORMATION ? SD_FN_DELAY_INFORMATION : SD_FN_DELAY_MATERIAL;
+  rd->ref = fns[kind];
   rd->name = n->name;
   rd->text = n->text;
   rd->num = c->ndsc;
   rd->done = 1;
+  rd->nargs = kind == SD_DSC_INFORMATION ? 3 : kind == SD_DSC_MATERIAL ? 2 : 1;
+  rd->args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
+  if (!rd->args) return oom(c);
   if (kind == SD_DSC_INFORMATION) {
     /* the output reads the current input and delay too */
-    rd->nargs = 3;
-    rd->args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
-    if (!rd->args || !(rd->args[0] = mk_var(c, in, n)) || !(rd->args[1] = mk_var(c, dl, n))) return oom(c);
+    if (!(rd->args[0] = mk_var(c, in[0], n)) || !(rd->args[1] = mk_var(c, in[1], n))) return oom(c);
     rd->args[2] = n->args[2];
-  } else {
-    rd->nargs = 2;
-    rd->args = sd_arena_alloc(&c->ast, 2 * sizeof(sd_node *));
-    if (!rd->args) return oom(c);
+    c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_MATERIAL) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
+    c->v[out].init = n->args[2];
+  } else {
+    /* at the start: init + (str - init) / N, N = periods in dtime */
+    sd_node *ia[1], *ma[2], *N;
+    if (!(rd->args[0] = mk_var(c, in[0], n))) return oom(c);
+    ia[0] = mk_bin(c, SD_OP_ADD, mk_bin(c, SD_OP_DIV, mk_var(c, in[1], n), mk_var(c, in[2], n), n),
+                   mk_num(c, 0.5, n), n);
+    ma[0] = mk_num(c, 1, n);
+    ma[1] = mk_call(c, SD_FN_INTEGER, 1, ia, n);
+    N = mk_call(c, SD_FN_MAX, 2, ma, n);
+    c->v[out].init = mk_bin(c, SD_OP_ADD, mk_var(c, in[3], n),
+                            mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, mk_var(c, in[0], n), mk_var(c, in[3], n), n),
+                                   N, n), n);
+    if (!c->v[out].init) return oom(c);
   }
   c->v[out].eqn = rd;
-  c->v[out].init = n->args[2];
   c->dscv[c->ndsc].kind = kind;
-  c->dscv[c->ndsc].in = in;
-  c->dscv[c->ndsc++].delay = dl;
+  for (k = 0; k < 4; k++) c->dscv[c->ndsc].arg[k] = in[k];
+  c->ndsc++;
   become_var(c, n, out);
   return 0;
 }
@@ -181,6 +195,7 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
   switch (fn) {
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL) == 0 ? 1 : -1;
+  case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE) == 0 ? 1 : -1;
   case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
   case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
   case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;

@@ -44,24 +44,33 @@ typedef struct sd_code {
   int n;            /* instructions, HALT included */
 } sd_code;
 
-/* A discrete delay: DELAY INFORMATION (its input's history, read back by
- * the delay) or DELAY MATERIAL (each input scheduled to leave at its
- * entry time plus its delay, arrivals of one step added up).  in: the
- * input's slot, delay: the delay time's slot, both read at the end of
- * each step. */
-enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1 };
+/* A discrete delay, updated once per TIME STEP (sd_discrete.c):
+ *   DELAY INFORMATION  its input's history, read back by the delay;
+ *   DELAY MATERIAL     each input scheduled to leave at its entry time
+ *                      plus its delay, arrivals of one step added up;
+ *   DEPRECIATE STRAIGHTLINE  the investments of each fiscal period,
+ *                      spread evenly over the depreciation time.
+ * arg: the slots of its inputs, read at the end of each step and when a
+ * run starts (input, delay or depreciation time, fiscal period, initial
+ * value; unused ones repeat the input). */
+enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2 };
 typedef struct sd_dsc {
   int kind;
-  int in, delay;
+  int arg[4];
 } sd_dsc;
 
-/* The number of doubles the discrete delays of p need for a run of
- * n_steps steps. */
-size_t sd_dsc_size(const sd_program *p, long n_steps);
+/* The doubles the discrete delays of p need for a run of n_steps steps
+ * of dt, v holding the initial values. */
+size_t sd_dsc_size(const sd_program *p, const double *v, long n_steps, double dt);
+/* Lay their record out in rec (that many doubles) and start them. */
+void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_steps, double dt);
+/* Record the inputs of step k at its end. */
+void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, double dt);
 /* The output of discrete delay k at time t (step start t0, TIME STEP dt)
- * from its record `region`; a[] its operands: DELAY INFORMATION (input,
- * delay, initial value), DELAY MATERIAL (initial value, missing value). */
-double sd_dsc_out(const double *region, int k, const double *a, double t, double t0, double dt);
+ * from its record; a[] its operands: DELAY INFORMATION (input, delay,
+ * initial value), DELAY MATERIAL (initial value, missing value),
+ * DEPRECIATE STRAIGHTLINE (investment stream). */
+double sd_dsc_out(const double *rec, int k, const double *a, double t, double t0, double dt);
 
 struct sd_program {
   sd_arena arena;         /* names, tables, preset lists */

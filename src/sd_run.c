@@ -208,7 +208,7 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
     if (info->dynamic_time)
       return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0,
                      "DELAY INFORMATION and DELAY MATERIAL need time settings that do not change during the run");
-    info->n_extra += sd_dsc_size(p, info->n_steps);
+    info->n_extra += sd_dsc_size(p, L.v, info->n_steps, info->dt);
   }
   /* the staging rows of the saved output (after the pipelines) */
   info->n_extra += SD_STAGE_ROWS * (size_t)(o->out_var ? o->n_out : p->nvis);
@@ -275,92 +275,6 @@ static void save_row(saver *s, const double *v, long row, double t) {
     for (; k < s->n; k++) dst[k] = v[slot[k]];
   }
   if (++s->held == SD_STAGE_ROWS) save_flush(s);
-}
-
-/* ---- discrete delays (sd_program.h) ----
- * Their record: one offset per delay, then each delay's block, which
- * starts with its kind and the run's number of steps n:
- *   DELAY INFORMATION: [kind, n, steps recorded] [input at step 0 .. n]
- *   DELAY MATERIAL:    [kind, n, delay at step 0] [sum arriving at step
- *                      0 .. n+1] [inputs arriving at step 0 .. n+1]
- */
-static size_t dsc_block(int kind, long n_steps) {
-  return kind == SD_DSC_INFORMATION ? 4 + (size_t)n_steps : 3 + 2 * ((size_t)n_steps + 2);
-}
-
-size_t sd_dsc_size(const sd_program *p, long n_steps) {
-  size_t n = (size_t)p->ndsc;
-  int k;
-  for (k = 0; k < p->ndsc; k++) n += dsc_block(p->dsc[k].kind, n_steps);
-  return n;
-}
-
-static void dsc_setup(const sd_program *p, double *rec, long n_steps) {
-  size_t off = (size_t)p->ndsc;
-  int k;
-  for (k = 0; k < p->ndsc; k++) {
-    size_t len = dsc_block(p->dsc[k].kind, n_steps);
-    double *b = rec + off;
-    rec[k] = (double)off;
-    memset(b, 0, len * sizeof(double));
-    b[0] = p->dsc[k].kind;
-    b[1] = (double)n_steps;
-    if (p->dsc[k].kind == SD_DSC_MATERIAL) b[2] = NAN;    /* the delay, known at step 0 */
-    off += len;
-  }
-}
-
-/* Record the inputs of step k at its end. */
-static void dsc_push(const sd_program *p, const double *v, double *rec, long k, double dt) {
-  int j;
-  for (j = 0; j < p->ndsc; j++) {
-    double *b = rec + (size_t)rec[j];
-    long n = (long)b[1];
-    if (k > n) continue;
-    if (p->dsc[j].kind == SD_DSC_INFORMATION) {
-      b[3 + k] = v[p->dsc[j].in];
-      b[2] = (double)(k + 1);
-    } else {
-      /* it leaves after its delay, counted in whole TIME STEPs as DELAY
-         FIXED counts it, and at least one step later */
-      double T = v[p->dsc[j].delay], m = floor(T / dt + 0.5);
-      long at;
-      if (b[2] != b[2]) b[2] = T;
-      if (!(m >= 1)) m = 1;
-      if (m > (double)(n + 1 - k)) continue;                /* after the run */
-      at = k + (long)m;
-      b[3 + at] += v[p->dsc[j].in];
-      b[3 + (n + 2) + at] += 1;
-    }
-  }
-}
-
-double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0, double dt) {
-  const double *b = rec + (size_t)rec[j];
-  long n = (long)b[1], k = sd_step_number(t, t0, dt);
-  if (k < 0) k = 0;
-  if (k > n + 1) k = n + 1;
-  if (b[0] == SD_DSC_INFORMATION) {
-    /* the input as it was one delay ago (a: input, delay, initial value);
-       before the start the initial value, between steps the step before */
-    double back = t - a[1], q;
-    long i;
-    if (back < t0 - 1e-9 * dt) return a[2];
-    q = floor((back - t0) / dt + 1e-9);
-    i = (long)q;
-    if (i >= k || i >= (long)b[2]) return a[0];
-    return b[3 + i];
-  }
-  /* DELAY MATERIAL (a: initial value, missing value): what arrives now;
-     the initial value while the first delay runs, else the missing
-     value when nothing arrives */
-  if (b[3 + (n + 2) + k] > 0) return b[3 + k];
-  if (b[2] != b[2]) return a[0];
-  {
-    double m = floor(b[2] / dt + 0.5);
-    if (!(m >= 1)) m = 1;
-    return (double)k < m ? a[0] : a[1];
-  }
 }
 
 /* Push this step's inputs into the DELAY FIXED pipelines. */
@@ -488,7 +402,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     }
     dsc = pipes + off;                       /* the discrete delays follow */
   }
-  if (p->ndsc) dsc_setup(p, dsc, info->n_steps);
+  if (p->ndsc) sd_dsc_setup(p, v, dsc, info->n_steps, info->dt);
   ctx.dsc = dsc;
   if (o->out_var)
     for (s = 0; s < o->n_out; s++)
@@ -521,7 +435,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
     if (k % stride == 0 && row < info->n_rows) save_row(&sv, v, row++, t);
     if (k >= info->n_steps) { save_flush(&sv); break; }
     push_pipes(p, v, pipes);
-    if (p->ndsc) dsc_push(p, v, dsc, k, dt);
+    if (p->ndsc) sd_dsc_push(p, v, dsc, k, dt);
 
     if (info->method == SD_EULER) {
       if (o->single_stocks)

@@ -142,3 +142,27 @@ test_that("DELAY MATERIAL and DELAY INFORMATION follow a variable delay as the r
   expect_equal(out[["info var"]], c(-1, -1, -1, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11))
   expect_equal(out[["info const"]], c(-1, -1, -1, 0:9))          # t - 2.5, held at the step before
 })
+
+test_that("DEPRECIATE STRAIGHTLINE spreads each fiscal period's investment over the depreciation time", {
+  # fn_depreciate_straightline: an investment made in a fiscal period returns
+  # dtime/fisc-ths of itself in that period and in each that follows; the
+  # initial value acts as a stream held for the previous dtime.  SDEverywhere's
+  # depreciate model (1e9 in 2022, 2.5e9 in 2026, dtime 20) gives 5e7 a year
+  # from 2022, 1.75e8 from 2026.
+  lines <- c("str = IF THEN ELSE(Time = 2022, 1e9, IF THEN ELSE(Time = 2026, 2.5e9, 0)) ~~|",
+             "d = DEPRECIATE STRAIGHTLINE(str, 20, 1, 0) ~~|",
+             "d2 = DEPRECIATE STRAIGHTLINE(str, 4, 2, 100) ~~|",
+             "held = DEPRECIATE STRAIGHTLINE(100, 4, 2, 100) ~~|",
+             "total = INTEG(d2, 0) ~~|")
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c(lines, "INITIAL TIME = 2020 ~~|", "FINAL TIME = 2050 ~~|", "TIME STEP = 1 ~~|",
+               "SAVEPER = TIME STEP ~~|"), path)
+  out <- simulate(read_vensim(path))
+  expect_equal(out$d[out$time %in% c(2021, 2022, 2025, 2026, 2041, 2042, 2046)],
+               c(0, 5e7, 5e7, 1.75e8, 1.75e8, 1.25e8, 0))
+  expect_equal(out$held, rep(100, nrow(out)))      # a stream at its initial value stays there
+  # every investment is depreciated in full: 3.5e9, plus what was left of
+  # the initial stream's last period (200 invested in 2018-19, half of it
+  # depreciated then): 100
+  expect_equal(tail(out$total, 1), 3.5e9 + 100)
+})

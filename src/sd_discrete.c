@@ -1,0 +1,151 @@
+/*
+ * sd_discrete.c -- Vensim's discrete delays, kept in run memory and
+ * updated once per TIME STEP (see sd_dsc in sd_program.h).
+ *
+ * The record is one offset per delay, then each delay's block, which
+ * starts with its kind and the run's number of steps n:
+ *   DELAY INFORMATION  [kind, n, steps recorded] [input at step 0 .. n]
+ *   DELAY MATERIAL     [kind, n, delay at step 0] [sum arriving at step
+ *                      0 .. n+1] [inputs arriving at step 0 .. n+1]
+ *   DEPRECIATE STRAIGHTLINE  [kind, n, periods N, steps a period, steps
+ *                      into it, its investment so far, ring position, sum
+ *                      of the ring] [investment of the last N-1 periods]
+ * The compiler makes each delay's inputs hidden variables; the run reads
+ * their slots here, and the VM's DSCOUT instruction reads the record.
+ */
+#include <math.h>
+#include <string.h>
+#include "sd_math.h"
+#include "sd_program.h"
+
+/* fiscal periods of a depreciation, in whole TIME STEPs, at least one */
+static long depr_steps(double fisc, double dt) {
+  double m = floor(fisc / dt + 0.5);
+  return m >= 1 && m < 1e9 ? (long)m : 1;
+}
+
+/* periods over which an investment is depreciated (Vensim makes the
+   depreciation time a whole number of fiscal periods) */
+static long depr_periods(double dtime, double fisc) {
+  double m = floor(dtime / fisc + 0.5);
+  return m >= 1 && m <= 1e6 ? (long)m : 1;
+}
+
+static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double dt) {
+  switch (d->kind) {
+  case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
+  case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
+  default: {
+    double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;
+    return 8 + (size_t)depr_periods(v[d->arg[1]], fisc);
+  }
+  }
+}
+
+size_t sd_dsc_size(const sd_program *p, const double *v, long n_steps, double dt) {
+  size_t n = (size_t)p->ndsc;
+  int k;
+  for (k = 0; k < p->ndsc; k++) n += block_size(&p->dsc[k], v, n_steps, dt);
+  return n;
+}
+
+void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_steps, double dt) {
+  size_t off = (size_t)p->ndsc;
+  int k;
+  for (k = 0; k < p->ndsc; k++) {
+    const sd_dsc *d = &p->dsc[k];
+    size_t len = block_size(d, v, n_steps, dt);
+    double *b = rec + off;
+    rec[k] = (double)off;
+    memset(b, 0, len * sizeof(double));
+    b[0] = d->kind;
+    b[1] = (double)n_steps;
+    if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
+    if (d->kind == SD_DSC_DEPRECIATE) {
+      /* as if the stream had been the initial value for a depreciation
+         time: each earlier period invested init * fiscal period */
+      long fs = depr_steps(v[d->arg[2]], dt), N, i;
+      double fisc = (double)fs * dt, init = v[d->arg[3]];
+      N = depr_periods(v[d->arg[1]], fisc);
+      b[2] = (double)N;
+      b[3] = (double)fs;
+      for (i = 0; i < N - 1; i++) b[8 + i] = init * fisc;
+      b[7] = (double)(N - 1) * init * fisc;
+    }
+    off += len;
+  }
+}
+
+void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, double dt) {
+  int j;
+  for (j = 0; j < p->ndsc; j++) {
+    const sd_dsc *d = &p->dsc[j];
+    double *b = rec + (size_t)rec[j];
+    long n = (long)b[1];
+    if (k > n) continue;
+    if (d->kind == SD_DSC_INFORMATION) {
+      b[3 + k] = v[d->arg[0]];
+      b[2] = (double)(k + 1);
+    } else if (d->kind == SD_DSC_MATERIAL) {
+      /* it leaves after its delay, counted in whole TIME STEPs as DELAY
+         FIXED counts it, and at least one step later */
+      double T = v[d->arg[1]], m = floor(T / dt + 0.5);
+      long at;
+      if (b[2] != b[2]) b[2] = T;
+      if (!(m >= 1)) m = 1;
+      if (m > (double)(n + 1 - k)) continue;                /* after the run */
+      at = k + (long)m;
+      b[3 + at] += v[d->arg[0]];
+      b[3 + (n + 2) + at] += 1;
+    } else {
+      long N = (long)b[2], fs = (long)b[3];
+      b[5] += v[d->arg[0]] * dt;                             /* this period's investment */
+      b[4] += 1;
+      if ((long)b[4] >= fs) {
+        if (N > 1) {
+          long pos = (long)b[6];
+          b[7] += b[5] - b[8 + pos];
+          b[8 + pos] = b[5];
+          b[6] = (double)((pos + 1) % (N - 1));
+        }
+        b[4] = 0;
+        b[5] = 0;
+      }
+    }
+  }
+}
+
+double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0, double dt) {
+  const double *b = rec + (size_t)rec[j];
+  long n = (long)b[1], k = sd_step_number(t, t0, dt);
+  if (k < 0) k = 0;
+  if (k > n + 1) k = n + 1;
+  if (b[0] == SD_DSC_INFORMATION) {
+    /* the input as it was one delay ago (a: input, delay, initial value);
+       before the start the initial value, between steps the step before */
+    double back = t - a[1], q;
+    long i;
+    if (back < t0 - 1e-9 * dt) return a[2];
+    q = floor((back - t0) / dt + 1e-9);
+    i = (long)q;
+    if (i >= k || i >= (long)b[2]) return a[0];
+    return b[3 + i];
+  }
+  if (b[0] == SD_DSC_MATERIAL) {
+    /* what arrives now (a: initial value, missing value); the initial
+       value while the first delay runs, else the missing value when
+       nothing arrives */
+    double m;
+    if (b[3 + (n + 2) + k] > 0) return b[3 + k];
+    if (b[2] != b[2]) return a[0];
+    m = floor(b[2] / dt + 0.5);
+    if (!(m >= 1)) m = 1;
+    return (double)k < m ? a[0] : a[1];
+  }
+  {
+    /* DEPRECIATE STRAIGHTLINE (a: the stream): 1/N of each of the last
+       N-1 periods' investments a period, and 1/N of the stream now */
+    double N = b[2], fisc = b[3] * dt;
+    return b[7] / (N * fisc) + a[0] / N;
+  }
+}
