@@ -93,6 +93,14 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "delay information", SD_FN_DELAY_INFORMATION, SD_B_SPECIAL, 3, 3, 0 },
   { "delay material", SD_FN_DELAY_MATERIAL, SD_B_SPECIAL, 4, 4, 0 },
   { "depreciate straightline", SD_FN_DEPRECIATE_STRAIGHTLINE, SD_B_SPECIAL, 4, 4, 0 },
+  { "get data at time", SD_FN_GET_DATA_AT_TIME, SD_B_SPECIAL, 2, 2, 0 },
+  { "get data between times", SD_FN_GET_DATA_BETWEEN_TIMES, SD_B_SPECIAL, 3, 3, 0 },
+  { "get data first time", SD_FN_GET_DATA_FIRST_TIME, SD_B_SPECIAL, 1, 1, 0 },
+  { "get data last time", SD_FN_GET_DATA_LAST_TIME, SD_B_SPECIAL, 1, 1, 0 },
+  { "get data max",   SD_FN_GET_DATA_MAX, SD_B_SPECIAL, 3, 3, 0 },
+  { "get data min",   SD_FN_GET_DATA_MIN, SD_B_SPECIAL, 3, 3, 0 },
+  { "get data mean",  SD_FN_GET_DATA_MEAN, SD_B_SPECIAL, 3, 3, 0 },
+  { "get data total", SD_FN_GET_DATA_TOTAL, SD_B_SPECIAL, 3, 3, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

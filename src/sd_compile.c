@@ -1911,14 +1911,18 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     head.nargs = 5;
     return gen_list(c, SDI_VECLKP, &head, (int)n->num, dst);
   }
-  if (b->fn == SD_FN_LOOKUP_AREA || b->fn == SD_FN_LOOKUP_SLOPE) {
-    int x1 = gen(c, n->args[0], -1), x2 = 0;
-    if (x1 == GEN_FAIL) return GEN_FAIL;
+  if (b->fn == SD_FN_LOOKUP_AREA || b->fn == SD_FN_LOOKUP_SLOPE ||
+      (b->fn >= SD_FN_GET_DATA_AT_TIME && b->fn <= SD_FN_GET_DATA_TOTAL)) {
+    /* a function of a whole table (sd_tabfn): num is the table */
+    static const int how[] = { SD_TF_AT_TIME, SD_TF_BETWEEN, SD_TF_FIRST, SD_TF_LAST, SD_TF_MAX,
+                               SD_TF_MIN, SD_TF_MEAN, SD_TF_TOTAL };
+    int x1 = SD_SLOT_TIME, x2 = SD_SLOT_TIME, fn = b->fn == SD_FN_LOOKUP_AREA ? SD_TF_AREA
+           : b->fn == SD_FN_LOOKUP_SLOPE ? SD_TF_SLOPE : how[b->fn - SD_FN_GET_DATA_AT_TIME];
+    if (n->nargs > 0 && (x1 = gen(c, n->args[0], -1)) == GEN_FAIL) return GEN_FAIL;
     if (n->nargs > 1 && (x2 = gen(c, n->args[1], -1)) == GEN_FAIL) return GEN_FAIL;
     c->tmp_top = mark;
     t = dst >= 0 ? dst : tmp_alloc(c);
-    if (emit(c, SDI_TABFN, t, x1, (int)n->num) < 0 ||
-        emit(c, SDI_EXT, b->fn == SD_FN_LOOKUP_AREA ? 0 : 1, x2, 0) < 0)
+    if (emit(c, SDI_TABFN, t, x1, (int)n->num) < 0 || emit(c, SDI_EXT, fn, x2, 0) < 0)
       return GEN_FAIL;
     return t;
   }

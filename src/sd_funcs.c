@@ -55,3 +55,40 @@ double sd_raw_data(const sd_table *tb, double x) {
   if (fabs(xs[hi] - x) <= tol) return tb->y[hi];
   return -6.4903710731685345e+32;
 }
+
+/* Functions of a whole table, for LOOKUP AREA(t, x1, x2), LOOKUP SLOPE(t,
+ * x1) and Vensim's GET DATA functions on a data variable's series: its
+ * value at time x1 the way the series reads (AT TIME) or in mode x2 (0
+ * interpolated, 1 the later point, -1 the earlier: BETWEEN TIMES), :NA:
+ * outside its times; its first and last time; the largest, smallest,
+ * mean and total of its points from time x1 to x2 (:NA: without any). */
+double sd_tabfn(const sd_table *tb, int how, double x1, double x2) {
+  const double NA = -6.4903710731685345e+32;
+  int i, n = tb->n, cnt = 0;
+  double acc = 0;
+  switch (how) {
+  case SD_TF_AREA: return sd_lookup_area(tb, x1, x2);
+  case SD_TF_SLOPE: return sd_lookup_slope(tb, x1, 0);
+  case SD_TF_FIRST: return n ? tb->x[0] : NA;
+  case SD_TF_LAST: return n ? tb->x[n - 1] : NA;
+  case SD_TF_AT_TIME: case SD_TF_BETWEEN: {
+    sd_table t = *tb;
+    if (n == 0 || !(x1 >= tb->x[0] && x1 <= tb->x[n - 1])) return NA;
+    if (how == SD_TF_BETWEEN)
+      t.mode = x2 > 0 ? SD_DATA_FORWARD : x2 < 0 ? SD_DATA_HOLD : SD_DATA_LINEAR;
+    return sd_lookup(&t, x1);
+  }
+  default:
+    for (i = 0; i < n; i++) {
+      double y = tb->y[i];
+      if (tb->x[i] < x1 || tb->x[i] > x2 || y == NA) continue;
+      if (cnt == 0) acc = y;
+      else if (how == SD_TF_MAX) acc = y > acc ? y : acc;
+      else if (how == SD_TF_MIN) acc = y < acc ? y : acc;
+      else acc += y;
+      cnt++;
+    }
+    if (cnt == 0) return NA;
+    return how == SD_TF_MEAN ? acc / cnt : acc;
+  }
+}

@@ -264,9 +264,35 @@ static const struct { sd_fn fn; int dist; } randoms[] = {
   { SD_FN_RANDOM_WEIBULL, SD_RX_WEIBULL }, { SD_FN_RANDOM_0_1, SD_RX_UNIT },
 };
 
+/* GET DATA xxx(datavar, ...): the data variable's series (its table), in
+ * num; the other arguments stay.  Returns 0 or -1. */
+static int resolve_get_data(cc *c, sd_node *n, int depth) {
+  sd_node *dv = n->args[0];
+  int idx = dv->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, dv->name) : -1, ci, i;
+  const sd_node *e;
+  if (idx < 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be the name of a data variable%s",
+                   n->text, NULL);
+  ci = element_ref(c, dv, idx);
+  if (ci < 0) return -1;
+  e = c->v[ci].eqn;
+  if (!e || e->kind != SD_N_LOOKUPCALL || e->nargs != 1 || e->args[0]->kind != SD_N_VAR || e->args[0]->ref != 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be a data variable (its values come "
+                   "from data, with no equation or with a GET ... DATA equation), and '%s' is not one",
+                   n->text, dv->text);
+  for (i = 1; i < n->nargs; i++)
+    if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+  n->num = e->ref;
+  n->args++;
+  n->nargs--;
+  return 0;
+}
+
 int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   size_t r;
   int i, t;
+  if (fn >= SD_FN_GET_DATA_AT_TIME && fn <= SD_FN_GET_DATA_TOTAL)
+    return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_LOOKUP_AREA || fn == SD_FN_LOOKUP_SLOPE) {
     /* LOOKUP AREA(table, x1, x2), LOOKUP SLOPE(table, x): the table's

@@ -351,6 +351,10 @@ static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int 
  * the binary search runs only when the input jumps.  The segment found
  * is the same either way (the one with xs[lo] <= x < xs[lo + 1]). */
 double sd_raw_data(const sd_table *tb, double x);
+/* Functions of a whole table (sd_funcs.c), how: */
+enum { SD_TF_AREA = 0, SD_TF_SLOPE, SD_TF_AT_TIME, SD_TF_BETWEEN, SD_TF_FIRST, SD_TF_LAST,
+       SD_TF_MAX, SD_TF_MIN, SD_TF_MEAN, SD_TF_TOTAL };
+double sd_tabfn(const sd_table *tb, int how, double x1, double x2);
 
 static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) {
   int lo, hi, n = tb->n;

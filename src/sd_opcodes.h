@@ -146,7 +146,7 @@
   X(RANDX,   SD_F_LIST)  /* RANDOM BETA ... WEIBULL: distribution b % 16 (sd_random.h) at call site b / 16 */ \
   X(VECLKP,  SD_F_LIST)  /* VECTOR LOOKUP: x, xmin, xmax, mode, then the first of b values in consecutive slots */ \
   X(DSCOUT,  SD_F_LIST)  /* output of discrete delay b (DELAY INFORMATION, DELAY MATERIAL) from its record */ \
-  X(TABFN,   SD_F_DABC)  /* LOOKUP AREA (ext.d 0) from v[a] to v[ext.a], LOOKUP SLOPE (1) at v[a], of table b */ \
+  X(TABFN,   SD_F_DABC)  /* function ext.d of table b at v[a] (and v[ext.a]): LOOKUP AREA, SLOPE, GET DATA ... (sd_tabfn) */ \
   /* element loops (sd_blockvec.c): the operation of the same name      \
      without W, over n elements, every operand at its own stride */     \
   X(WMOV,    SD_F_W3) X(WNEG,    SD_F_W3) X(WABS,    SD_F_W3)           \

@@ -259,11 +259,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     D = sd_dsc_out(ctx->dsc, pc->b, da, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
     vmnext(1 + (pc->a + 2) / 3)
   }
-  vmcase(TABFN)   {
-    const sd_table *tb = &ctx->tables[pc->b];
-    D = pc[1].d == 0 ? sd_lookup_area(tb, A, V(pc[1].a)) : sd_lookup_slope(tb, A, 0);
-    vmnext(2)
-  }
+  vmcase(TABFN)   { D = sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a)); vmnext(2) }
   vmcase(ALLOCA)  { D = sd_allocate(v, pc + 1, (pc->a - 1) / 5, pc->b, 1); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;

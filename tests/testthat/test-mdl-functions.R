@@ -166,3 +166,28 @@ test_that("DEPRECIATE STRAIGHTLINE spreads each fiscal period's investment over 
   # depreciated then): 100
   expect_equal(tail(out$total, 1), 3.5e9 + 100)
 })
+
+test_that("the GET DATA functions read a data variable's whole series", {
+  # fn_get_data_between_times: mode 0 interpolates, 1 takes the later point,
+  # -1 the earlier, :NA: outside the series' times; fn_get_data_min and its
+  # siblings: over the points from start to end, :NA: when there are none
+  na <- -2^109
+  out <- mdl_run(c("d ~~|", "at = GET DATA AT TIME(d, Time) ~~|",
+                   "later = GET DATA BETWEEN TIMES(d, Time + 0.5, 1) ~~|",
+                   "earlier = GET DATA BETWEEN TIMES(d, Time + 0.5, -1) ~~|",
+                   "ft = GET DATA FIRST TIME(d) ~~|", "lt = GET DATA LAST TIME(d) ~~|",
+                   "mx = GET DATA MAX(d, 0, 10) ~~|", "mn = GET DATA MIN(d, 2, 10) ~~|",
+                   "me = GET DATA MEAN(d, 0, 10) ~~|", "tt = GET DATA TOTAL(d, 0, 3) ~~|",
+                   "none = GET DATA MAX(d, 5, 10) ~~|", "k = 3 ~~|"), final = 5,
+                 data = data.frame(time = c(1, 2, 4), d = c(10, 30, 20)))
+  expect_equal(out$at, c(na, 10, 30, 25, 20, na))
+  expect_equal(out$later, c(na, 30, 20, 20, na, na))
+  expect_equal(out$earlier, c(na, 10, 30, 30, na, na))
+  expect_equal(unique(out$ft), 1); expect_equal(unique(out$lt), 4)
+  expect_equal(unique(out$mx), 30); expect_equal(unique(out$mn), 20)
+  expect_equal(unique(out$me), 20); expect_equal(unique(out$tt), 40)
+  expect_equal(unique(out$none), na)
+  path <- tempfile(fileext = ".mdl")
+  writeLines(c("k = 3 ~~|", "x = GET DATA MAX(k, 0, 1) ~~|"), path)
+  expect_error(simulate(read_vensim(path)), "must be a data variable", class = "sdvm_definition_error")
+})
