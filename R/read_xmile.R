@@ -156,9 +156,10 @@ xmile_sim_specs <- function(rd, node) {
   if (!is.null(dtn) && tolower(trimws(xml2::xml_attr(dtn, "reciprocal", default = "false"))) == "true") dt <- 1 / dt
   if (!(dt > 0)) xmile_fail(rd, "<dt> must be positive", tag = "sim_specs")
   method <- tolower(xml2::xml_attr(node, "method", default = "euler"))
-  method <- c(euler = "euler", rk2 = "rk2", rk4 = "rk4")[method]
+  # rk45 and gear (variable-step methods of XMILE 1.0) run as fixed-step RK4
+  method <- c(euler = "euler", rk2 = "rk2", rk4 = "rk4", rk45 = "rk4", gear = "rk4")[method]
   if (is.na(method))
-    xmile_fail(rd, sprintf("integration method '%s' is not supported (euler, rk2, rk4)",
+    xmile_fail(rd, sprintf("integration method '%s' is not supported (euler, rk2, rk4, rk45, gear)",
                            xml2::xml_attr(node, "method")), tag = "sim_specs")
   save <- xml2::xml_attr(node, "isee:save_interval", ns = rd$ns)
   saveper <- if (!is.na(save)) xmile_number(rd, save, "isee:save_interval") else dt

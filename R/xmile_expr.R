@@ -282,6 +282,7 @@ xmile_emit_name <- function(node, ctx, agg) {
     key <- xmile_canon(node$v)
     if (is.null(node$subs) && key %in% names(xmile_time_names)) return(xmile_time_names[[key]])
     if (is.null(node$subs) && key == "pi") return("3.141592653589793")
+    if (is.null(node$subs) && key == "inf") return("(1e308 * 10)")
     ctx$fail(sprintf("'%s' is not defined", xmile_display(node$v)), node$pos)
   }
   if (isTRUE(info$standalone))
@@ -487,9 +488,72 @@ xmile_emit_call <- function(node, ctx, agg) {
       xs <- ems(args)
       call("RANDOM NORMAL", c("-1e300", "1e300", xs[1:2], if (na == 3) xs[3] else "0"))
     },
-    rank = ctx$fail("RANK is not supported (no engine function returns the index of a rank)", node$pos),
+    # Stella's statistical builtins, onto Vensim's RANDOM distributions
+    # (min and max wide open; the optional last argument is the seed)
+    exprnd = { arity(1, 2); xs <- ems(args); call("RANDOM EXPONENTIAL", c("0", "1e300", "0", xs[1], xmile_seed(xs, 2))) },
+    poisson = { arity(1, 2); xs <- ems(args); call("RANDOM POISSON", c("0", "1e300", xs[1], "0", "1", xmile_seed(xs, 2))) },
+    lognormal = {
+      # a lognormal with this mean and standard deviation
+      arity(2, 3); xs <- ems(args)
+      sprintf("EXP(RANDOM NORMAL(-1e300, 1e300, LN((%1$s)^2 / SQRT((%2$s)^2 + (%1$s)^2)), SQRT(LN(1 + (%2$s)^2 / (%1$s)^2)), %3$s))",
+              xs[1], xs[2], xmile_seed(xs, 3))
+    },
+    beta = { arity(2, 3); xs <- ems(args); call("RANDOM BETA", c("0", "1", xs[1], xs[2], "0", "1", xmile_seed(xs, 3))) },
+    binomial = { arity(2, 3); xs <- ems(args); call("RANDOM BINOMIAL", c("0", "1e300", xs[2], xs[1], "0", "1", xmile_seed(xs, 3))) },
+    gamma = {
+      arity(1, 3); xs <- ems(args)
+      call("RANDOM GAMMA", c("0", "1e300", xs[1], "0", if (na >= 2) xs[2] else "1", xmile_seed(xs, 3)))
+    },
+    geometric = { arity(1, 2); xs <- ems(args); call("RANDOM NEGATIVE BINOMIAL", c("0", "1e300", xs[1], "1", "0", "1", xmile_seed(xs, 2))) },
+    negbinomial = { arity(2, 3); xs <- ems(args); call("RANDOM NEGATIVE BINOMIAL", c("0", "1e300", xs[2], xs[1], "0", "1", xmile_seed(xs, 3))) },
+    triangular = { arity(3, 4); xs <- ems(args); call("RANDOM TRIANGULAR", c(xs[1], xs[3], xs[1], xs[2], xs[3], xmile_seed(xs, 4))) },
+    weibull = { arity(2, 3); xs <- ems(args); call("RANDOM WEIBULL", c("0", "1e300", xs[1], "0", xs[2], xmile_seed(xs, 3))) },
+    montecarlo = {
+      # 1 with probability p percent per time unit in each DT
+      arity(1, 2); xs <- ems(args)
+      sprintf("IF THEN ELSE(RANDOM UNIFORM(0, 100, %s) < (%s) * TIME STEP, 1, 0)", xmile_seed(xs, 2), xs[1])
+    },
+    gammaln = { arity(1); call("GAMMA LN", em(args[[1]])) },
+    fact = { arity(1); sprintf("INTEGER(EXP(GAMMA LN((%s) + 1)) + 0.5)", em(args[[1]])) },
+    combinations = , permutations = {
+      arity(2); xs <- ems(args)
+      sprintf("INTEGER(EXP(GAMMA LN((%1$s) + 1) - GAMMA LN((%1$s) - (%2$s) + 1)%3$s) + 0.5)", xs[1], xs[2],
+              if (f == "combinations") sprintf(" - GAMMA LN((%s) + 1)", xs[2]) else "")
+    },
+    round = {
+      # halves away from zero
+      arity(1); x <- em(args[[1]])
+      sprintf("IF THEN ELSE(%1$s >= 0, INTEGER(%1$s + 0.5), -INTEGER(0.5 - (%1$s)))", x)
+    },
+    inf = { arity(0); "(1e308 * 10)" },
+    sinwave = , coswave = {
+      arity(2); xs <- ems(args)
+      sprintf("(%s) * %s(6.283185307179586 * Time / (%s))", xs[1], if (f == "sinwave") "SIN" else "COS", xs[2])
+    },
+    history = {
+      # the value at an earlier time of the run; 0 for a time after now or
+      # before the start (Stella's HISTORY)
+      arity(2); xs <- ems(args)
+      sprintf("IF THEN ELSE((%2$s) > Time :OR: (%2$s) < INITIAL TIME, 0, DELAY INFORMATION(%1$s, Time - (%2$s), 0))",
+              xs[1], xs[2])
+    },
+    npv = { arity(2, 3); xs <- ems(args); call("NPV", c(xs[1], xs[2], if (na == 3) xs[3] else "0", "1")) },
+    lookuparea = {
+      arity(3)
+      gi <- if (args[[1]]$t == "name") ctx$resolve(args[[1]]$v)
+      if (is.null(gi) || is.null(gi$gf)) ctx$fail("the first argument of LOOKUPAREA must name a graphical function", node$pos)
+      call("LOOKUP AREA", c(vensim_name(gi$gf$table), em(args[[2]]), em(args[[3]])))
+    },
+    rank = , counter = , derivn = , invnorm = , normalcdf = , logistic = , pareto = ,
+    endval = , self = ctx$fail(sprintf(
+      "%s cannot be run: %s (docs/language.md lists the XMILE and Stella builtins with what sdvm supports)",
+      toupper(node$f), if (f %in% c("endval", "self")) "it needs the previous run of an interactive session"
+                       else "it is not implemented yet"), node$pos, class = "sdvm_unsupported_error"),
     ctx$fail(sprintf("unknown function '%s'", node$f), node$pos))
 }
+
+# The seed argument k of a random builtin, 0 when absent.
+xmile_seed <- function(xs, k) if (length(xs) >= k) xs[k] else "0"
 
 # Stella's INT is the floor (SDXorg builtin_int, made with Stella: INT(-19.875)
 # = -20); the engine's INTEGER truncates toward zero.

@@ -1,0 +1,75 @@
+# Stella's builtins beyond XMILE 1.0's core, translated onto the engine's
+# functions; expected values from their definitions in Stella's help
+# (Builtins: statistical, mathematical, test input, data).
+
+xmile_run <- function(vars, stop = 10, dt = 1, method = "euler") {
+  path <- tempfile(fileext = ".xmile")
+  writeLines(c('<?xml version="1.0" encoding="utf-8"?>',
+               '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
+               '<header><vendor>isee systems</vendor><product>Stella</product></header>',
+               sprintf('<sim_specs method="%s"><start>0</start><stop>%s</stop><dt>%s</dt></sim_specs>',
+                       method, stop, dt),
+               '<model><variables>', vars, '</variables></model></xmile>'), path)
+  simulate(read_xmile(path))
+}
+aux <- function(name, eqn) sprintf('<aux name="%s"><eqn>%s</eqn></aux>', name, eqn)
+
+test_that("Stella's statistical builtins draw with the means their definitions give", {
+  n <- 20000
+  out <- xmile_run(c(aux("e", "EXPRND(2, 1)"), aux("p", "POISSON(3)"), aux("ln", "LOGNORMAL(2, 1)"),
+                     aux("b", "BETA(2, 3)"), aux("bi", "BINOMIAL(10, 0.3)"), aux("g", "GAMMA(3, 2)"),
+                     aux("ge", "GEOMETRIC(0.5)"), aux("tri", "TRIANGULAR(1, 2, 5)"),
+                     aux("w", "WEIBULL(2, 3)"), aux("mc", "MONTECARLO(50)")), stop = n - 1)
+  m <- colMeans(out)
+  se <- function(var) 5 * sqrt(var / n)
+  expect_lt(abs(m[["e"]] - 2), se(4))
+  expect_lt(abs(m[["p"]] - 3), se(3))
+  expect_lt(abs(m[["ln"]] - 2), se(1))            # the lognormal's own mean and sd
+  expect_lt(abs(m[["b"]] - 0.4), se(0.04))
+  expect_lt(abs(m[["bi"]] - 3), se(2.1))
+  expect_lt(abs(m[["g"]] - 6), se(12))            # shape 3, scale 2
+  expect_lt(abs(m[["ge"]] - 2), se(2))            # trials to the first success
+  expect_lt(abs(m[["tri"]] - 8 / 3), se(13 / 18))
+  expect_lt(abs(m[["w"]] - 3 * gamma(1.5)), se(9 * (1 - gamma(1.5)^2)))
+  expect_lt(abs(m[["mc"]] - 0.5), se(0.25))       # 50 percent per time unit, DT 1
+  expect_true(all(out$mc %in% c(0, 1)))
+})
+
+test_that("Stella's mathematical and test-input builtins", {
+  out <- expect_warning(xmile_run(c(aux("gl", "GAMMALN(5)"), aux("f", "FACT(5)"), aux("c", "COMBINATIONS(5, 2)"),
+                     aux("pe", "PERMUTATIONS(5, 2)"), aux("r1", "ROUND(-2.5)"), aux("r2", "ROUND(2.4)"),
+                     aux("sw", "SINWAVE(2, 8)"), aux("cw", "COSWAVE(2, 8)"), aux("i", "INF"),
+                     aux("h", "HISTORY(TIME * 10, TIME - 3)"), aux("later", "HISTORY(TIME, TIME + 1)"),
+                     aux("la", "LOOKUPAREA(tbl, 0, 2)"), aux("n", "NPV(10, 0.1)"),
+                     '<aux name="tbl"><eqn>TIME</eqn><gf><xscale min="0" max="2"/><ypts>0,2</ypts></gf></aux>'),
+                   stop = 8), "'i' is Inf", class = "sdvm_nonfinite_warning")
+  expect_equal(unique(out$gl), log(24))
+  expect_equal(unique(out$f), 120)
+  expect_equal(unique(out$c), 10)
+  expect_equal(unique(out$pe), 20)
+  expect_equal(unique(out$r1), -3)
+  expect_equal(unique(out$r2), 2)
+  expect_equal(out$sw, 2 * sin(2 * pi * out$time / 8))
+  expect_equal(out$cw, 2 * cos(2 * pi * out$time / 8))
+  expect_true(all(is.infinite(out$i)))
+  # the value three time units earlier; 0 before the start and after now
+  expect_equal(out$h, c(0, 0, 0, 10 * (0:5)))
+  expect_equal(unique(out$later), 0)
+  expect_equal(unique(out$la), 2)                 # the triangle under (0,0)-(2,2)
+  expect_equal(out$n[1], 10)                      # NPV's first value is the stream times DT
+})
+
+test_that("Stella builtins sdvm does not run are refused with their name", {
+  for (f in c("RANK(a, 1)", "ENDVAL(x, 0)", "COUNTER(0, 10)")) {
+    err <- tryCatch(xmile_run(aux("x", f)), error = identity)
+    expect_s3_class(err, "sdvm_unsupported_error")
+    expect_match(conditionMessage(err), toupper(sub("\\(.*", "", f)), fixed = TRUE)
+    expect_match(conditionMessage(err), "docs/language.md", fixed = TRUE)
+  }
+})
+
+test_that("XMILE's variable-step methods run as fixed-step RK4", {
+  stock <- '<stock name="s"><eqn>1</eqn><inflow>g</inflow></stock><flow name="g"><eqn>s * 0.1</eqn></flow>'
+  expect_equal(xmile_run(stock, method = "rk45")$s, xmile_run(stock, method = "rk4")$s)
+  expect_equal(xmile_run(stock, method = "gear")$s, xmile_run(stock, method = "rk4")$s)
+})
