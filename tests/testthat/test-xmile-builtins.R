@@ -36,13 +36,18 @@ test_that("Stella's statistical builtins draw with the means their definitions g
 })
 
 test_that("Stella's mathematical and test-input builtins", {
-  out <- expect_warning(xmile_run(c(aux("gl", "GAMMALN(5)"), aux("f", "FACT(5)"), aux("c", "COMBINATIONS(5, 2)"),
+  warned <- NULL
+  out <- withCallingHandlers(xmile_run(c(aux("gl", "GAMMALN(5)"), aux("f", "FACT(5)"), aux("c", "COMBINATIONS(5, 2)"),
                      aux("pe", "PERMUTATIONS(5, 2)"), aux("r1", "ROUND(-2.5)"), aux("r2", "ROUND(2.4)"),
                      aux("sw", "SINWAVE(2, 8)"), aux("cw", "COSWAVE(2, 8)"), aux("i", "INF"),
                      aux("h", "HISTORY(TIME * 10, TIME - 3)"), aux("later", "HISTORY(TIME, TIME + 1)"),
                      aux("la", "LOOKUPAREA(tbl, 0, 2)"), aux("n", "NPV(10, 0.1)"),
                      '<aux name="tbl"><eqn>TIME</eqn><gf><xscale min="0" max="2"/><ypts>0,2</ypts></gf></aux>'),
-                   stop = 8), "'i' is Inf", class = "sdvm_nonfinite_warning")
+                   stop = 8), sdvm_nonfinite_warning = function(w) {
+                     warned <<- conditionMessage(w)
+                     invokeRestart("muffleWarning")
+                   })
+  expect_match(warned, "'i' is Inf", fixed = TRUE)
   expect_equal(unique(out$gl), log(24))
   expect_equal(unique(out$f), 120)
   expect_equal(unique(out$c), 10)
