@@ -14,7 +14,9 @@
 # modification times are the key), so repeated runs do not read again.
 with_data <- function(m, data = NULL) {
   if (is.null(data)) {
-    if (!length(m$data_sources)) {
+    # the saved data sources matter only to data variables still without
+    # values (a file does not override what the model defines)
+    if (!length(m$data_sources) || !any(vapply(m$vars, function(v) identical(v$kind, "data") && !length(v$x), NA))) {
       check_data_bound(m)
       return(m)
     }

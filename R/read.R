@@ -55,21 +55,22 @@ read_vensim <- function(path, files = NULL) {
     sdvm_abort(sprintf("'%s' holds no model equations (an empty or truncated file?).", path),
                "sdvm_parse_error", file = path)
   settings <- mdl_run_settings(text)
-  mdl_model(recs, path, files = c(files, settings$files), data_sources = settings$data)
+  m <- mdl_model(recs, path, files = c(files, settings$files), data_sources = settings$data)
+  if (!is.na(settings$method)) m$settings$method <- settings$method
+  m
 }
 
 # What Vensim saves of a run's settings in the block after the sketch
 # ("///---\\\\\\" then ":L<%^E!@" and numbered lines): the data sources
-# of the run (line 13, comma separated, as the user named them) and the
-# indirect file names ("30:?name=file", several comma separated).
+# of the run (line 13, comma separated, as the user named them), the
+# indirect file names ("30:?name=file", several comma separated) and the
+# integration method (line 15).
 mdl_run_settings <- function(text) {
   at <- regexpr("///---\\\\\\\\", text, useBytes = TRUE)
-  none <- list(data = character(), files = character())
+  none <- list(data = character(), files = character(), method = NA_character_)
   if (at < 0) return(none)
-  tail <- substring(text, at)
-  mark <- regexpr(":L<%^E!@", tail, fixed = TRUE, useBytes = TRUE)
-  if (mark < 0) return(none)
-  lines <- strsplit(substring(tail, mark), "\n", fixed = TRUE)[[1]]
+  # the numbered lines follow (after a ":L<%^E!@" line in newer files)
+  lines <- strsplit(substring(text, at), "\n", fixed = TRUE)[[1]][-1]
   val <- function(code) {
     l <- lines[startsWith(lines, paste0(code, ":"))]
     trimws(substring(l, nchar(code) + 2L))
@@ -79,7 +80,13 @@ mdl_run_settings <- function(text) {
   refs <- unlist(strsplit(val("30"), ",(?=\\?)", perl = TRUE))
   refs <- refs[grepl("^\\?[^=]+=.+", refs)]
   files <- stats::setNames(sub("^[^=]+=", "", refs), sub("=.*$", "", refs))
-  list(data = data, files = files)
+  # line 15: the fourth number is the integration method Vensim runs the
+  # model with (0 Euler, 1 RK4, 2 RK2, 3 and 4 their variable-step forms,
+  # run here with a fixed step, 5 difference equations, which Euler is)
+  m15 <- suppressWarnings(as.integer(strsplit(val("15")[1], ",", fixed = TRUE)[[1]]))
+  method <- if (length(m15) >= 4 && !is.na(m15[4]))
+    c("euler", "rk4", "rk2", "rk4", "rk2", "euler")[m15[4] + 1L] else NA_character_
+  list(data = data, files = files, method = method)
 }
 
 # A model file's text: bytes checked (no NUL, valid UTF-8, which the

@@ -122,6 +122,20 @@ static const struct { const char *name, *why; } refused[] = {
   { "message", "it shows a message or starts a program from Vensim's user interface during the run" },
   { "simulate", "it starts another simulation from Vensim's user interface" },
   { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
+  /* documented, but not implemented yet */
+  { "delay batch", "it is not implemented in sdvm yet" },
+  { "delay conveyor", "it is not implemented in sdvm yet" },
+  { "delay profile", "it is not implemented in sdvm yet" },
+  { "depreciate by schedule", "it is not implemented in sdvm yet" },
+  { "find zero", "it is not implemented in sdvm yet" },
+  { "queue fifo", "it is not implemented in sdvm yet" },
+  { "queue attribute", "it is not implemented in sdvm yet" },
+  { "random pink noise", "it is not implemented in sdvm yet" },
+  { "shift if true", "it is not implemented in sdvm yet" },
+  { "alloc p", "it is not implemented in sdvm yet" },
+  { "marketp", "it is not implemented in sdvm yet" },
+  { "find market price", "it is not implemented in sdvm yet" },
+  { "simultaneous", "it is not implemented in sdvm yet" },
 };
 
 const char *sd_refused_reason(const char *canon) {
