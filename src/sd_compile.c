@@ -1014,6 +1014,14 @@ static int resolve_allocate(cc *c, sd_node *n, sd_fn fn, int depth) {
   return 0;
 }
 
+/* References to variable `from` in tree n (resolved) made references to
+ * `to`. */
+static void retarget(sd_node *n, int from, int to) {
+  int i;
+  if (n->kind == SD_N_VAR && n->ref == from && from > 0) { n->ref = to; return; }
+  for (i = 0; i < n->nargs; i++) retarget(n->args[i], from, to);
+}
+
 static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_builtin *b = sd_builtin_find(n->name);
   const sd_macro *mac = find_macro(c, n->name);
@@ -1240,10 +1248,14 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   }
   if (b->fn == SD_FN_SAMPLE_IF_TRUE) {
     /* the held value lives in a hidden variable set to the initial value
-       once; the call updates it whenever the condition holds */
+       once; the call updates it whenever the condition holds.  Like a
+       stock, the variable it defines means its held value in its own
+       arguments (PEAK = SAMPLE IF TRUE(x > PEAK, x, x)) */
     int h = add_hidden(c, "SAMPLE IF TRUE", CV_INITIAL);
     if (h < 0) return oom(c);
     c->v[h].eqn = n->args[2];
+    retarget(n->args[0], c->cur, h);
+    retarget(n->args[1], c->cur, h);
     n->args[2] = mk_var(c, h, n);
     if (!n->args[2]) return oom(c);
     return 0;

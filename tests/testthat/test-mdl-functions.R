@@ -191,3 +191,14 @@ test_that("the GET DATA functions read a data variable's whole series", {
   writeLines(c("k = 3 ~~|", "x = GET DATA MAX(k, 0, 1) ~~|"), path)
   expect_error(simulate(read_vensim(path)), "must be a data variable", class = "sdvm_definition_error")
 })
+
+test_that("SAMPLE IF TRUE sees its own held value in its arguments, as a level would", {
+  # Sterman's beer game (metasd library) keeps running extremes this way:
+  # Peak = SAMPLE IF TRUE(x > Peak, x, x), inside and outside macros
+  out <- mdl_run(c(":MACRO: PEAK(x)", "PEAK = SAMPLE IF TRUE(x > PEAK, x, x) ~ x ~ |", ":END OF MACRO:",
+                   "x = SIN(Time) ~~|", "peak = SAMPLE IF TRUE(x > peak, x, x) ~~|",
+                   "low = SAMPLE IF TRUE(x < low, x, x) ~~|", "by macro = PEAK(x) ~~|"), final = 10)
+  expect_equal(out$peak, cummax(sin(0:10)))
+  expect_equal(out$low, cummin(sin(0:10)))
+  expect_equal(out[["by macro"]], out$peak)
+})

@@ -329,13 +329,13 @@ test_that("malformed files give classed errors naming the element and variable",
                     class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "dimension 'Nope'")
 
-  e <- expect_error(read_xmile(xmile_file(aux("x", "RANK(1, 1)"))), class = "sdvm_definition_error")
-  expect_match(conditionMessage(e), "RANK is not supported")
+  e <- expect_error(read_xmile(xmile_file(aux("x", "RANK(1, 1)"))), class = "sdvm_unsupported_error")
+  expect_match(conditionMessage(e), "RANK cannot be run")
 
   e <- expect_error(read_xmile(xmile_file(aux("x", "SMTH1(1)"))), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "SMTH1 takes 2 to 3 arguments")
 
-  e <- expect_error(read_xmile(xmile_file(aux("x", "1"), method = "Gear")), class = "sdvm_definition_error")
+  e <- expect_error(read_xmile(xmile_file(aux("x", "1"), method = "Simpson")), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "sim_specs")
 
   e <- expect_error(read_xmile(xmile_file(aux("x", "{only a comment}"))), class = "sdvm_definition_error")
