@@ -1027,6 +1027,15 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
   const sd_macro *mac = find_macro(c, n->name);
   int i;
   if (mac) return instantiate_macro(c, n, mac, depth);
+  if (b && n->nargs == 1) {
+    /* a lookup the model defines shadows a builtin of the same name
+       (older models have lookups named like later builtins) */
+    int idx = sd_strmap_get(&c->m->index, n->name);
+    if ((idx >= SD_NUM_CONTROL && c->v[c->mbase[idx]].kind == CV_LOOKUP) ||
+        (c->scope && (idx = sd_strmap_get(&c->scope->mac->body->index, n->name)) >= SD_NUM_CONTROL &&
+         c->scope->mac->body->vars[idx].kind == SD_LOOKUP))
+      b = NULL;
+  }
   if (c->scope && !b) {                 /* a lookup of the macro body */
     const sd_model *body = c->scope->mac->body;
     int k = sd_strmap_get(&body->index, n->name);
