@@ -186,7 +186,14 @@ xmile_translate_model <- function(rd, decls, tab = NULL, macros = rd$macro_names
     for (j in seq_along(outs))
       if (flow_count[[outs[j]]] == 1 && !is.null(tab[[outs[j]]]) && identical(tab[[outs[j]]]$dims, d$dims)) clip[[outs[j]]] <- list(stock = d, before = outs[seq_len(j - 1)])
   }
-  unlist(lapply(decls, function(d) xmile_records(rd, tab, d, clip, macros)), recursive = FALSE)
+  conv <- xmile_conveyors(rd, decls, tab)
+  flow_eqns <- unlist(lapply(conv, `[[`, "eqns"), recursive = FALSE, use.names = FALSE)
+  names(flow_eqns) <- unlist(lapply(conv, function(cv) names(cv$eqns)))
+  limits <- unlist(lapply(conv, `[[`, "limits"), recursive = FALSE, use.names = FALSE)
+  names(limits) <- unlist(lapply(conv, function(cv) names(cv$limits)))
+  attr(clip, "conveyor") <- list(eqns = flow_eqns, limits = limits)
+  c(unlist(lapply(decls, function(d) xmile_records(rd, tab, d, clip, macros)), recursive = FALSE),
+    unlist(lapply(conv, `[[`, "extra"), recursive = FALSE, use.names = FALSE))
 }
 
 # Canonical names of a stock's inflows or outflows, in their order.
@@ -202,7 +209,8 @@ xmile_records <- function(rd, tab, d, clip, macros) {
   for (ch in xml2::xml_children(node)) {
     tag <- xmile_tag(rd, ch)
     ok <- c("eqn", "init_eqn", "inflow", "outflow", "non_negative", "dimensions", "element", "gf",
-            if (d$tag == "gf") c("xpts", "ypts", "xscale", "yscale"), xmile_benign)
+            if (d$tag == "gf") c("xpts", "ypts", "xscale", "yscale"), if (d$tag == "stock") "conveyor",
+            if (d$tag == "flow") "leak", xmile_benign)
     if (!grepl(":", tag, fixed = TRUE) && !tag %in% ok)
       xmile_fail(rd, sprintf("unknown element <%s> in this variable", tag), tag = d$tag, var = d$raw,
                  line = d$line, class = if (tag %in% c("conveyor", "queue")) "sdvm_definition_error" else "sdvm_parse_error")
@@ -298,6 +306,9 @@ xmile_record <- function(rd, tab, d, enode, ctx, info, clip) {
                 outflows = vapply(outs, function(k) tab[[k]]$name, ""), rate = rate,
                 init_source = c(if (is.na(d$line)) 0L else d$line, 1L)))
   }
+  # a flow of a conveyor: its equation comes from the conveyor
+  cv <- attr(clip, "conveyor")
+  if (d$tag == "flow" && !is.null(cv$eqns[[d$key]])) return(list(name = d$name, kind = "flow", eqn = cv$eqns[[d$key]]))
   # aux or flow
   if (xmile_blank(eqn)) {
     if (is.null(info$gf)) ctx$fail("it has no equation (<eqn>)", NULL)
@@ -316,6 +327,9 @@ xmile_record <- function(rd, tab, d, enode, ctx, info, clip) {
   kind <- d$tag
   if (d$tag == "flow") {
     if (xmile_nonneg(rd, d)) e <- sprintf("MAX(0, %s)", e)            # a uniflow
+    lim <- cv$limits[[d$key]]                                          # into a conveyor
+    if (!is.null(lim$lim)) e <- sprintf("MIN(%s, %s)", e, lim$lim)
+    if (!is.null(lim$cap)) e <- sprintf("MIN(%s, %s)", e, lim$cap)
     cl <- clip[[d$key]]
     if (!is.null(cl)) {
       # the outflow of a non-negative stock takes at most what the stock
