@@ -17,12 +17,10 @@ with_data <- function(m, data = NULL) {
     # the saved data sources matter only to data variables still without
     # values (a file does not override what the model defines)
     if (!length(m$data_sources) || !any(vapply(m$vars, function(v) identical(v$kind, "data") && !length(v$x), NA))) {
-      check_data_bound(m)
       return(m)
     }
     paths <- default_data_files(m)
     if (!length(paths)) {
-      check_data_bound(m)
       return(m)
     }
     data <- paths
@@ -45,7 +43,6 @@ with_data <- function(m, data = NULL) {
   if (default)
     message(sprintf("Data for the run from %s (the data sources saved with the model).",
                     paste0("'", basename(unlist(data)), "'", collapse = ", ")))
-  check_data_bound(bound)
   if (!is.null(cache)) {
     cache$bound <- bound
     cache$bound_key <- key
@@ -185,13 +182,14 @@ series_var <- function(v, s) {
   out
 }
 
-# Every data variable must have values by now.
-check_data_bound <- function(m) {
-  empty <- Filter(function(v) identical(v$kind, "data") && !length(v$x), m$vars)
-  if (!length(empty)) return(invisible(m))
-  v <- empty[[1]]
+# Data variables still without values take :NA: (-2^109), as in Vensim,
+# which runs a model whose data are missing; a warning names them.
+fill_missing_data <- function(m) {
+  empty <- which(vapply(m$vars, function(v) identical(v$kind, "data") && !length(v$x), NA))
+  if (!length(empty)) return(m)
+  v <- m$vars[[empty[1]]]
   # each element that lacks values, by name
-  names <- unlist(lapply(empty, function(e) {
+  names <- unlist(lapply(m$vars[empty], function(e) {
     if (!length(e$subs)) return(e$name)
     tuples <- def_elements(e$subs, m$dims)
     keys <- apply(tuples, 1, function(t) paste(canon_name(t), collapse = ","))
@@ -200,14 +198,19 @@ check_data_bound <- function(m) {
     apply(tuples, 1, function(t) sprintf("%s[%s]", e$name, paste(t, collapse = ",")))
   }))
   where <- if (!is.null(m$file) && !is.null(v$source)) sprintf(" (%s, line %d)", m$file, v$source[1]) else ""
-  sdvm_abort(sprintf(paste0("'%s'%s is a data variable (it has no equation): its values come from a data file. ",
-                            "Give one with simulate(model, data = \"file.vdf\") (.vdf, .dat, .tab, .csv or .xlsx)%s%s."),
-                     names[1], where,
-                     if (length(m$data_sources)) sprintf("; the model names %s, not found beside it",
-                                                        paste0("'", m$data_sources, "'", collapse = ", ")) else "",
-                     if (length(names) > 1) sprintf("; %d more data variables lack values: %s", length(names) - 1,
-                                                    paste0("'", utils::head(names[-1], 5), "'", collapse = ", ")) else ""),
-             "sdvm_data_error", variable = v$name, file = if (is.null(m$file)) NA_character_ else m$file,
-             line = if (is.null(v$source)) NA_integer_ else as.integer(v$source[1]),
-             column = if (is.null(v$source)) NA_integer_ else as.integer(v$source[2]))
+  msg <- sprintf(paste0("'%s'%s is a data variable (it has no equation) and no data give its values, so it is ",
+                        ":NA: throughout, as in Vensim. Give data with simulate(model, data = \"file.vdf\") ",
+                        "(.vdf, .dat, .tab, .csv or .xlsx)%s%s."),
+                 names[1], where,
+                 if (length(m$data_sources)) sprintf("; the model names %s, not found beside it",
+                                                    paste0("'", m$data_sources, "'", collapse = ", ")) else "",
+                 if (length(names) > 1) sprintf("; %d more data variables lack values: %s", length(names) - 1,
+                                                paste0("'", utils::head(names[-1], 5), "'", collapse = ", ")) else "")
+  warning(structure(class = c("sdvm_data_warning", "warning", "condition"),
+                    list(message = msg, call = NULL, variable = v$name)))
+  for (k in empty) {
+    m$vars[[k]]$x <- 0
+    m$vars[[k]]$y <- -2^109
+  }
+  m
 }

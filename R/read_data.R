@@ -5,12 +5,14 @@
 # definitions (lists of numbers, lookup tables, data series), so the
 # compiled model never touches a file.
 
-get_pattern <- "^[[:space:]]*GET[[:space:]]+(XLS|DIRECT|123)[[:space:]]+(DATA|CONSTANTS|LOOKUPS|SUBSCRIPT)[[:space:]]*\\((.*)\\)[[:space:]]*$"
+get_pattern <- "^[[:space:]]*GET[[:space:]]+(XLS|DIRECT|123|VDF)[[:space:]]+(DATA|CONSTANTS|LOOKUPS|SUBSCRIPT)[[:space:]]*\\((.*)\\)[[:space:]]*$"
 
 is_get_call <- function(eqn) !is.na(eqn) & grepl(get_pattern, eqn, ignore.case = TRUE)
 
-# list(what = "DATA" | ..., args = character()) from "GET XLS DATA('f', 's', '4', 'C5')".
+# list(what = "DATA" | ..., args = character(), from = "XLS" | ...) from
+# "GET XLS DATA('f', 's', '4', 'C5')".
 parse_get_call <- function(eqn) {
+  from <- toupper(sub(get_pattern, "\\1", eqn, ignore.case = TRUE))
   what <- toupper(sub(get_pattern, "\\2", eqn, ignore.case = TRUE))
   inner <- sub(get_pattern, "\\3", eqn, ignore.case = TRUE)
   args <- character()
@@ -21,7 +23,7 @@ parse_get_call <- function(eqn) {
     if (ch == ",") { args <- c(args, cur); cur <- ""; next }
     if (!grepl("[[:space:]]", ch)) cur <- paste0(cur, ch)   # blanks outside quotes
   }
-  list(what = what, args = c(args, cur))
+  list(what = what, args = c(args, cur), from = from)
 }
 
 # A reader with a cache of sheets, for one model file.  `files` maps
@@ -43,7 +45,7 @@ data_reader <- function(model_path, files = character()) {
     if (is.null(cache[[key]])) cache[[key]] <- defined_names(locate(file, where))
     cache[[key]]
   }
-  list(grid = grid, names = names_of)
+  list(grid = grid, names = names_of, locate = locate)
 }
 
 # The path of a data file a model names: relative to the model's folder;
@@ -286,6 +288,8 @@ get_vars <- function(i, recs, dims, reader, where) {
                        name, attr(where, "path"), recs$eqn_line[i], recs$eqn_col[i], n_el),
                "sdvm_memory_error", variable = name, file = attr(where, "path"),
                line = recs$eqn_line[i], column = recs$eqn_col[i])
+  if (call$from == "VDF") return(lapply(get_vdf(call, name, subs, dims, reader, where, recs$data_mode[i]),
+                                         function(v) extra(c(v, list(source = src)))))
   if (call$what == "CONSTANTS") {
     vals <- get_constants(call$args, sub_sizes(subs, dims), reader, where)
     v <- if (length(subs)) list(name = name, kind = "const", vals = vals, subs = subs, source = src)
@@ -307,5 +311,42 @@ get_vars <- function(i, recs, dims, reader, where) {
          else list(name = name, kind = "data", x = s$x, y = s$y, mode = mode, source = src)
     if (length(subs)) v$subs <- unname(tuples[k, ])
     extra(v)
+  })
+}
+
+# GET VDF DATA('file', 'varname', start, slope) and GET VDF CONSTANTS('file',
+# 'varname'): series, or final values, from the results of another run
+# (read_vdf()); the model's time is start + slope * the run's time.  The
+# subscripts of varname are those of the equation's own, element by
+# element.
+get_vdf <- function(call, name, subs, dims, reader, where, data_mode) {
+  a <- call$args
+  if (call$what %in% c("LOOKUPS", "SUBSCRIPT"))
+    where$fail(sprintf("GET VDF %s is not supported (lookup tables and ranges are not series a .vdf keeps)", call$what))
+  if (length(a) < 2) where$fail("GET VDF needs ('file', 'variable name')")
+  d <- series_frame(vdf_series(reader$locate(a[1], where), skip = attr(where, "path")))
+  start <- if (length(a) >= 3) suppressWarnings(as.numeric(a[3])) else 0
+  slope <- if (length(a) >= 4) suppressWarnings(as.numeric(a[4])) else 1
+  if (is.na(start) || is.na(slope) || slope <= 0) { start <- 0; slope <- 1 }
+  tuples <- if (length(subs)) def_elements(subs, dims) else matrix(character(), 1, 0)
+  base <- sub("\\[.*$", "", a[2])
+  vsubs <- if (grepl("\\[", a[2])) strsplit(sub("^[^[]*\\[(.*)\\].*$", "\\1", a[2]), ",", fixed = TRUE)[[1]] else character()
+  keys <- canon_name(names(d))
+  lapply(seq_len(nrow(tuples)), function(k) {
+    el <- if (length(vsubs)) {
+      # a range among varname's subscripts stands for this element's
+      vapply(seq_along(vsubs), function(j) {
+        s <- trimws(vsubs[j])
+        if (!is.na(match(canon_name(s), canon_name(names(dims)))) && j <= ncol(tuples)) tuples[k, j] else s
+      }, "")
+    }
+    col <- if (length(el)) sprintf("%s[%s]", base, paste(el, collapse = ",")) else base
+    j <- match(canon_name(col), keys)
+    if (is.na(j)) where$fail(sprintf("'%s' holds no variable '%s'", a[1], col))
+    v <- if (call$what == "CONSTANTS") list(name = name, kind = "const", eqn = sprintf("%.17g", tail(d[[j]], 1)))
+         else list(name = name, kind = "data", x = start + slope * d$time, y = d[[j]],
+                   mode = data_modes[max(data_mode, 1L)])
+    if (length(subs)) v$subs <- unname(tuples[k, ])
+    v
   })
 }

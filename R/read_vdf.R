@@ -50,9 +50,11 @@ read_vdf <- function(path, model = NULL) {
 }
 
 # The series of a .vdf file as a named list of list(x, y).
-vdf_series <- function(path, model = NULL) {
+# `skip` is a model file not to read as the run's model (the one whose
+# GET VDF call is reading this file: reading it again would recurse).
+vdf_series <- function(path, model = NULL, skip = NULL) {
   v <- vdf_parse(path)
-  if (is.null(model)) model <- vdf_model(path, v$source)
+  if (is.null(model)) model <- vdf_model(path, v$source, skip)
   if (is.character(model)) model <- tryCatch(read_vensim(model), error = function(e) NULL)
   cols <- vdf_columns(v, model)
   out <- lapply(cols$ot, function(k) list(x = v$time, y = v$series[, k]))
@@ -62,16 +64,25 @@ vdf_series <- function(path, model = NULL) {
 }
 
 # The model file a .vdf names in its header ("... From name.mdl"), beside it.
-vdf_model <- function(path, source) {
+vdf_model <- function(path, source, skip = NULL) {
   f <- if (length(source) && !is.na(source) && nzchar(source)) file.path(dirname(path), basename(source)) else ""
   if (!file.exists(f) || tolower(tools::file_ext(f)) != "mdl") {
     # else the one model file beside it
     mdl <- list.files(dirname(path), pattern = "\\.mdl$", full.names = TRUE, ignore.case = TRUE)
+    if (length(skip)) mdl <- mdl[normalizePath(mdl) != normalizePath(skip, mustWork = FALSE)]
     if (length(mdl) != 1) return(NULL)
     f <- mdl
   }
+  f <- normalizePath(f)
+  if (length(skip) && f == normalizePath(skip, mustWork = FALSE)) return(NULL)
+  # models whose GET VDF calls read each other's runs: each read once
+  if (f %in% vdf_reading$files) return(NULL)
+  vdf_reading$files <- c(vdf_reading$files, f)
+  on.exit(vdf_reading$files <- setdiff(vdf_reading$files, f))
   tryCatch(read_vensim(f), error = function(e) NULL)
 }
+
+vdf_reading <- new.env(parent = emptyenv())
 
 vdf_fail <- function(path, what)
   sdvm_abort(sprintf("'%s' is not a Vensim .vdf file Vensim wrote for a run (%s).", path, what),

@@ -75,3 +75,20 @@ test_that("a .vdf is data for a run, and a dataset .vdf is refused with advice",
   writeBin(as.raw(1:200), bad)
   expect_error(read_vdf(bad), class = "sdvm_io_error")
 })
+
+test_that("GET VDF DATA and GET VDF CONSTANTS read another run's results", {
+  skip_if_no_corpus()
+  dir <- tempfile("vdf"); dir.create(dir)
+  file.copy(corpus_path("vdf", "water", "water.vdf"), dir)
+  writeLines(c("wl := GET VDF DATA('water.vdf', 'water level', 10, 1) ~~|",
+               "at := GET VDF CONSTANTS('water.vdf', 'adjustment time') ~~|",
+               "INITIAL TIME = 10 ~~|", "FINAL TIME = 30 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|"),
+             file.path(dir, "m.mdl"))
+  out <- simulate(read_vensim(file.path(dir, "m.mdl")))
+  v <- read_vdf(corpus_path("vdf", "water", "water.vdf"))
+  expect_equal(out$wl, v[["water level"]])        # shifted by start 10
+  expect_equal(unique(out$at), 2)
+  writeLines(c("x := GET VDF DATA('water.vdf', 'no such thing') ~~|", "INITIAL TIME = 0 ~~|",
+               "FINAL TIME = 1 ~~|", "TIME STEP = 1 ~~|"), file.path(dir, "bad.mdl"))
+  expect_error(read_vensim(file.path(dir, "bad.mdl")), "no variable 'no such thing'", class = "sdvm_io_error")
+})
