@@ -321,8 +321,9 @@ static inline double sd_alloc_level(const double *q, const double *ty, const dou
  * whole width serves the higher one first. */
 static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int k, int profiles) {
   double q[SD_MAX_ALLOC], ty[SD_MAX_ALLOC], pr[SD_MAX_ALLOC], w[SD_MAX_ALLOC];
-  double supply = sd_opnd(v, ext, profiles ? 5 * n : 2 * n + 1), total = 0, x;
-  int i;
+  double supply = sd_opnd(v, ext, profiles ? 5 * n : 2 * n + 1), total = 0, fixed = 0, x;
+  double qk, tk, pk, wk;
+  int i, m;
   if (n > SD_MAX_ALLOC || supply != supply) return NAN;
   for (i = 0; i < n; i++) {
     q[i] = sd_opnd(v, ext, i);
@@ -335,13 +336,22 @@ static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int 
       pr[i] = sd_opnd(v, ext, n + i);
       w[i] = sd_opnd(v, ext, 2 * n);
     }
-    if (!(q[i] >= 0) || !(w[i] > 0) || !(ty[i] >= 1 && ty[i] <= 4)) return NAN;
+    if (!(q[i] >= 0) || !(ty[i] >= 0 && ty[i] <= 4) || !(ty[i] == 0 || w[i] > 0)) return NAN;
     total += q[i];
+    if (ty[i] == 0) fixed += q[i];
   }
   if (supply >= total) return q[k];
   if (supply <= 0) return 0;
-  x = sd_alloc_level(q, ty, pr, w, n, supply);
-  return sd_profile_share(q[k], ty[k], pr[k], w[k], x);
+  /* ptype 0, a fixed quantity, wants its request at every priority: the
+   * fixed requests come first, shared in proportion when the supply
+   * falls short of them; the other profiles share what is left. */
+  if (supply <= fixed) return ty[k] == 0 ? q[k] * (supply / fixed) : 0;
+  if (ty[k] == 0) return q[k];
+  qk = q[k]; tk = ty[k]; pk = pr[k]; wk = w[k];
+  for (i = 0, m = 0; i < n; i++)
+    if (ty[i] != 0) { q[m] = q[i]; ty[m] = ty[i]; pr[m] = pr[i]; w[m] = w[i]; m++; }
+  x = sd_alloc_level(q, ty, pr, w, m, supply - fixed);
+  return sd_profile_share(qk, tk, pk, wk, x);
 }
 
 /* Graphical function: linear interpolation between points, clamped to the

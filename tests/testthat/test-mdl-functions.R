@@ -202,3 +202,27 @@ test_that("SAMPLE IF TRUE sees its own held value in its arguments, as a level w
   expect_equal(out$low, cummin(sin(0:10)))
   expect_equal(out[["by macro"]], out$peak)
 })
+
+test_that("ALLOCATE AVAILABLE: a fixed-quantity profile (ptype 0) wants its whole request at every priority", {
+  # Vensim's reference (Allocation > Specifying the Curves): ptype 0 is
+  # constant for all priorities.  Fixed requests alone share a short
+  # supply in proportion (SDEverywhere's allocate model run in Vensim:
+  # requests 3, 2, 4 and supply 10 t / 12 give 0.0347222 to the first at
+  # t = 0.125); beside other profiles they are served first.
+  out <- mdl_run(c("r: a, b, c ~~|", "pprofile: ptype, ppriority, pwidth, pextra ~~|",
+                   "req[r] = 3, 2, 4 ~~|", "pp[r, pprofile] = 0, 1, 1, 0; 0, 2, 1, 0; 0, 3, 1, 0 ~~|",
+                   "mixed[r, pprofile] = 0, 1, 1, 0; 1, 2, 1, 0; 1, 3, 1, 0 ~~|",
+                   "supply = 10 * Time / 12 ~~|",
+                   "fixed[r] = ALLOCATE AVAILABLE(req[r], pp[r, ptype], supply) ~~|",
+                   "mix[r] = ALLOCATE AVAILABLE(req[r], mixed[r, ptype], supply) ~~|"), final = 12, dt = 0.125)
+  expect_equal(out[["fixed[a]"]][2], 0.0347222, tolerance = 1e-5)
+  expect_equal(out[["fixed[a]"]][-1] / out[["fixed[c]"]][-1], rep(3 / 4, nrow(out) - 1))
+  # mixed: a (fixed, 3) takes all of a supply below 3; above it b and c
+  # share the rest by their rectangular profiles (c's priority is higher,
+  # and a whole width above b's: c is served before b gets any)
+  s <- 10 * out$time / 12
+  expect_equal(out[["mix[a]"]], pmin(s, 3))
+  expect_equal(out[["mix[a]"]] + out[["mix[b]"]] + out[["mix[c]"]], pmin(s, 9))
+  expect_true(all(out[["mix[b]"]][s < 3 + 4 - 1e-9] < 1e-12))
+  expect_equal(out[["mix[c]"]], pmin(pmax(s - 3, 0), 4))
+})
