@@ -283,6 +283,10 @@ xmile_emit_name <- function(node, ctx, agg) {
     if (is.null(node$subs) && key %in% names(xmile_time_names)) return(xmile_time_names[[key]])
     if (is.null(node$subs) && key == "pi") return("3.141592653589793")
     if (is.null(node$subs) && key == "inf") return("(1e308 * 10)")
+    if (key == "self")
+      ctx$fail(paste("SELF cannot be run: Stella's reference to the variable being defined is not implemented",
+                     "(docs/language.md lists the XMILE and Stella builtins with what sdvm supports)"),
+               node$pos, class = "sdvm_unsupported_error")
     ctx$fail(sprintf("'%s' is not defined", xmile_display(node$v)), node$pos)
   }
   if (isTRUE(info$standalone))
@@ -544,8 +548,44 @@ xmile_emit_call <- function(node, ctx, agg) {
       if (is.null(gi) || is.null(gi$gf)) ctx$fail("the first argument of LOOKUPAREA must name a graphical function", node$pos)
       call("LOOKUP AREA", c(vensim_name(gi$gf$table), em(args[[2]]), em(args[[3]])))
     },
-    rank = , counter = , derivn = , invnorm = , normalcdf = , logistic = , pareto = ,
-    endval = , self = ctx$fail(sprintf(
+    invnorm = {
+      # the quantile of a normal (mean 0 and standard deviation 1 unless given)
+      arity(1, 3); xs <- ems(args)
+      sprintf("((%s) + (%s) * STD NORMAL INVERSE(%s))", if (na >= 2) xs[2] else "0", if (na >= 3) xs[3] else "1", xs[1])
+    },
+    normalcdf = {
+      # the probability of a normal between left and right
+      arity(2, 4); xs <- ems(args)
+      m <- if (na >= 3) xs[3] else "0"; s <- if (na >= 4) xs[4] else "1"
+      sprintf("(STD NORMAL CDF(((%2$s) - (%3$s)) / (%4$s)) - STD NORMAL CDF(((%1$s) - (%3$s)) / (%4$s)))", xs[1], xs[2], m, s)
+    },
+    logistic = {
+      # by its quantile function at a uniform draw: mean + scale ln(u / (1 - u))
+      arity(2, 3); xs <- ems(args)
+      sprintf("((%s) + (%s) * LN(1 / (1 - RANDOM UNIFORM(0, 1, %s)) - 1))", xs[1], xs[2], xmile_seed(xs, 3))
+    },
+    pareto = {
+      # by its quantile function: scale / (1 - u)^(1 / shape)
+      arity(2, 3); xs <- ems(args)
+      sprintf("((%2$s) / (1 - RANDOM UNIFORM(0, 1, %3$s)) ^ (1 / (%1$s)))", xs[1], xs[2], xmile_seed(xs, 3))
+    },
+    counter = {
+      # counts up by DT from start, back to start on reaching end
+      arity(2); xs <- ems(args)
+      sprintf("((%1$s) + MODULO(Time - INITIAL TIME, (%2$s) - (%1$s)))", xs[1], xs[2])
+    },
+    derivn = {
+      # the order-th time derivative by differences over one DT (0 at the
+      # start, where there is no earlier value)
+      arity(2)
+      ord <- suppressWarnings(as.numeric(em(args[[2]])))
+      if (is.na(ord) || ord < 1 || ord != round(ord) || ord > 8)
+        ctx$fail("DERIVN needs a whole number from 1 to 8 as its order", node$pos)
+      x <- em(args[[1]])
+      for (k in seq_len(ord)) x <- sprintf("(((%1$s) - DELAY FIXED(%1$s, TIME STEP, %1$s)) / TIME STEP)", x)
+      x
+    },
+    rank = , endval = , self = ctx$fail(sprintf(
       "%s cannot be run: %s (docs/language.md lists the XMILE and Stella builtins with what sdvm supports)",
       toupper(node$f), if (f %in% c("endval", "self")) "it needs the previous run of an interactive session"
                        else "it is not implemented yet"), node$pos, class = "sdvm_unsupported_error"),

@@ -77,6 +77,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "time base",      SD_FN_TIME_BASE,    SD_B_SPECIAL, 2, 2, 0 },
   { "reinitial",      SD_FN_REINITIAL,    SD_B_SPECIAL, 1, 1, 0 },
   { "gamma ln",       SD_FN_GAMMA_LN,     SD_B_OP,      1, 1, SDI_LGAMMA },
+  /* the standard normal distribution and its inverse: Stella's NORMALCDF
+   * and INVNORM are written with these (xmile_expr.R) */
+  { "std normal cdf", SD_FN_NORMAL_CDF,   SD_B_OP,      1, 1, SDI_NORMCDF },
+  { "std normal inverse", SD_FN_NORMAL_INV, SD_B_OP,    1, 1, SDI_NORMINV },
   { "random 0 1",     SD_FN_RANDOM_0_1,   SD_B_SPECIAL, 0, 0, 0 },
   { "random beta",    SD_FN_RANDOM_BETA,  SD_B_SPECIAL, 7, 7, 0 },
   { "random binomial", SD_FN_RANDOM_BINOMIAL, SD_B_SPECIAL, 7, 7, 0 },

@@ -1428,6 +1428,8 @@ static int eval_builtin(sd_fn fn, int nargs, sd_node **a, double *out) {
   case SD_FN_ZIDZ: *out = sd_zidz(x, y); return 1;
   case SD_FN_XIDZ: *out = sd_xidz(x, y, a[2]->num); return 1;
   case SD_FN_GAMMA_LN: *out = lgamma(x); return 1;
+  case SD_FN_NORMAL_CDF: *out = 0.5 * erfc(-x * 0.7071067811865476); return 1;
+  case SD_FN_NORMAL_INV: *out = sd_norminv(x); return 1;
   default: return 0;
   }
 }

@@ -365,6 +365,9 @@ double sd_raw_data(const sd_table *tb, double x);
 enum { SD_TF_AREA = 0, SD_TF_SLOPE, SD_TF_AT_TIME, SD_TF_BETWEEN, SD_TF_FIRST, SD_TF_LAST,
        SD_TF_MAX, SD_TF_MIN, SD_TF_MEAN, SD_TF_TOTAL };
 double sd_tabfn(const sd_table *tb, int how, double x1, double x2);
+/* The inverse of the standard normal distribution function: NaN outside
+ * [0, 1], -Inf and Inf at 0 and 1 (sd_funcs.c). */
+double sd_norminv(double p);
 
 static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) {
   int lo, hi, n = tb->n;

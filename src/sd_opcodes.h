@@ -143,6 +143,8 @@
   X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \
   X(LOOKUPM, SD_F_DABC)  /* LOOKUP BACKWARD/FORWARD/EXTRAPOLATE/INVERT: table b at v[a], how = ext.d */ \
   X(LGAMMA,  SD_F_DA)    /* GAMMA LN: log of the gamma function       */ \
+  X(NORMCDF, SD_F_DA)    /* the standard normal distribution function  */ \
+  X(NORMINV, SD_F_DA)    /* its inverse (sd_norminv)                  */ \
   X(RANDX,   SD_F_LIST)  /* RANDOM BETA ... WEIBULL: distribution b % 16 (sd_random.h) at call site b / 16 */ \
   X(VECLKP,  SD_F_LIST)  /* VECTOR LOOKUP: x, xmin, xmax, mode, then the first of b values in consecutive slots */ \
   X(DSCOUT,  SD_F_LIST)  /* output of discrete delay b (DELAY INFORMATION, DELAY MATERIAL) from its record */ \

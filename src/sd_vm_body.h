@@ -237,6 +237,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   }
   vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
   vmcase(LGAMMA)  { D = lgamma(A); vmnext(1) }
+  vmcase(NORMCDF) { D = 0.5 * erfc(-A * 0.7071067811865476); vmnext(1) }
+  vmcase(NORMINV) { D = sd_norminv(A); vmnext(1) }
   vmcase(RANDX)   {
     /* up to 7 operands; RANDOM LOOKUP's last is its table's number */
     double ra[8];

@@ -64,8 +64,38 @@ test_that("Stella's mathematical and test-input builtins", {
   expect_equal(out$n[1], 10)                      # NPV's first value is the stream times DT
 })
 
+test_that("INVNORM, NORMALCDF, COUNTER and DERIVN", {
+  out <- xmile_run(c(aux("q", "INVNORM(0.975)"), aux("q2", "INVNORM(0.1, 10, 2)"), aux("qt", "INVNORM(1e-300)"),
+                     aux("p", "NORMALCDF(-1.96, 1.96)"), aux("p2", "NORMALCDF(8, 12, 10, 2)"),
+                     aux("cnt", "COUNTER(2, 5)"), aux("x", "TIME^3"),
+                     aux("d1", "DERIVN(x, 1)"), aux("d2", "DERIVN(x, 2)")), stop = 8, dt = 0.5)
+  # the normal quantiles and probabilities R's stats functions give
+  expect_equal(out$q[1], qnorm(0.975), tolerance = 1e-14)
+  expect_equal(out$q2[1], qnorm(0.1, 10, 2), tolerance = 1e-14)
+  expect_equal(out$qt[1], qnorm(1e-300), tolerance = 1e-12)
+  expect_equal(out$p[1], pnorm(1.96) - pnorm(-1.96), tolerance = 1e-14)
+  expect_equal(out$p2[1], pnorm(1) - pnorm(-1), tolerance = 1e-14)
+  # counting by DT from 2, back to 2 on reaching 5
+  expect_equal(out$cnt, 2 + (out$time %% 3))
+  # differences over one DT: of t^3, (t^3 - (t - h)^3) / h, 0 at the start
+  h <- 0.5; t <- out$time
+  expect_equal(out$d1, ifelse(t == 0, 0, (t^3 - (t - h)^3) / h))
+  d1 <- out$d1
+  expect_equal(out$d2, c(0, diff(d1) / h))
+})
+
+test_that("LOGISTIC and PARETO draw with their distributions' means", {
+  n <- 20000
+  out <- xmile_run(c(aux("l", "LOGISTIC(3, 2, 7)"), aux("pa", "PARETO(4, 1.5, 9)")), stop = n - 1)
+  # logistic: mean 3, variance (pi * 2)^2 / 3; Pareto shape 4, scale 1.5:
+  # mean 4 * 1.5 / 3 = 2, variance 1.5^2 * 4 / (3^2 * 2) = 0.5
+  expect_lt(abs(mean(out$l) - 3), 5 * sqrt((2 * pi)^2 / 3 / n))
+  expect_lt(abs(mean(out$pa) - 2), 5 * sqrt(0.5 / n))
+  expect_true(all(out$pa >= 1.5))
+})
+
 test_that("Stella builtins sdvm does not run are refused with their name", {
-  for (f in c("RANK(a, 1)", "ENDVAL(x, 0)", "COUNTER(0, 10)")) {
+  for (f in c("ENDVAL(x, 0)", "SELF")) {
     err <- tryCatch(xmile_run(aux("x", f)), error = identity)
     expect_s3_class(err, "sdvm_unsupported_error")
     expect_match(conditionMessage(err), toupper(sub("\\(.*", "", f)), fixed = TRUE)
