@@ -81,6 +81,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
    * and INVNORM are written with these (xmile_expr.R) */
   { "std normal cdf", SD_FN_NORMAL_CDF,   SD_B_OP,      1, 1, SDI_NORMCDF },
   { "std normal inverse", SD_FN_NORMAL_INV, SD_B_OP,    1, 1, SDI_NORMINV },
+  { "random pink noise", SD_FN_RANDOM_PINK_NOISE, SD_B_SPECIAL, 4, 4, 0 },
   { "random 0 1",     SD_FN_RANDOM_0_1,   SD_B_SPECIAL, 0, 0, 0 },
   { "random beta",    SD_FN_RANDOM_BETA,  SD_B_SPECIAL, 7, 7, 0 },
   { "random binomial", SD_FN_RANDOM_BINOMIAL, SD_B_SPECIAL, 7, 7, 0 },
@@ -134,7 +135,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "find zero", "it is not implemented in sdvm yet" },
   { "queue fifo", "it is not implemented in sdvm yet" },
   { "queue attribute", "it is not implemented in sdvm yet" },
-  { "random pink noise", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
   { "alloc p", "it is not implemented in sdvm yet" },
   { "marketp", "it is not implemented in sdvm yet" },

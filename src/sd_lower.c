@@ -191,8 +191,43 @@ static int lower_discrete(cc *c, sd_node *n, int kind) {
   return 0;
 }
 
+/* A RANDOM NORMAL(-6, 6, 0, 1, seed) draw with a call site of its own. */
+static sd_node *std_normal_draw(cc *c, sd_node *seed, const sd_node *at) {
+  sd_node *a[5], *r;
+  a[0] = mk_num(c, -6, at); a[1] = mk_num(c, 6, at); a[2] = mk_num(c, 0, at); a[3] = mk_num(c, 1, at);
+  a[4] = seed;
+  r = mk_call(c, SD_FN_RANDOM_NORMAL, 5, a, at);
+  if (r) r->num = c->nrandom++;
+  return r;
+}
+
+/* RANDOM PINK NOISE(mean, sd, correlation time, seed): Ed Anderson's
+ * pink noise, which Vensim's reference (Random Functions) describes as
+ * white noise smoothed by a first-order stock,
+ *   pink  = INTEG((white - pink) / tau, mean + sd * N(0, 1))
+ *   white = mean + sd * SQRT((2 - TIME STEP / tau) * tau / TIME STEP) * N(0, 1)
+ * the white noise scaled so the pink noise has standard deviation sd
+ * whatever the time step and correlation time (under Euler). */
+static int lower_pink_noise(cc *c, sd_node *n) {
+  sd_node **a = n->args, *dt = time_step_ref(c, n), *scale, *white, *init;
+  int p = add_hidden(c, "RANDOM PINK NOISE", CV_STOCK);
+  if (p < 0 || !dt) return oom(c);
+  scale = mk_bin(c, SD_OP_MUL, mk_bin(c, SD_OP_SUB, mk_num(c, 2, n), mk_bin(c, SD_OP_DIV, dt, a[2], n), n),
+                 mk_bin(c, SD_OP_DIV, a[2], time_step_ref(c, n), n), n);
+  scale = mk_call(c, SD_FN_SQRT, 1, &scale, n);
+  white = mk_bin(c, SD_OP_ADD, a[0], mk_bin(c, SD_OP_MUL, mk_bin(c, SD_OP_MUL, a[1], scale, n),
+                                             std_normal_draw(c, a[3], n), n), n);
+  init = mk_bin(c, SD_OP_ADD, a[0], mk_bin(c, SD_OP_MUL, a[1], std_normal_draw(c, a[3], n), n), n);
+  c->v[p].eqn = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, white, mk_var(c, p, n), n), a[2], n);
+  c->v[p].init = init;
+  if (!c->v[p].eqn || !init) return oom(c);
+  become_var(c, n, p);
+  return 0;
+}
+
 int lower_more(cc *c, sd_node *n, sd_fn fn) {
   switch (fn) {
+  case SD_FN_RANDOM_PINK_NOISE: return lower_pink_noise(c, n) == 0 ? 1 : -1;
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL) == 0 ? 1 : -1;
   case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE) == 0 ? 1 : -1;

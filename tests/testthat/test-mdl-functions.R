@@ -226,3 +226,21 @@ test_that("ALLOCATE AVAILABLE: a fixed-quantity profile (ptype 0) wants its whol
   expect_true(all(out[["mix[b]"]][s < 3 + 4 - 1e-9] < 1e-12))
   expect_equal(out[["mix[c]"]], pmin(pmax(s - 3, 0), 4))
 })
+
+test_that("RANDOM PINK NOISE has the mean, standard deviation and correlation its definition gives", {
+  # Vensim's reference (Random Functions > RANDOM PINK NOISE): white noise
+  # smoothed by a first-order stock with the correlation time, scaled so
+  # the output's standard deviation is the one asked for; under Euler the
+  # lag-one correlation of values 1 apart is (1 - TIME STEP / tau)^(1 / TIME STEP)
+  out <- mdl_run(c("pn = RANDOM PINK NOISE(5, 2, 4, 1) ~~|", "other = RANDOM PINK NOISE(5, 2, 4, 1) ~~|"),
+                 final = 20000, dt = 0.25)
+  x <- out$pn[out$time == floor(out$time)]
+  rho <- (1 - 0.25 / 4)^4
+  # standard errors of an AR(1) series' mean and sd, times 5
+  m <- length(x)
+  expect_lt(abs(mean(x) - 5), 5 * 2 * sqrt((1 + rho) / (1 - rho) / m))
+  expect_lt(abs(sd(x) - 2), 5 * 2 * sqrt((1 + rho^2) / (1 - rho^2) / (2 * m)))
+  expect_lt(abs(cor(x[-1], x[-m]) - rho), 0.02)
+  # each call draws its own noise
+  expect_lt(abs(cor(out$pn, out$other)), 0.05)
+})
