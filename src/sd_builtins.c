@@ -106,6 +106,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "get data min",   SD_FN_GET_DATA_MIN, SD_B_SPECIAL, 3, 3, 0 },
   { "get data mean",  SD_FN_GET_DATA_MEAN, SD_B_SPECIAL, 3, 3, 0 },
   { "get data total", SD_FN_GET_DATA_TOTAL, SD_B_SPECIAL, 3, 3, 0 },
+  { "delay conveyor", SD_FN_DELAY_CONVEYOR, SD_B_SPECIAL, 6, 6, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -129,7 +130,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
   /* documented, but not implemented yet */
   { "delay batch", "it is not implemented in sdvm yet" },
-  { "delay conveyor", "it is not implemented in sdvm yet" },
   { "delay profile", "it is not implemented in sdvm yet" },
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },

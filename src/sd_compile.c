@@ -1505,7 +1505,7 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                n->ref == SD_FN_RANDOM_NORMAL ||
                                (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL) ||
                                n->ref == SD_FN_DELAY_INFORMATION || n->ref == SD_FN_DELAY_MATERIAL ||
-                               n->ref == SD_FN_DEPRECIATE_STRAIGHTLINE)) *timefn = 1;
+                               n->ref == SD_FN_DEPRECIATE_STRAIGHTLINE || n->ref == SD_FN_DELAY_CONVEYOR)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1926,7 +1926,7 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
     return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
-      b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE)
+      b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */
@@ -2744,7 +2744,8 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   for (i = 0; i < c.ndsc; i++) {
     int a;
     p->dsc[i].kind = c.dscv[i].kind;
-    for (a = 0; a < 4; a++) p->dsc[i].arg[a] = c.v[c.dscv[i].arg[a]].slot;
+    for (a = 0; a < SD_DSC_MAXARG; a++) p->dsc[i].arg[a] = c.v[c.dscv[i].arg[a]].slot;
+    p->dsc[i].table = c.dscv[i].table;
   }
   p->ntables = c.ntables;
   p->tables = sd_arena_alloc(&p->arena, (size_t)(c.ntables ? c.ntables : 1) * sizeof(sd_table));

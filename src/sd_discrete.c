@@ -10,6 +10,10 @@
  *   DEPRECIATE STRAIGHTLINE  [kind, n, periods N, steps a period, steps
  *                      into it, its investment so far, ring position, sum
  *                      of the ring] [investment of the last N-1 periods]
+ *   DELAY CONVEYOR     [kind, n, capacity m, batches so far, first batch
+ *                      still on the belt, amount leaving, the step it
+ *                      leaves at] [position of batch 0 .. m-1] [amount
+ *                      of batch 0 .. m-1]
  * The compiler makes each delay's inputs hidden variables; the run reads
  * their slots here, and the VM's DSCOUT instruction reads the record.
  */
@@ -31,10 +35,24 @@ static long depr_periods(double dtime, double fisc) {
   return m >= 1 && m <= 1e6 ? (long)m : 1;
 }
 
+/* batches a conveyor starts with: one a TIME STEP of its initial
+   conveyance time (none when that is not positive) */
+static long conveyor_initial(double ictime, double dt) {
+  double m = floor(ictime / dt + 0.5);
+  return m >= 1 && m < 1e7 ? (long)m : 0;
+}
+
+/* those of them kept: the ones leaving before the run ends */
+static long conveyor_kept(double ictime, double dt, long n_steps) {
+  long K = conveyor_initial(ictime, dt);
+  return K < n_steps + 2 ? K : n_steps + 2;
+}
+
 static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double dt) {
   switch (d->kind) {
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
+  case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
   default: {
     double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;
     return 8 + (size_t)depr_periods(v[d->arg[1]], fisc);
@@ -49,6 +67,64 @@ size_t sd_dsc_size(const sd_program *p, const double *v, long n_steps, double dt
   return n;
 }
 
+/* The initial contents, the total spread over the initial conveyance
+ * time by the profile's shape: the batch leaving i steps after the start
+ * weighs the lookup at the i-th of as many even points along its x
+ * range, and sits where the belt takes it out then. */
+static void conveyor_setup(const sd_program *p, const sd_dsc *d, const double *v, double *b, long n_steps,
+                           double dt) {
+  long K = conveyor_initial(v[d->arg[4]], dt), kept = conveyor_kept(v[d->arg[4]], dt, n_steps);
+  long m = n_steps + 2 + kept, i;
+  const sd_table *tb = &p->tables[d->table];
+  double total = v[d->arg[3]], ctime = v[d->arg[1]], sum = 0, x0, x1, *pos = b + 7, *amt = b + 7 + m;
+  b[2] = (double)m;
+  b[6] = 0;
+  if (K == 0 || tb->n == 0) return;
+  x0 = tb->x[0];
+  x1 = tb->x[tb->n - 1];
+  for (i = 0; i < K; i++) {
+    double w = sd_lookup_hint(tb, x0 + (x1 - x0) * (double)i / (double)K, NULL);
+    if (!(w > 0)) w = 0;
+    if (i < kept) amt[i] = w;
+    sum += w;
+  }
+  if (!(sum > 0)) return;
+  for (i = 0; i < kept; i++) {
+    amt[i] *= total / sum;
+    pos[i] = 1 - (double)i * dt / (ctime > 0 ? ctime : dt);
+  }
+  /* the first leaves at the start */
+  b[5] = amt[0];
+  b[3] = (double)kept;
+  b[4] = 1;
+}
+
+/* Step k's end: the input enters the belt as a batch, everything on it
+ * leaks by leak * TIME STEP (the input too, as the reference says), the
+ * belt moves on by TIME STEP / conveyance time, and the batches that
+ * reach its end leave at the next step. */
+static void conveyor_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  long m = (long)b[2], cnt = (long)b[3], head = (long)b[4], i;
+  double *pos = b + 7, *amt = b + 7 + m, keep = 1 - v[d->arg[2]] * dt, ctime = v[d->arg[1]];
+  double move = ctime > 0 ? dt / ctime : 1, out = 0;
+  if (cnt < m) {
+    pos[cnt] = 0;
+    amt[cnt] = v[d->arg[0]] * dt;
+    cnt++;
+  }
+  if (!(keep >= 0)) keep = keep != keep ? keep : 0;
+  for (i = head; i < cnt; i++) {
+    amt[i] *= keep;
+    pos[i] += move;
+  }
+  /* the belt keeps its order: the batches leaving come first */
+  while (head < cnt && pos[head] >= 1 - 1e-9) out += amt[head++];
+  b[3] = (double)cnt;
+  b[4] = (double)head;
+  b[5] = out;
+  b[6] = (double)(k + 1);
+}
+
 void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_steps, double dt) {
   size_t off = (size_t)p->ndsc;
   int k;
@@ -61,6 +137,7 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     b[0] = d->kind;
     b[1] = (double)n_steps;
     if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
+    if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_DEPRECIATE) {
       /* as if the stream had been the initial value for a depreciation
          time: each earlier period invested init * fiscal period */
@@ -83,7 +160,9 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
     double *b = rec + (size_t)rec[j];
     long n = (long)b[1];
     if (k > n) continue;
-    if (d->kind == SD_DSC_INFORMATION) {
+    if (d->kind == SD_DSC_CONVEYOR) {
+      conveyor_push(d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_INFORMATION) {
       b[3 + k] = v[d->arg[0]];
       b[2] = (double)(k + 1);
     } else if (d->kind == SD_DSC_MATERIAL) {
@@ -131,6 +210,8 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
     if (i >= k || i >= (long)b[2]) return a[0];
     return b[3 + i];
   }
+  if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */
+    return (long)b[6] == k ? b[5] / dt : 0;
   if (b[0] == SD_DSC_MATERIAL) {
     /* what arrives now (a: initial value, missing value); the initial
        value while the first delay runs, else the missing value when

@@ -123,24 +123,30 @@ static int lower_sinteg(cc *c, sd_node *n) {
 }
 
 /* The discrete delays (sd_discrete.c): DELAY INFORMATION(x, T, init),
- * DELAY MATERIAL(x, T, init, missing) and DEPRECIATE STRAIGHTLINE(str,
- * dtime, fisc, init).  Their inputs are kept in hidden variables whose
+ * DELAY MATERIAL(x, T, init, missing), DEPRECIATE STRAIGHTLINE(str,
+ * dtime, fisc, init) and DELAY CONVEYOR(input, ctime, leak, profile,
+ * inittot, initctime).  Their inputs are kept in hidden variables whose
  * values the run records at the end of every step; the output, a hidden
  * variable, reads the record (its initial value computed from the
- * arguments). */
-static int lower_discrete(cc *c, sd_node *n, int kind) {
-  static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE" };
-  static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE };
+ * arguments).  `table` is the conveyor's profile. */
+static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
+  static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
+                                       "DELAY CONVEYOR" };
+  static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
+                               SD_FN_DELAY_CONVEYOR };
+  static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
   char label[64];
-  int in[4], out, k, nin = kind == SD_DSC_INFORMATION ? 2 : kind == SD_DSC_MATERIAL ? 2 : 4;
+  int in[SD_DSC_MAXARG], out, k;
+  int nin = kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
-    snprintf(label, sizeof label, "%s argument %d", what[kind], k + 1);
+    int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : k;
+    snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
     if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
-    c->v[in[k]].eqn = n->args[k];
+    c->v[in[k]].eqn = n->args[a];
     c->v[in[k]].dynamic = 1;
   }
-  for (; k < 4; k++) in[k] = in[0];
+  for (; k < SD_DSC_MAXARG; k++) in[k] = in[0];
   out = add_hidden(c, what[kind], CV_AUX);
   if (out < 0) return oom(c);
   if (c->ndsc == c->dsccap) {
@@ -157,7 +163,7 @@ static int lower_discrete(cc *c, sd_node *n, int kind) {
   rd->text = n->text;
   rd->num = c->ndsc;
   rd->done = 1;
-  rd->nargs = kind == SD_DSC_INFORMATION ? 3 : kind == SD_DSC_MATERIAL ? 2 : 1;
+  rd->nargs = kind == SD_DSC_INFORMATION ? 3 : kind == SD_DSC_MATERIAL ? 2 : kind == SD_DSC_DEPRECIATE ? 1 : 0;
   rd->args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
   if (!rd->args) return oom(c);
   if (kind == SD_DSC_INFORMATION) {
@@ -169,6 +175,10 @@ static int lower_discrete(cc *c, sd_node *n, int kind) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_CONVEYOR) {
+    /* the reference: the initial output is inittot / initctime */
+    c->v[out].init = mk_bin(c, SD_OP_DIV, mk_var(c, in[3], n), mk_var(c, in[4], n), n);
+    if (!c->v[out].init) return oom(c);
   } else {
     /* at the start: init + (str - init) / N, N = periods in dtime */
     sd_node *ia[1], *ma[2], *N;
@@ -185,7 +195,8 @@ static int lower_discrete(cc *c, sd_node *n, int kind) {
   }
   c->v[out].eqn = rd;
   c->dscv[c->ndsc].kind = kind;
-  for (k = 0; k < 4; k++) c->dscv[c->ndsc].arg[k] = in[k];
+  c->dscv[c->ndsc].table = table;
+  for (k = 0; k < SD_DSC_MAXARG; k++) c->dscv[c->ndsc].arg[k] = in[k];
   c->ndsc++;
   become_var(c, n, out);
   return 0;
@@ -228,9 +239,9 @@ static int lower_pink_noise(cc *c, sd_node *n) {
 int lower_more(cc *c, sd_node *n, sd_fn fn) {
   switch (fn) {
   case SD_FN_RANDOM_PINK_NOISE: return lower_pink_noise(c, n) == 0 ? 1 : -1;
-  case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION) == 0 ? 1 : -1;
-  case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL) == 0 ? 1 : -1;
-  case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE) == 0 ? 1 : -1;
+  case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION, -1) == 0 ? 1 : -1;
+  case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
+  case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE, -1) == 0 ? 1 : -1;
   case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
   case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
   case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;
@@ -249,7 +260,7 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
 static int table_arg(cc *c, sd_node *n, sd_node *tn) {
   int idx = tn->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, tn->name) : -1, ci;
   if (idx < 0 || c->v[c->mbase[idx]].kind != CV_LOOKUP)
-    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be the name of a lookup%s", n->text, NULL);
+    return fail_at(c, SD_E_DEFINITION, n, "the lookup argument of %s must be the name of a lookup%s", n->text, NULL);
   ci = element_ref(c, tn, idx);
   return ci < 0 ? -1 : c->v[ci].table;
 }
@@ -329,6 +340,14 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   if (fn >= SD_FN_GET_DATA_AT_TIME && fn <= SD_FN_GET_DATA_TOTAL)
     return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_DELAY_CONVEYOR) {
+    /* the fourth argument names the lookup of the initial profile */
+    t = table_arg(c, n, n->args[3]);
+    if (t < 0) return -1;
+    for (i = 0; i < n->nargs; i++)
+      if (i != 3 && resolve(c, n->args[i], depth + 1) != 0) return -1;
+    return lower_discrete(c, n, SD_DSC_CONVEYOR, t) == 0 ? 1 : -1;
+  }
   if (fn == SD_FN_LOOKUP_AREA || fn == SD_FN_LOOKUP_SLOPE) {
     /* LOOKUP AREA(table, x1, x2), LOOKUP SLOPE(table, x): the table's
        index in num, the inputs as arguments */

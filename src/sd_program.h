@@ -52,11 +52,17 @@ typedef struct sd_code {
  *                      spread evenly over the depreciation time.
  * arg: the slots of its inputs, read at the end of each step and when a
  * run starts (input, delay or depreciation time, fiscal period, initial
- * value; unused ones repeat the input). */
-enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2 };
+ * value; unused ones repeat the input).
+ *   DELAY CONVEYOR     batches on a belt, one a step, each moving a
+ *                      TIME STEP / conveyance time of the belt a step and
+ *                      shrinking by the leak; arg: input, conveyance
+ *                      time, leak, initial total, initial conveyance time. */
+enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3 };
+#define SD_DSC_MAXARG 5
 typedef struct sd_dsc {
   int kind;
-  int arg[4];
+  int arg[SD_DSC_MAXARG];
+  int table;              /* DELAY CONVEYOR: its initial profile */
 } sd_dsc;
 
 /* The doubles the discrete delays of p need for a run of n_steps steps

@@ -244,3 +244,37 @@ test_that("RANDOM PINK NOISE has the mean, standard deviation and correlation it
   # each call draws its own noise
   expect_lt(abs(cor(out$pn, out$other)), 0.05)
 })
+
+test_that("DELAY CONVEYOR carries its input for the conveyance time, leaking as the reference accounts", {
+  # Vensim's reference (Dynamic Functions > DELAY CONVEYOR): the output is
+  # the input ctime later; the initial total leaves over initctime in the
+  # shape of the profile, starting at inittot / initctime; with a leak,
+  #   convey total = INTEG(input - convey out - total leakage, init)
+  #   total leakage = (convey total + TIME STEP * (input - convey out)) * leak
+  # holds what is on the conveyor, and it never goes below zero
+  out <- mdl_run(c("flat((0,1),(1,1)) ~~|", "rising((0,0),(1,1)) ~~|",
+                   "input = STEP(10, 3) + 5 * PULSE(6, 1) ~~|",
+                   "conv = DELAY CONVEYOR(input, 4, 0, flat, 20, 4) ~~|",
+                   "fixed = DELAY FIXED(input, 4, 5) ~~|",
+                   "shaped = DELAY CONVEYOR(0, 4, 0, rising, 12, 4) ~~|",
+                   "leaky = DELAY CONVEYOR(input, 4, 0.1, flat, 20, 4) ~~|",
+                   "ahead = total + TIME STEP * (input - leaky) ~~|",
+                   "total = INTEG(input - leaky - ahead * 0.1, 20) ~~|"), final = 14, dt = 0.5)
+  t <- out$time
+  expect_equal(out$conv[t >= 4], out$fixed[t >= 4])          # a pipeline of 4 once the initial stuff is out
+  expect_equal(out$conv[t < 4], rep(20 / 4, sum(t < 4)))
+  # the rising profile: the batch leaving i steps in weighs i / 8, summing to 12
+  w <- (0:7) / 8
+  expect_equal(out$shaped[t < 4], 12 * w / sum(w) / 0.5)
+  expect_equal(sum(out$shaped) * 0.5, 12)
+  # without a leak nothing is lost: out by the end is the initial total
+  # and every input that had the conveyance time to get through
+  expect_equal(sum(out$conv) * 0.5, 20 + sum(out$input[t <= 14 - 4]) * 0.5)
+  # with one, the reference's stock of what is on the conveyor settles
+  # where in = out + leakage
+  n <- nrow(out)
+  expect_equal(out$input[n], out$leaky[n] + (out$total[n] + 0.5 * (out$input[n] - out$leaky[n])) * 0.1,
+               tolerance = 1e-6)
+  # in steady state the output is the input times what survives 8 steps
+  expect_equal(tail(out$leaky, 1), 10 * 0.95^8)
+})
