@@ -69,6 +69,12 @@ xmile_tokens <- function(text) {
       i <- i + 2L
       next
     }
+    # a' is a transposed (XMILE 1.0 3.7.1): after a name or a ']'
+    if (c == "'" && length(toks) && toks[[length(toks)]]$k %in% c("name", "rb")) {
+      add("tr", c, start)
+      i <- i + 1L
+      next
+    }
     k <- switch(c, "(" = "lp", ")" = "rp", "[" = "lb", "]" = "rb", "," = "comma", ":" = "colon",
                 "+" = , "-" = , "*" = , "/" = , "^" = , "<" = , ">" = , "=" = "op", NA)
     if (is.na(k)) return(xmile_syntax_error(sprintf("unexpected character '%s'", c), start))
@@ -179,6 +185,7 @@ xmile_parse <- function(text, fnames = character()) {
         expect("rb", "']' or ','")
         node$subs <- subs
       }
+      if (peek()$k == "tr") { i <<- i + 1L; node$transpose <- TRUE }
       return(node)
     }
     fail(sprintf("expected a number, a name or '(' but found %s", what(t)))
@@ -283,6 +290,17 @@ xmile_emit_name <- function(node, ctx, agg) {
     if (is.null(node$subs) && key %in% names(xmile_time_names)) return(xmile_time_names[[key]])
     if (is.null(node$subs) && key == "pi") return("3.141592653589793")
     if (is.null(node$subs) && key == "inf") return("(1e308 * 10)")
+    # a dimension of the variable being defined, as a value: the number of
+    # the element being computed (XMILE 1.0 3.7.1)
+    d <- if (is.null(node$subs)) xmile_dim_of(ctx, node$v) else NA
+    if (!is.na(d)) {
+      j <- match(d, ctx$lhs_dims)
+      if (is.na(j))
+        ctx$fail(sprintf("dimension '%s' is used as a value, but '%s' is not one of this variable's dimensions",
+                         d, d), node$pos)
+      if (!is.null(ctx$lhs_elems)) return(as.character(match(ctx$lhs_elems[j], ctx$dims[[d]])))
+      return(vensim_name(d))
+    }
     if (key == "self")
       ctx$fail(paste("SELF cannot be run: Stella's reference to the variable being defined is not implemented",
                      "(docs/language.md lists the XMILE and Stella builtins with what sdvm supports)"),
@@ -293,6 +311,14 @@ xmile_emit_name <- function(node, ctx, agg) {
     ctx$fail(sprintf("'%s' is a graphical function: call it as LOOKUP(%s, x)", info$name, node$v), node$pos)
   nd <- length(info$dims)
   subs <- node$subs
+  if (isTRUE(node$transpose)) {
+    # the engine matches subscripts by dimension name, so a' of an array
+    # with distinct dimensions is a, placed by the dimensions of the
+    # variable it is assigned to
+    if (!is.null(subs) || nd < 2 || anyDuplicated(info$dims))
+      ctx$fail(sprintf("transposing '%s' is supported for a whole array whose dimensions differ", info$name),
+               node$pos)
+  }
   if (is.null(subs)) {
     if (!nd) return(vensim_name(info$name))
     subs <- lapply(info$dims, function(d) if (agg) list(t = "star", dim = NULL) else list(t = "name", v = d, subs = NULL))

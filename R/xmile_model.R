@@ -211,9 +211,12 @@ xmile_records <- function(rd, tab, d, clip, macros) {
     ok <- c("eqn", "init_eqn", "inflow", "outflow", "non_negative", "dimensions", "element", "gf",
             if (d$tag == "gf") c("xpts", "ypts", "xscale", "yscale"), if (d$tag == "stock") "conveyor",
             if (d$tag == "flow") "leak", xmile_benign)
+    if (d$tag == "stock" && tag == "queue")
+      xmile_fail(rd, "it is a queue: sdvm does not run XMILE queues yet (docs/language.md lists what it supports)",
+                 tag = d$tag, var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     if (!grepl(":", tag, fixed = TRUE) && !tag %in% ok)
       xmile_fail(rd, sprintf("unknown element <%s> in this variable", tag), tag = d$tag, var = d$raw,
-                 line = d$line, class = if (tag %in% c("conveyor", "queue")) "sdvm_definition_error" else "sdvm_parse_error")
+                 line = d$line, class = if (tag == "conveyor") "sdvm_definition_error" else "sdvm_parse_error")
   }
   common <- function(v) {
     u <- xmile_text(xmile_child(rd, node, "units"))

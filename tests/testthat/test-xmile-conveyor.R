@@ -64,3 +64,9 @@ test_that("arrested and discrete conveyors are refused with their option named",
     expect_match(conditionMessage(err), sub("[<>/].*", "", sub("^<", "", opt)))
   }
 })
+
+test_that("a queue is refused as unsupported, naming the stock", {
+  err <- tryCatch(conveyor_model('<stock name="line"><eqn>0</eqn><queue/></stock>', character()), error = identity)
+  expect_s3_class(err, "sdvm_unsupported_error")
+  expect_match(conditionMessage(err), "line.*queue")
+})

@@ -352,3 +352,18 @@ test_that("the example model reads and runs", {
   expect_true(all(out$Rabbits >= 0 & out$Foxes >= 0))
   expect_equal(m$settings$dt, 1 / 8)
 })
+
+test_that("a dimension name as a value is the element's number, and a' transposes (XMILE 1.0 3.7.1)", {
+  dims <- '<dimensions><dim name="N" size="3"/><dim name="K"><elem name="a"/><elem name="b"/></dim></dimensions>'
+  arr <- function(name, dims, eqn) sprintf('<aux name="%s"><dimensions>%s</dimensions><eqn>%s</eqn></aux>', name,
+                                           paste0('<dim name="', dims, '"/>', collapse = ""), eqn)
+  out <- run_xmile(paste(arr("v", "N", "N * 2"), arr("m", c("N", "K"), "v[N] + 10 * K"),
+                         arr("tr", c("K", "N"), "m'"), aux("picked", "tr[b, 3]")), top = dims)
+  expect_equal(unlist(out[1, c("v[1]", "v[2]", "v[3]")], use.names = FALSE), c(2, 4, 6))
+  # m[n, k] = 2 n + 10 k (a is element 1, b element 2); tr[k, n] = m[n, k]
+  expect_equal(out[["m[2,b]"]][1], 24)
+  expect_equal(out[["tr[a,3]"]][1], out[["m[3,a]"]][1])
+  expect_equal(out$picked[1], 26)
+  e <- expect_error(run_xmile(paste(arr("v", "N", "K")), top = dims), class = "sdvm_definition_error")
+  expect_match(conditionMessage(e), "not one of this variable's dimensions")
+})
