@@ -107,6 +107,8 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "get data mean",  SD_FN_GET_DATA_MEAN, SD_B_SPECIAL, 3, 3, 0 },
   { "get data total", SD_FN_GET_DATA_TOTAL, SD_B_SPECIAL, 3, 3, 0 },
   { "delay conveyor", SD_FN_DELAY_CONVEYOR, SD_B_SPECIAL, 6, 6, 0 },
+  { "marketp",        SD_FN_MARKETP,      SD_B_SPECIAL, 5, 5, 0 },
+  { "alloc p",        SD_FN_ALLOC_P,      SD_B_SPECIAL, 4, 4, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -136,8 +138,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "queue fifo", "it is not implemented in sdvm yet" },
   { "queue attribute", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
-  { "alloc p", "it is not implemented in sdvm yet" },
-  { "marketp", "it is not implemented in sdvm yet" },
   { "find market price", "it is not implemented in sdvm yet" },
   { "simultaneous", "it is not implemented in sdvm yet" },
 };

@@ -238,6 +238,22 @@ static int lower_pink_noise(cc *c, sd_node *n) {
 
 int lower_more(cc *c, sd_node *n, sd_fn fn) {
   switch (fn) {
+  case SD_FN_ALLOC_P: {
+    /* ALLOC P(request, priority, width, market priority): the request's
+       share at that level on the rectangular profile ALLOCATE BY
+       PRIORITY uses, request * min(1, max(0, (priority + width / 2 -
+       level) / width)) */
+    sd_node **a = n->args, *u, *ma[2], *out;
+    u = mk_bin(c, SD_OP_DIV, mk_bin(c, SD_OP_SUB, mk_bin(c, SD_OP_ADD, a[1], mk_bin(c, SD_OP_MUL, mk_num(c, 0.5, n),
+                                                                                    a[2], n), n), a[3], n), a[2], n);
+    ma[0] = mk_num(c, 0, n); ma[1] = u;
+    ma[1] = mk_call(c, SD_FN_MAX, 2, ma, n);
+    ma[0] = mk_num(c, 1, n);
+    out = mk_bin(c, SD_OP_MUL, a[0], mk_call(c, SD_FN_MIN, 2, ma, n), n);
+    if (!out) return oom(c);
+    *n = *out;
+    return 1;
+  }
   case SD_FN_RANDOM_PINK_NOISE: return lower_pink_noise(c, n) == 0 ? 1 : -1;
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
@@ -254,6 +270,56 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
   }
   default: return 0;
   }
+}
+
+/* MARKETP(request[first], priority[first], size, width, supply): the
+ * priority at which ALLOCATE BY PRIORITY's shares of the size requests
+ * from request[first] on (along its last subscript) add up to the
+ * supply.  It becomes that allocation's instruction with the target
+ * past the last, which returns the level. */
+static int resolve_marketp(cc *c, sd_node *n, int depth) {
+  sd_node **args, *vec[2];
+  double size;
+  int k, j, a = 0, cnt = 0;
+  for (k = 0; k < 2; k++) {
+    int idx, nd, last, off;
+    vec[k] = n->args[k];
+    if (vec[k]->kind != SD_N_VAR || vec[k]->nsubs == 0)
+      return fail_at(c, SD_E_DEFINITION, n, "the request and priority of %s must be elements of subscripted "
+                     "variables, as in demand[first]%s", n->text, NULL);
+    idx = sd_strmap_get(&c->m->index, vec[k]->name);
+    if (idx < 0 || c->m->vars[idx].ndefs == 0)
+      return fail_at(c, SD_E_NAME, vec[k], "'%s' is not a subscripted variable%s", vec[k]->text, NULL);
+    if (resolve(c, vec[k], depth + 1) != 0) return -1;
+    nd = c->mnd[idx];
+    last = c->m->dims[c->mdims[idx][nd - 1]].n;
+    off = vec[k]->ref - c->mbase[idx];
+    if (k == 0 || last - off % last < cnt) cnt = last - off % last;
+  }
+  for (k = 2; k < 5; k++)
+    if (resolve(c, n->args[k], depth + 1) != 0) return -1;
+  fold(n->args[2]);
+  if (n->args[2]->kind == SD_N_NUM) size = n->args[2]->num;
+  else if (init_eval(c, n->args[2], &size, 0) != 0) size = NAN;
+  if (!(size >= 1) || size != floor(size) || size > cnt || size > SD_MAX_ALLOC)
+    return fail_at(c, SD_E_DEFINITION, n->args[2], "the size of %s must be a whole number known from constants, "
+                   "at most the elements from the first one given to the end of its range%s", n->text, NULL);
+  cnt = (int)size;
+  if (expanded(c, n, 2.0 * cnt) != 0) return -1;
+  args = sd_arena_alloc(&c->ast, (size_t)(2 * cnt + 2) * sizeof(sd_node *));
+  if (!args) return oom(c);
+  for (k = 0; k < 2; k++)
+    for (j = 0; j < cnt; j++) {
+      if (!(args[a++] = mk_var(c, vec[k]->ref + j, n))) return oom(c);
+      args[a - 1]->done = 1;
+    }
+  args[a++] = n->args[3];
+  args[a++] = n->args[4];
+  n->ref = SD_FN_ALLOCATE_BY_PRIORITY;
+  n->args = args;
+  n->nargs = a;
+  n->num = cnt;
+  return 0;
 }
 
 /* The table of a lookup named by argument tn (possibly subscripted). */
@@ -340,6 +406,7 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   if (fn >= SD_FN_GET_DATA_AT_TIME && fn <= SD_FN_GET_DATA_TOTAL)
     return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_DELAY_CONVEYOR) {
     /* the fourth argument names the lookup of the initial profile */
     t = table_arg(c, n, n->args[3]);

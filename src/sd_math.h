@@ -311,7 +311,8 @@ static inline double sd_alloc_level(const double *q, const double *ty, const dou
  * than 256 elements is refused when the model is built). */
 #define SD_MAX_ALLOC 256
 
-/* ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, target k of n: the operands
+/* ALLOCATE BY PRIORITY / ALLOCATE AVAILABLE, target k of n (k = n: the
+ * level at which the shares add up to the supply, MARKETP): the operands
  * are n requests, then n priorities, the width and the supply (profiles
  * 0), or 4 profile values per target (type, priority, width, extra) and
  * the supply (profiles 1).  A supply that covers every request fills
@@ -339,6 +340,20 @@ static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int 
     if (!(q[i] >= 0) || !(ty[i] >= 0 && ty[i] <= 4) || !(ty[i] == 0 || w[i] > 0)) return NAN;
     total += q[i];
     if (ty[i] == 0) fixed += q[i];
+  }
+  if (k >= n) {
+    /* MARKETP: the level itself (the market-clearing priority); a supply
+       that covers every request clears where all are full, none where
+       nothing is supplied */
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (i = 0; i < n; i++) {
+      if (pr[i] - 0.5 * w[i] < lo) lo = pr[i] - 0.5 * w[i];
+      if (pr[i] + 0.5 * w[i] > hi) hi = pr[i] + 0.5 * w[i];
+    }
+    if (n == 0) return NAN;
+    if (supply >= total) return lo;
+    if (supply <= 0) return hi;
+    return sd_alloc_level(q, ty, pr, w, n, supply);
   }
   if (supply >= total) return q[k];
   if (supply <= 0) return 0;

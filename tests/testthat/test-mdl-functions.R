@@ -278,3 +278,24 @@ test_that("DELAY CONVEYOR carries its input for the conveyance time, leaking as 
   # in steady state the output is the input times what survives 8 steps
   expect_equal(tail(out$leaky, 1), 10 * 0.95^8)
 })
+
+test_that("MARKETP and ALLOC P give what ALLOCATE BY PRIORITY gives", {
+  # Vensim's reference (MARKETP): the two equations replace one ALLOCATE
+  # BY PRIORITY; MARKETP is the priority that clears the market, ALLOC P
+  # each request's share at it
+  out <- mdl_run(c("country: US, EU, JP ~~|", "demand[country] = 10, 20, 15 ~~|",
+                   "priority[country] = 3, 2, 2.5 ~~|", "supply = Time * 3 ~~|",
+                   "abp[country] = ALLOCATE BY PRIORITY(demand[country], priority[country], ELMCOUNT(country), 1.5, supply) ~~|",
+                   "mp = MARKETP(demand[US], priority[US], ELMCOUNT(country), 1.5, supply) ~~|",
+                   "ap[country] = ALLOC P(demand[country], priority[country], 1.5, mp) ~~|"), final = 20)
+  for (k in c("US", "EU", "JP")) expect_equal(out[[sprintf("ap[%s]", k)]], out[[sprintf("abp[%s]", k)]])
+  expect_equal(rowSums(out[, c("ap[US]", "ap[EU]", "ap[JP]")]), pmin(out$supply, 45))
+  # the share on the rectangular profile, by hand at t = 5: US at
+  # priority 3, width 1.5: min(1, (3 + 0.75 - mp) / 1.5) of 10
+  mp5 <- out$mp[out$time == 5]
+  expect_equal(out[["ap[US]"]][out$time == 5], 10 * min(1, max(0, (3.75 - mp5) / 1.5)))
+  err <- tryCatch(mdl_run(c("c: a, b ~~|", "d[c] = 1 ~~|", "p[c] = 1 ~~|",
+                            "mp = MARKETP(d[b], p[b], 2, 1, 1) ~~|")), error = identity)
+  expect_s3_class(err, "sdvm_definition_error")
+  expect_match(conditionMessage(err), "size of MARKETP")
+})
