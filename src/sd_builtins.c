@@ -109,6 +109,9 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "delay conveyor", SD_FN_DELAY_CONVEYOR, SD_B_SPECIAL, 6, 6, 0 },
   { "marketp",        SD_FN_MARKETP,      SD_B_SPECIAL, 5, 5, 0 },
   { "alloc p",        SD_FN_ALLOC_P,      SD_B_SPECIAL, 4, 4, 0 },
+  { "find market price", SD_FN_FIND_MARKET_PRICE, SD_B_SPECIAL, 4, 4, 0 },
+  { "demand at price", SD_FN_DEMAND_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
+  { "supply at price", SD_FN_SUPPLY_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -138,7 +141,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "queue fifo", "it is not implemented in sdvm yet" },
   { "queue attribute", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
-  { "find market price", "it is not implemented in sdvm yet" },
   { "simultaneous", "it is not implemented in sdvm yet" },
 };
 

@@ -1925,6 +1925,9 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     return gen_list(c, SDI_RANDOM, n, (int)n->num, dst);
   if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
     return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
+  if (b->fn == SD_FN_FIND_MARKET_PRICE) return gen_list(c, SDI_MKTPRC, n, (int)n->num, dst);
+  if (b->fn == SD_FN_DEMAND_AT_PRICE || b->fn == SD_FN_SUPPLY_AT_PRICE)
+    return gen_list(c, SDI_ATPRICE, n, b->fn == SD_FN_SUPPLY_AT_PRICE, dst);
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
       b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);

@@ -322,6 +322,86 @@ static int resolve_marketp(cc *c, sd_node *n, int depth) {
   return 0;
 }
 
+/* The slot (cvar) of an element argument `x` of `n` and how many
+ * elements follow it to the end of its last subscript (*count), with
+ * `stride` the size of that last subscript. */
+static int element_run(cc *c, sd_node *n, sd_node *x, int depth, int *count, int *stride, int *total) {
+  int idx, nd, last, off, k, tot = 1;
+  if (x->kind != SD_N_VAR || x->nsubs == 0)
+    return fail_at(c, SD_E_DEFINITION, n, "the arguments of %s must be elements of subscripted variables, "
+                   "as in demand[first]%s", n->text, NULL);
+  idx = sd_strmap_get(&c->m->index, x->name);
+  if (idx < 0 || c->m->vars[idx].ndefs == 0)
+    return fail_at(c, SD_E_NAME, x, "'%s' is not a subscripted variable%s", x->text, NULL);
+  if (resolve(c, x, depth + 1) != 0) return -1;
+  nd = c->mnd[idx];
+  last = c->m->dims[c->mdims[idx][nd - 1]].n;
+  for (k = 0; k < nd; k++) tot *= c->m->dims[c->mdims[idx][k]].n;
+  off = x->ref - c->mbase[idx];
+  *count = last - off % last;
+  *stride = last;
+  *total = tot - off;                    /* slots from x to the variable's end */
+  return 0;
+}
+
+/* FIND MARKET PRICE(dq[first], dp[first, ptype], sq[first], sp[first,
+ * ptype]): the demanders from dq's element to the end of its range, each
+ * with 4 profile values from dp's (the next demander's a row further),
+ * then the same for the suppliers.  DEMAND AT PRICE(q, pp[.., ptype],
+ * price) and SUPPLY AT PRICE: q, the 4 values from pp's element, the
+ * price. */
+static int resolve_market(cc *c, sd_node *n, sd_fn fn, int depth) {
+  sd_node **args;
+  int a = 0, k, j, m;
+  if (fn != SD_FN_FIND_MARKET_PRICE) {
+    int cnt, stride, tot;
+    if (resolve(c, n->args[0], depth + 1) != 0 || element_run(c, n, n->args[1], depth, &cnt, &stride, &tot) != 0 ||
+        resolve(c, n->args[2], depth + 1) != 0) return -1;
+    if (cnt < 4)
+      return fail_at(c, SD_E_DEFINITION, n->args[1], "the profile of %s needs 4 values (ptype, ppriority, pwidth, "
+                     "pextra) from the element given%s", n->text, NULL);
+    args = sd_arena_alloc(&c->ast, 5 * sizeof(sd_node *));
+    if (!args) return oom(c);
+    args[a++] = n->args[0];
+    for (m = 0; m < 3; m++) {
+      if (!(args[a++] = mk_var(c, n->args[1]->ref + m, n))) return oom(c);
+      args[a - 1]->done = 1;
+    }
+    args[a++] = n->args[2];
+    n->args = args;
+    n->nargs = a;
+    return 0;
+  }
+  {
+    int cnt[2], stride[2], tot[2], pc, ps, pt;
+    for (k = 0; k < 2; k++) {
+      if (element_run(c, n, n->args[2 * k], depth, &cnt[k], &stride[k], &tot[k]) != 0 ||
+          element_run(c, n, n->args[2 * k + 1], depth, &pc, &ps, &pt) != 0) return -1;
+      if (pc < 4 || (long)(cnt[k] - 1) * ps + 4 > pt)
+        return fail_at(c, SD_E_DEFINITION, n->args[2 * k + 1], "each profile of %s needs 4 values (ptype, "
+                       "ppriority, pwidth, pextra), one row for each quantity%s", n->text, NULL);
+      stride[k] = ps;
+    }
+    if (cnt[0] + cnt[1] > SD_MAX_ALLOC)
+      return fail_at(c, SD_E_DEFINITION, n, "%s takes at most 256 demanders and suppliers%s", n->text, NULL);
+    if (expanded(c, n, 5.0 * (cnt[0] + cnt[1])) != 0) return -1;
+    args = sd_arena_alloc(&c->ast, (size_t)(5 * (cnt[0] + cnt[1])) * sizeof(sd_node *));
+    if (!args) return oom(c);
+    for (k = 0; k < 2; k++) {
+      for (j = 0; j < cnt[k]; j++)
+        if (!(args[a++] = mk_var(c, n->args[2 * k]->ref + j, n))) return oom(c);
+      for (j = 0; j < cnt[k]; j++)
+        for (m = 0; m < 4; m++)
+          if (!(args[a++] = mk_var(c, n->args[2 * k + 1]->ref + j * stride[k] + m, n))) return oom(c);
+    }
+    for (j = 0; j < a; j++) args[j]->done = 1;
+    n->args = args;
+    n->nargs = a;
+    n->num = cnt[0];
+  }
+  return 0;
+}
+
 /* The table of a lookup named by argument tn (possibly subscripted). */
 static int table_arg(cc *c, sd_node *n, sd_node *tn) {
   int idx = tn->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, tn->name) : -1, ci;
@@ -407,6 +487,8 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
     return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
+    return resolve_market(c, n, fn, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_DELAY_CONVEYOR) {
     /* the fourth argument names the lookup of the initial profile */
     t = table_arg(c, n, n->args[3]);

@@ -369,6 +369,61 @@ static inline double sd_allocate(const double *v, const sd_ins *ext, int n, int 
   return sd_profile_share(qk, tk, pk, wk, x);
 }
 
+/* Many-to-many allocation (FIND MARKET PRICE, DEMAND AT PRICE, SUPPLY AT
+ * PRICE): a demand curve is a priority profile's share, falling as the
+ * price rises; a supply curve is the request less that share, rising
+ * with the price (the profiles are symmetric about their priority, so
+ * this is the same shape turned round); a fixed quantity (ptype 0) is
+ * its request at every price. */
+static inline double sd_curve(double q, double type, double p, double w, double x, int supply) {
+  double d;
+  if (type == 0) return q;
+  if (!(type >= 1 && type <= 4) || !(w > 0)) return NAN;
+  d = sd_profile_share(q, type, p, w, x);
+  return supply ? q - d : d;
+}
+
+/* DEMAND AT PRICE / SUPPLY AT PRICE: operands q, ptype, ppriority,
+ * pwidth, price. */
+static inline double sd_at_price(const double *v, const sd_ins *ext, int supply) {
+  return sd_curve(sd_opnd(v, ext, 0), sd_opnd(v, ext, 1), sd_opnd(v, ext, 2), sd_opnd(v, ext, 3),
+                  sd_opnd(v, ext, 4), supply);
+}
+
+/* FIND MARKET PRICE: operands the nd demand quantities, their profiles (4
+ * values each), the ns supply quantities and theirs.  The price where
+ * total demand equals total supply, by bisection (demand less supply
+ * falls as the price rises); where they never meet, the end of the
+ * curves' reach nearer to meeting. */
+static inline double sd_market_price(const double *v, const sd_ins *ext, int nd, int ns) {
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  int i, it, n = nd + ns;
+  for (i = 0; i < n; i++) {
+    int base = i < nd ? nd + 4 * i : 5 * nd + ns + 4 * (i - nd);
+    double ty = sd_opnd(v, ext, base), p = sd_opnd(v, ext, base + 1), w = sd_opnd(v, ext, base + 2), reach;
+    if (ty == 0) continue;
+    if (!(ty >= 1 && ty <= 4) || !(w > 0) || p != p) return NAN;
+    reach = (ty == 3 || ty == 4) ? 40 * w : w;
+    if (p - reach < lo) lo = p - reach;
+    if (p + reach > hi) hi = p + reach;
+  }
+  if (!(lo <= hi)) return NAN;             /* only fixed quantities: no price clears them */
+  for (it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi), excess = 0;
+    if (mid <= lo || mid >= hi) break;
+    for (i = 0; i < n; i++) {
+      int qi = i < nd ? i : 5 * nd + (i - nd);
+      int base = i < nd ? nd + 4 * i : 5 * nd + ns + 4 * (i - nd);
+      double c = sd_curve(sd_opnd(v, ext, qi), sd_opnd(v, ext, base), sd_opnd(v, ext, base + 1),
+                          sd_opnd(v, ext, base + 2), mid, i >= nd);
+      excess += i < nd ? c : -c;
+    }
+    if (excess != excess) return NAN;
+    if (excess > 0) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
 /* `hint`, when given, remembers the segment of the last call: lookups of

@@ -138,6 +138,8 @@
   X(INVMAT,  SD_F_DABC)  /* INVERT MATRIX: d = element ext.d of the inverse of the ext.a x ext.a matrix at b */ \
   X(ALLOCP,  SD_F_LIST)  /* ALLOCATE BY PRIORITY: share of target b; n requests, n priorities, width, supply */ \
   X(ALLOCA,  SD_F_LIST)  /* ALLOCATE AVAILABLE: share of target b; n requests, 4 profile values each, supply */ \
+  X(MKTPRC,  SD_F_LIST)  /* FIND MARKET PRICE: b demands, their profiles, then the supplies and theirs */ \
+  X(ATPRICE, SD_F_LIST)  /* DEMAND (b 0) / SUPPLY (b 1) AT PRICE: q, ptype, ppriority, pwidth, price */ \
   X(REDUCE,  SD_F_LIST)  /* SUM (b 0), PROD (1), VMIN (2), VMAX (3) of the a listed operands */ \
   X(VSELECT, SD_F_LIST)  /* VECTOR SELECT: (a - 2) / 2 selections, as many values, missing, action */ \
   X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \

@@ -229,6 +229,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
   vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
   vmcase(ALLOCP)  { D = sd_allocate(v, pc + 1, (pc->a - 2) / 2, pc->b, 0); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(MKTPRC)  { D = sd_market_price(v, pc + 1, pc->b, pc->a / 5 - pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ATPRICE) { D = sd_at_price(v, pc + 1, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 2) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {

@@ -299,3 +299,27 @@ test_that("MARKETP and ALLOC P give what ALLOCATE BY PRIORITY gives", {
   expect_s3_class(err, "sdvm_definition_error")
   expect_match(conditionMessage(err), "size of MARKETP")
 })
+
+test_that("FIND MARKET PRICE clears the market that DEMAND AT PRICE and SUPPLY AT PRICE describe", {
+  # Vensim's reference (Allocation Functions): demand curves fall with the
+  # price along each demander's priority profile, supply curves rise; the
+  # market price is where total demand equals total supply
+  out <- mdl_run(c("supplier: s1, s2 ~~|", "demander: d1, d2 ~~|", "pprofile: ptype, ppriority, pwidth, pextra ~~|",
+                   "dq[demander] = 500, 300 ~~|", "sq[s1] = 200 + 10 * Time ~~|", "sq[s2] = 300 ~~|",
+                   "dp[d1, pprofile] = 1, 5, 2, 0 ~~|", "dp[d2, pprofile] = 3, 7, 4, 0 ~~|",
+                   "sp[s1, pprofile] = 1, 1, 2, 0 ~~|", "sp[s2, pprofile] = 3, 3, 4, 0 ~~|",
+                   "price = FIND MARKET PRICE(dq[d1], dp[d1, ptype], sq[s1], sp[s1, ptype]) ~~|",
+                   "dem[demander] = DEMAND AT PRICE(dq[demander], dp[demander, ptype], price) ~~|",
+                   "sup[supplier] = SUPPLY AT PRICE(sq[supplier], sp[supplier, ptype], price) ~~|"))
+  expect_equal(out[["dem[d1]"]] + out[["dem[d2]"]], out[["sup[s1]"]] + out[["sup[s2]"]], tolerance = 1e-12)
+  # the curves by hand: d1 rectangular (priority 5, width 2), d2 normal
+  # (7, 4), s1 rectangular rising (1, 2: all of it above price 2), s2
+  # normal rising (3, 4)
+  p <- out$price
+  expect_equal(out[["dem[d1]"]], 500 * pmin(1, pmax(0, (5 + 1 - p) / 2)))
+  expect_equal(out[["dem[d2]"]], 300 * pnorm(7, p, 4))
+  expect_equal(out[["sup[s1]"]], (200 + 10 * out$time) * pmin(1, pmax(0, (p - 1 + 1) / 2)))
+  expect_equal(out[["sup[s2]"]], 300 * pnorm(p, 3, 4))
+  # at t = 5 the rectangles meet at 5: d1 takes 250 = s1's 250
+  expect_equal(p[out$time == 5], 5)
+})
