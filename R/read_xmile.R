@@ -56,6 +56,16 @@ read_xmile <- function(path) {
                     "units", "prefs", "style", "data", "default_format", "format", "globals",
                     "equation_prefs") && !grepl(":", tag))
       xmile_fail(rd, sprintf("unknown element <%s> in <xmile>", tag), tag = tag, node = ch, class = "sdvm_parse_error")
+    # imports replace variables' values with a file's when the model
+    # runs; ignoring them would give other numbers than Stella's
+    if (tag == "data")
+      for (imp in xmile_children(rd, ch, "import"))
+        if (!identical(tolower(xml2::xml_attr(imp, "enabled", default = "true")), "false"))
+          xmile_fail(rd, sprintf(paste0("the model imports data from '%s' (<data><import>): sdvm does not read ",
+                                        "Stella's data imports yet (docs/language.md); give the values with ",
+                                        "simulate(params =) or remove the import"),
+                                 xml2::xml_attr(imp, "resource", default = "?")),
+                     tag = tag, node = ch, class = "sdvm_unsupported_error")
   }
   models <- Filter(function(n) xmile_tag(rd, n) == "model", xml2::xml_children(root))
   if (!length(models)) xmile_fail(rd, "the file has no <model>", class = "sdvm_definition_error")

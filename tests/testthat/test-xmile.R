@@ -367,3 +367,10 @@ test_that("a dimension name as a value is the element's number, and a' transpose
   e <- expect_error(run_xmile(paste(arr("v", "N", "K")), top = dims), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "not one of this variable's dimensions")
 })
+
+test_that("a data import is refused rather than ignored; a disabled one is ignored", {
+  imp <- '<data><import type="CSV" enabled="%s" resource="r1" worksheet="Sheet1"/></data>'
+  e <- expect_error(run_xmile(aux("x", "1"), extra = sprintf(imp, "true")), class = "sdvm_unsupported_error")
+  expect_match(conditionMessage(e), "imports data from 'r1'")
+  expect_equal(run_xmile(aux("x", "1"), extra = sprintf(imp, "false"))$x[1], 1)
+})
