@@ -112,6 +112,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "find market price", SD_FN_FIND_MARKET_PRICE, SD_B_SPECIAL, 4, 4, 0 },
   { "demand at price", SD_FN_DEMAND_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
   { "supply at price", SD_FN_SUPPLY_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
+  { "delay batch",    SD_FN_DELAY_BATCH,  SD_B_SPECIAL, 6, 6, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -134,7 +135,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "simulate", "it starts another simulation from Vensim's user interface" },
   { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
   /* documented, but not implemented yet */
-  { "delay batch", "it is not implemented in sdvm yet" },
   { "delay profile", "it is not implemented in sdvm yet" },
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },

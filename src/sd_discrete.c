@@ -10,6 +10,8 @@
  *   DEPRECIATE STRAIGHTLINE  [kind, n, periods N, steps a period, steps
  *                      into it, its investment so far, ring position, sum
  *                      of the ring] [investment of the last N-1 periods]
+ *   DELAY BATCH        [kind, n, backlog, batch in process (0: none), the
+ *                      time it comes out, initial time]
  *   DELAY CONVEYOR     [kind, n, capacity m, batches so far, first batch
  *                      still on the belt, amount leaving, the step it
  *                      leaves at] [position of batch 0 .. m-1] [amount
@@ -52,6 +54,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   switch (d->kind) {
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
+  case SD_DSC_BATCH: return 6;
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
   default: {
     double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;
@@ -125,6 +128,26 @@ static void conveyor_push(const sd_dsc *d, const double *v, double *b, long k, d
   b[6] = (double)(k + 1);
 }
 
+/* Whether the batch in process comes out at step k (time t0 + k dt). */
+static int batch_due(const double *b, long k, double dt) {
+  return b[3] != 0 && b[5] + (double)k * dt >= b[4] - 1e-9 * dt;
+}
+
+/* Step k's end: a batch that came out now leaves the record; the input
+ * joins the backlog; with none in process and a backlog of at least
+ * bsize, a batch of bsize starts, out btime (as it is now) later. */
+static void batch_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  double size = v[d->arg[1]], t = b[5] + (double)k * dt;
+  if (batch_due(b, k, dt)) b[3] = 0;
+  b[2] += v[d->arg[0]] * dt;
+  if (b[3] == 0 && size > 0 && b[2] >= size * (1 - 1e-12)) {
+    b[2] -= size;
+    b[3] = size;
+    b[4] = t + v[d->arg[2]];
+    if (b[4] < t + dt) b[4] = t + dt;         /* out at the next step at the soonest */
+  }
+}
+
 void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_steps, double dt) {
   size_t off = (size_t)p->ndsc;
   int k;
@@ -138,6 +161,15 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     b[1] = (double)n_steps;
     if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
+    if (d->kind == SD_DSC_BATCH) {
+      /* the initial batch comes out at its time (at the start if that is
+         not later), as a rate over one step; the backlog waits */
+      double t0 = v[SD_SLOT_T0];
+      b[2] = v[d->arg[5]];
+      b[3] = v[d->arg[3]] * dt;
+      b[4] = v[d->arg[4]] > t0 ? v[d->arg[4]] : t0;
+      b[5] = t0;
+    }
     if (d->kind == SD_DSC_DEPRECIATE) {
       /* as if the stream had been the initial value for a depreciation
          time: each earlier period invested init * fiscal period */
@@ -162,6 +194,8 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
     if (k > n) continue;
     if (d->kind == SD_DSC_CONVEYOR) {
       conveyor_push(d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_BATCH) {
+      batch_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_INFORMATION) {
       b[3 + k] = v[d->arg[0]];
       b[2] = (double)(k + 1);
@@ -210,6 +244,8 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
     if (i >= k || i >= (long)b[2]) return a[0];
     return b[3 + i];
   }
+  if (b[0] == SD_DSC_BATCH)                 /* a batch coming out now, as a rate */
+    return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */
     return (long)b[6] == k ? b[5] / dt : 0;
   if (b[0] == SD_DSC_MATERIAL) {

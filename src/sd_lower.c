@@ -131,13 +131,13 @@ static int lower_sinteg(cc *c, sd_node *n) {
  * arguments).  `table` is the conveyor's profile. */
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
-                                       "DELAY CONVEYOR" };
+                                       "DELAY CONVEYOR", "DELAY BATCH" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
-                               SD_FN_DELAY_CONVEYOR };
+                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH };
   static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
-  int nin = kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 : 2;
+  int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
     int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : k;
@@ -175,6 +175,16 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_BATCH) {
+    /* at the start: the initial batch if its time is not later */
+    sd_node *ia[3];
+    int t0 = sd_strmap_get(&c->m->index, "initial time");
+    if (t0 < 0) return oom(c);
+    ia[0] = mk_bin(c, SD_OP_LE, mk_var(c, in[4], n), mk_var(c, c->mbase[t0], n), n);
+    ia[1] = mk_var(c, in[3], n);
+    ia[2] = mk_num(c, 0, n);
+    c->v[out].init = mk_call(c, SD_FN_IF_THEN_ELSE, 3, ia, n);
+    if (!c->v[out].init) return oom(c);
   } else if (kind == SD_DSC_CONVEYOR) {
     /* the reference: the initial output is inittot / initctime */
     c->v[out].init = mk_bin(c, SD_OP_DIV, mk_var(c, in[3], n), mk_var(c, in[4], n), n);
@@ -258,6 +268,7 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
   case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE, -1) == 0 ? 1 : -1;
+  case SD_FN_DELAY_BATCH: return lower_discrete(c, n, SD_DSC_BATCH, -1) == 0 ? 1 : -1;
   case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
   case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
   case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;

@@ -56,9 +56,14 @@ typedef struct sd_code {
  *   DELAY CONVEYOR     batches on a belt, one a step, each moving a
  *                      TIME STEP / conveyance time of the belt a step and
  *                      shrinking by the leak; arg: input, conveyance
- *                      time, leak, initial total, initial conveyance time. */
-enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3 };
-#define SD_DSC_MAXARG 5
+ *                      time, leak, initial total, initial conveyance time.
+ *   DELAY BATCH        a backlog released a batch of bsize at a time when
+ *                      none is in process, each out btime later; arg:
+ *                      input, bsize, btime, initial batch, its time,
+ *                      initial backlog. */
+enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
+       SD_DSC_BATCH = 4 };
+#define SD_DSC_MAXARG 6
 typedef struct sd_dsc {
   int kind;
   int arg[SD_DSC_MAXARG];

@@ -323,3 +323,20 @@ test_that("FIND MARKET PRICE clears the market that DEMAND AT PRICE and SUPPLY A
   # at t = 5 the rectangles meet at 5: d1 takes 250 = s1's 250
   expect_equal(p[out$time == 5], 5)
 })
+
+test_that("DELAY BATCH releases batches of bsize, one in process at a time, each btime long", {
+  # Vensim's reference (Dynamic Functions > DELAY BATCH): the input
+  # accumulates; a batch starts when the backlog reaches bsize and none is
+  # in process, and comes out btime later as a pulse (0 otherwise); the
+  # initial batch comes out at its initial time, the initial backlog waits
+  out <- mdl_run(c("input = 10 ~~|", "b = DELAY BATCH(input, 25, 3, 7, 0, 5) ~~|",
+                   "late = DELAY BATCH(input, 25, 3, 7, 2, 0) ~~|"), final = 12, dt = 0.5)
+  t <- out$time
+  # 5 + 5 a step reaches 25 at t = 1.5: out at 4.5, then every 3 (a batch
+  # is always waiting: 25 per 3 is less than the input)
+  expect_equal(t[out$b != 0], c(0, 4.5, 7.5, 10.5))
+  expect_equal(out$b[out$b != 0], c(7, 50, 50, 50))        # 25 over one step of 0.5
+  expect_equal(t[out$late != 0], c(2, 5, 8, 11))
+  # material is conserved: what came out plus what waits is what went in
+  expect_equal(sum(out$b[t <= 10.5]) * 0.5, 7 * 0.5 + 3 * 25)
+})
