@@ -113,6 +113,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "demand at price", SD_FN_DEMAND_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
   { "supply at price", SD_FN_SUPPLY_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
   { "delay batch",    SD_FN_DELAY_BATCH,  SD_B_SPECIAL, 6, 6, 0 },
+  { "delay profile",  SD_FN_DELAY_PROFILE, SD_B_SPECIAL, 5, 5, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -135,7 +136,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "simulate", "it starts another simulation from Vensim's user interface" },
   { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
   /* documented, but not implemented yet */
-  { "delay profile", "it is not implemented in sdvm yet" },
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },
   { "queue fifo", "it is not implemented in sdvm yet" },

@@ -1506,7 +1506,7 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL) ||
                                n->ref == SD_FN_DELAY_INFORMATION || n->ref == SD_FN_DELAY_MATERIAL ||
                                n->ref == SD_FN_DEPRECIATE_STRAIGHTLINE || n->ref == SD_FN_DELAY_CONVEYOR ||
-                               n->ref == SD_FN_DELAY_BATCH)) *timefn = 1;
+                               n->ref == SD_FN_DELAY_BATCH || n->ref == SD_FN_DELAY_PROFILE)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1930,7 +1930,8 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn == SD_FN_DEMAND_AT_PRICE || b->fn == SD_FN_SUPPLY_AT_PRICE)
     return gen_list(c, SDI_ATPRICE, n, b->fn == SD_FN_SUPPLY_AT_PRICE, dst);
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
-      b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH)
+      b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH ||
+      b->fn == SD_FN_DELAY_PROFILE)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */

@@ -12,6 +12,7 @@
  *                      of the ring] [investment of the last N-1 periods]
  *   DELAY BATCH        [kind, n, backlog, batch in process (0: none), the
  *                      time it comes out, initial time]
+ *   DELAY PROFILE      [kind, n] [amount coming out at step 0 .. n+1]
  *   DELAY CONVEYOR     [kind, n, capacity m, batches so far, first batch
  *                      still on the belt, amount leaving, the step it
  *                      leaves at] [position of batch 0 .. m-1] [amount
@@ -55,6 +56,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
+  case SD_DSC_PROFILE: return 2 + (size_t)n_steps + 2;
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
   default: {
     double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;
@@ -128,6 +130,71 @@ static void conveyor_push(const sd_dsc *d, const double *v, double *b, long k, d
   b[6] = (double)(k + 1);
 }
 
+/* DELAY PROFILE's response: the profile (a lookup, y >= 0) read as the
+ * density of the delay, its x axis stretched so that its mean is the
+ * delay time T.  What enters at one step comes out j steps later (j >= 1)
+ * in the share of delays within half a step of j steps. */
+typedef struct { const sd_table *tb; double area, scale, reach; } profile_shape;
+
+static int profile_shape_of(const sd_table *tb, double T, double dt, profile_shape *s) {
+  double area = 0, moment = 0;
+  int i;
+  for (i = 0; i + 1 < tb->n; i++) {
+    double xa = tb->x[i], xb = tb->x[i + 1], ya = tb->y[i], yb = tb->y[i + 1];
+    area += (xb - xa) * (ya + yb) / 2;
+    moment += (xb - xa) * (xa * (2 * ya + yb) + xb * (ya + 2 * yb)) / 6;
+  }
+  if (!(area > 0) || !(moment > 0) || !(T > 0)) return -1;
+  s->tb = tb;
+  s->area = area;
+  s->scale = (moment / area) / T;              /* profile x per unit of delay */
+  s->reach = tb->x[tb->n - 1] / s->scale / dt + 1;  /* steps to the last delay */
+  return 0;
+}
+
+/* the share coming out j steps later */
+static double profile_weight(const profile_shape *s, long j, double dt) {
+  double lo = ((double)j - 0.5) * dt * s->scale, hi = ((double)j + 0.5) * dt * s->scale, x0 = s->tb->x[0];
+  double x1 = s->tb->x[s->tb->n - 1];
+  if (j == 1) lo = x0 < 0 ? x0 : 0;
+  if (hi <= x0 || lo >= x1) return 0;
+  if (lo < x0) lo = x0;                  /* the profile is 0 outside its x range */
+  if (hi > x1) hi = x1;
+  return sd_tabfn(s->tb, SD_TF_AREA, lo, hi) / s->area;
+}
+
+/* At the start the steps ahead hold what the history of inputs (init,
+ * growing at g, before the start) still owes them: step k gets init dt
+ * sum over j > k of e^(-g (j - k) dt) w_j. */
+static void profile_setup(const sd_program *p, const sd_dsc *d, const double *v, double *b, long n_steps,
+                          double dt) {
+  profile_shape s;
+  double init = v[d->arg[2]], g = v[d->arg[3]], decay = exp(-g * dt), tail = 0;
+  long k, J;
+  if (profile_shape_of(&p->tables[d->table], v[d->arg[1]], dt, &s) != 0) {
+    for (k = 0; k <= n_steps + 1; k++) b[2 + k] = NAN;
+    return;
+  }
+  J = s.reach < (double)(n_steps + 2) * 4 + 1e6 ? (long)s.reach : (n_steps + 2) * 4 + 1000000;
+  for (k = J; k >= 0; k--) {
+    tail = decay * (profile_weight(&s, k + 1, dt) + tail);
+    if (k <= n_steps + 1) b[2 + k] = init * dt * tail;
+  }
+}
+
+/* Step k's end: the input, taken over the step, spread ahead with the
+ * delay time as it is now. */
+static void profile_push(const sd_program *p, const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  profile_shape s;
+  long n = (long)b[1], j;
+  double amount = v[d->arg[0]] * dt;
+  if (profile_shape_of(&p->tables[d->table], v[d->arg[1]], dt, &s) != 0) {
+    for (j = k + 1; j <= n + 1; j++) b[2 + j] = NAN;
+    return;
+  }
+  for (j = 1; j <= (long)s.reach && k + j <= n + 1; j++) b[2 + k + j] += amount * profile_weight(&s, j, dt);
+}
+
 /* Whether the batch in process comes out at step k (time t0 + k dt). */
 static int batch_due(const double *b, long k, double dt) {
   return b[3] != 0 && b[5] + (double)k * dt >= b[4] - 1e-9 * dt;
@@ -161,6 +228,7 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     b[1] = (double)n_steps;
     if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
+    if (d->kind == SD_DSC_PROFILE) profile_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_BATCH) {
       /* the initial batch comes out at its time (at the start if that is
          not later), as a rate over one step; the backlog waits */
@@ -196,6 +264,8 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
       conveyor_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_BATCH) {
       batch_push(d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_PROFILE) {
+      profile_push(p, d, v, b, k, dt);
     } else if (d->kind == SD_DSC_INFORMATION) {
       b[3 + k] = v[d->arg[0]];
       b[2] = (double)(k + 1);
@@ -244,6 +314,7 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
     if (i >= k || i >= (long)b[2]) return a[0];
     return b[3 + i];
   }
+  if (b[0] == SD_DSC_PROFILE) return b[2 + k] / dt;
   if (b[0] == SD_DSC_BATCH)                 /* a batch coming out now, as a rate */
     return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */

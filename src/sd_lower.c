@@ -131,16 +131,17 @@ static int lower_sinteg(cc *c, sd_node *n) {
  * arguments).  `table` is the conveyor's profile. */
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
-                                       "DELAY CONVEYOR", "DELAY BATCH" };
+                                       "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
-                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH };
+                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE };
   static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
-  int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 : 2;
+  int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
+            kind == SD_DSC_PROFILE ? 4 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
-    int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : k;
+    int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 : k;
     snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
     if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
     c->v[in[k]].eqn = n->args[a];
@@ -175,6 +176,11 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_PROFILE) {
+    /* the reference's initialization: as if the input had been init
+       (growing at init grow) for ever; with no growth, init */
+    c->v[out].init = mk_var(c, in[2], n);
+    if (!c->v[out].init) return oom(c);
   } else if (kind == SD_DSC_BATCH) {
     /* at the start: the initial batch if its time is not later */
     sd_node *ia[3];
@@ -500,6 +506,14 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
     return resolve_market(c, n, fn, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_DELAY_PROFILE) {
+    /* the first argument names the lookup of the response profile */
+    t = table_arg(c, n, n->args[0]);
+    if (t < 0) return -1;
+    for (i = 1; i < n->nargs; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    return lower_discrete(c, n, SD_DSC_PROFILE, t) == 0 ? 1 : -1;
+  }
   if (fn == SD_FN_DELAY_CONVEYOR) {
     /* the fourth argument names the lookup of the initial profile */
     t = table_arg(c, n, n->args[3]);

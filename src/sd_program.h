@@ -60,9 +60,13 @@ typedef struct sd_code {
  *   DELAY BATCH        a backlog released a batch of bsize at a time when
  *                      none is in process, each out btime later; arg:
  *                      input, bsize, btime, initial batch, its time,
- *                      initial backlog. */
+ *                      initial backlog.
+ *   DELAY PROFILE      each step's input spread over the steps ahead by
+ *                      the profile, scaled to the delay time as its
+ *                      mean; arg: input, delay time, initial value,
+ *                      initial growth rate. */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
-       SD_DSC_BATCH = 4 };
+       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5 };
 #define SD_DSC_MAXARG 6
 typedef struct sd_dsc {
   int kind;

@@ -340,3 +340,28 @@ test_that("DELAY BATCH releases batches of bsize, one in process at a time, each
   # material is conserved: what came out plus what waits is what went in
   expect_equal(sum(out$b[t <= 10.5]) * 0.5, 7 * 0.5 + 3 * 25)
 })
+
+test_that("DELAY PROFILE spreads each input over the profile scaled to a mean of the delay time", {
+  # Vensim's reference (Dynamic Functions > DELAY PROFILE): the profile is
+  # the response to a pulse, scaled to a probability distribution whose
+  # mean is the delay time; init (with init grow) sets the history
+  out <- mdl_run(c("flat((0,1),(1,1)) ~~|", "tri((0,0),(1,1),(2,0)) ~~|",
+                   "input = 5 + 100 * PULSE(2, 0.25) ~~|",
+                   "f = DELAY PROFILE(flat, input, 2, 5, 0) ~~|",
+                   "t = DELAY PROFILE(tri, input, 3, 5, 0) ~~|",
+                   "grow = 5 * EXP(0.05 * Time) ~~|",
+                   "g = DELAY PROFILE(flat, grow, 2, 5, 0.05) ~~|"), final = 12, dt = 0.25)
+  tm <- out$time
+  # the steady input comes out unchanged
+  expect_equal(out$f[tm <= 2], rep(5, sum(tm <= 2)))
+  # the pulse (25) spread evenly over delays 0 to 4 (a flat profile with
+  # mean 2): 25 / 4 a time unit on top of the 5
+  expect_equal(out$f[tm >= 2.5 & tm <= 5.5], rep(5 + 25 / 4, 13))
+  x <- out$f - 5; y <- out$t - 5
+  expect_equal(sum(x) * 0.25, 25)                                # conserved
+  expect_equal(sum(y) * 0.25, 25)
+  expect_equal(sum(y * (tm - 2)) / sum(y), 3, tolerance = 1e-3)   # mean delay 3
+  # with a history growing at 5 percent the output grows smoothly from the start
+  r <- out$g[-1] / out$g[-nrow(out)]
+  expect_equal(r[tm[-1] <= 2], rep(exp(0.05 * 0.25), sum(tm[-1] <= 2)), tolerance = 1e-9)
+})
