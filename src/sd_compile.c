@@ -453,18 +453,29 @@ static int lower_state(cc *c, sd_node *n, sd_fn fn) {
     /* n material stages of T/n, each starting at init * T/n; out = Ln/(T/n) */
     int order, j;
     sd_node *D, *flow_in = in, *out = NULL;
+    int shorter = 0;
     if (const_order(c, a[3], "DELAY N", &order) != 0) return -1;
     {
       /* Vensim keeps each stage at least one TIME STEP long: an order above
          delay / TIME STEP (both known at the initial time) is reduced to
-         it (SDXorg delay_pipeline: DELAY N(x, 2.5 * dt, i, 3) runs as order 2) */
+         it (SDXorg delay_pipeline: DELAY N(x, 2.5 * dt, i, 3) runs as order 2);
+         a delay shorter than one TIME STEP is one stage of a TIME STEP,
+         the input one step later, as DELAY MATERIAL would give it */
       double tv, dt;
       if (init_eval(c, T, &tv, 0) == 0 && init_eval_var(c, "time step", &dt, 0) == 0 && dt > 0) {
         double cap = floor(tv / dt + 1e-9);
         if (cap >= 1 && cap < order) order = (int)cap;
+        if (cap < 1 && tv == tv) { order = 1; shorter = 1; }
       }
     }
-    D = mk_bin(c, SD_OP_DIV, T, mk_num(c, order, n), n);
+    if (shorter) {
+      sd_node *ma[2];
+      ma[0] = T;
+      ma[1] = mk_var(c, c->mbase[sd_strmap_get(&c->m->index, "time step")], n);
+      D = mk_call(c, SD_FN_MAX, 2, ma, n);
+    } else {
+      D = mk_bin(c, SD_OP_DIV, T, mk_num(c, order, n), n);
+    }
     for (j = 0; j < order; j++) {
       int s = new_hidden_stock(c, label, NULL);
       if (s < 0) return oom(c);

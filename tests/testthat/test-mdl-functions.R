@@ -365,3 +365,18 @@ test_that("DELAY PROFILE spreads each input over the profile scaled to a mean of
   r <- out$g[-1] / out$g[-nrow(out)]
   expect_equal(r[tm[-1] <= 2], rep(exp(0.05 * 0.25), sum(tm[-1] <= 2)), tolerance = 1e-9)
 })
+
+test_that("DELAY N and SMOOTH N take their order from constants' equations, and a delay under a TIME STEP", {
+  # Vensim's reference (DELAY N): the order must keep each stage at least a
+  # TIME STEP long, Vensim reducing it otherwise, which makes DELAY N act
+  # like DELAY MATERIAL; under one TIME STEP that is the input one step later
+  out <- mdl_run(c("n = 3 ~~|", "m = n + 1 ~~|", "input = STEP(10, 1) ~~|",
+                   "d = DELAY N(input, 2, 0, m) ~~|", "d4 = DELAY N(input, 2, 0, 4) ~~|",
+                   "s = SMOOTH N(input, 2, 0, n) ~~|", "s3 = SMOOTH3I(input, 2, 0) ~~|",
+                   "short = DELAY N(input, 0.1, 0, 3) ~~|", "mat = DELAY MATERIAL(input, 0.1, 0, 0) ~~|"),
+                 final = 6, dt = 0.25)
+  expect_equal(out$d, out$d4)
+  expect_equal(out$s, out$s3)
+  expect_equal(out$short, out$mat)
+  expect_equal(out$short, c(0, head(out$input, -1)))
+})
