@@ -827,7 +827,8 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
   bang_dims(n->args[1], dval, &nval, 8);
   if (nd == 0)
     return fail_at(c, SD_E_DEFINITION, n, "VECTOR SELECT needs ranges marked with '!'%s%s", NULL, NULL);
-  if (resolve(c, n->args[3], depth + 1) != 0 || resolve(c, n->args[2], depth + 1) != 0) return -1;
+  if (resolve(c, n->args[3], depth + 1) != 0 || resolve(c, n->args[2], depth + 1) != 0 ||
+      resolve(c, n->args[4], depth + 1) != 0) return -1;
   for (i = 0; i < nd; i++) {
     didx[i] = dim_of(c, dims[i]);
     if (didx[i] < 0) return fail_at(c, SD_E_NAME, n, "'%s!' is not a subscript range%s", dims[i], NULL);
@@ -837,9 +838,10 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
   }
   /* every combination of the '!' ranges (a selection over one range and
      values over another pair up every element with every other):
-     selections, then values, then the missing value and the action */
+     selections, then values, then the missing value, the action and the
+     error action */
   if (expanded(c, n, 2.0 * total) != 0) return -1;
-  args = sd_arena_alloc(&c->ast, (size_t)(2 * total + 2) * sizeof(sd_node *));
+  args = sd_arena_alloc(&c->ast, (size_t)(2 * total + 3) * sizeof(sd_node *));
   if (!args) return oom(c);
   for (k = 0; k < total; k++) {
     int base = c->nb;
@@ -865,8 +867,9 @@ static int resolve_vector_select(cc *c, sd_node *n, int depth) {
   }
   args[2 * total] = n->args[2];
   args[2 * total + 1] = n->args[3];
+  args[2 * total + 2] = n->args[4];
   n->args = args;
-  n->nargs = 2 * total + 2;
+  n->nargs = 2 * total + 3;
   return 0;
 }
 

@@ -152,13 +152,13 @@ static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int ho
 }
 
 /* VECTOR SELECT over n (selection, value) pairs: the operands are n
- * selections, n values, the missing value and the action.  Over the pairs whose
+ * selections, n values, the missing value, the action and the error action.  Over the pairs whose
  * selection is not 0, Vensim's actions: 0 sum, 1 product, 2 min, 3 max,
  * 4 mean of selection * value; 5 product of value ^ selection; 6 sum,
  * 7 product, 8 min, 9 max, 10 mean of the values.  No selection: the
  * missing value; another action: NaN. */
 static inline double sd_vector_select(const double *v, const sd_ins *ext, int n) {
-  double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0;
+  double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0, err;
   int i, cnt = 0, a;
   /* range first: converting an out-of-range double to int is undefined */
   if (!(act >= 0 && act <= 10) || act != floor(act)) return NAN;
@@ -180,6 +180,11 @@ static inline double sd_vector_select(const double *v, const sd_ins *ext, int n)
     }
     cnt++;
   }
+  /* the error action (Vensim: a floating point error): 1 no element
+     selected, 2 more than one, 3 either; the run's NaN check reports it */
+  err = sd_opnd(v, ext, 2 * n + 2);
+  if (cnt == 0 && (err == 1 || err == 3)) return NAN;
+  if (cnt > 1 && (err == 2 || err == 3)) return NAN;
   if (cnt == 0) return missing;
   return (a == 4 || a == 10) ? acc / cnt : acc;
 }

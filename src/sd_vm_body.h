@@ -232,7 +232,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(MKTPRC)  { D = sd_market_price(v, pc + 1, pc->b, pc->a / 5 - pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(ATPRICE) { D = sd_at_price(v, pc + 1, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 2) / 2); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 3) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {
     D = sd_random(v, pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
     vmnext(1 + (pc->a + 2) / 3)

@@ -380,3 +380,24 @@ test_that("DELAY N and SMOOTH N take their order from constants' equations, and 
   expect_equal(out$short, out$mat)
   expect_equal(out$short, c(0, head(out$input, -1)))
 })
+
+test_that("VECTOR SELECT's error actions flag no selection or several as an error (NaN, reported)", {
+  # Vensim's reference (VECTOR SELECT): error action 1 is an error when
+  # nothing is selected, 2 when more than one is, 3 either; 0 never
+  run <- function(sel, err) {
+    w <- NULL
+    out <- withCallingHandlers(
+      mdl_run(c("d: a, b, c ~~|", sprintf("s[d] = %s ~~|", sel), "x[d] = 1, 2, 3 ~~|",
+                sprintf("v = VECTOR SELECT(s[d!], x[d!], -1, 0, %d) ~~|", err)), final = 1),
+      warning = function(cnd) { w <<- conditionMessage(cnd); invokeRestart("muffleWarning") })
+    list(v = out$v[1], warned = !is.null(w))
+  }
+  expect_equal(run("0, 0, 0", 0)$v, -1)
+  expect_true(is.nan(run("0, 0, 0", 1)$v) && run("0, 0, 0", 1)$warned)
+  expect_equal(run("0, 0, 0", 2)$v, -1)
+  expect_true(is.nan(run("0, 0, 0", 3)$v))
+  expect_equal(run("1, 1, 0", 1)$v, 3)
+  expect_true(is.nan(run("1, 1, 0", 2)$v))
+  expect_true(is.nan(run("1, 1, 0", 3)$v))
+  expect_equal(run("0, 1, 0", 3)$v, 2)
+})
