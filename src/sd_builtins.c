@@ -114,6 +114,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "supply at price", SD_FN_SUPPLY_AT_PRICE, SD_B_SPECIAL, 3, 3, 0 },
   { "delay batch",    SD_FN_DELAY_BATCH,  SD_B_SPECIAL, 6, 6, 0 },
   { "delay profile",  SD_FN_DELAY_PROFILE, SD_B_SPECIAL, 5, 5, 0 },
+  { "simultaneous",   SD_FN_SIMULTANEOUS, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -141,7 +142,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "queue fifo", "it is not implemented in sdvm yet" },
   { "queue attribute", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
-  { "simultaneous", "it is not implemented in sdvm yet" },
 };
 
 const char *sd_refused_reason(const char *canon) {

@@ -1190,6 +1190,22 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     if (resolve(c, n->args[i], depth + 1) != 0) return -1;
   }
   if (b->kind == SD_B_STATE) return lower_state(c, n, b->fn);
+  if (b->fn == SD_FN_SIMULTANEOUS) {
+    /* x = SIMULTANEOUS(expr, guess): x is expr, solved with the
+       equations that read x by running them until x settles (the run
+       iterates; see sd_run.c); the loop through x is not a cycle */
+    int g;
+    if (n != c->v[c->cur].eqn || c->in_init || c->v[c->cur].kind != CV_AUX)
+      return fail_at(c, SD_E_DEFINITION, n, "SIMULTANEOUS must be the whole equation of an auxiliary%s%s",
+                     NULL, NULL);
+    g = add_hidden(c, "SIMULTANEOUS guess", CV_AUX);
+    if (g < 0) return oom(c);
+    c->v[g].eqn = n->args[1];
+    c->v[c->cur].simul = 1;
+    c->v[c->cur].simul_guess = g;
+    *n = *n->args[0];
+    return 0;
+  }
   {
     int done = lower_more(c, n, b->fn);                /* sd_lower.c */
     if (done) return done < 0 ? -1 : 0;
@@ -2176,7 +2192,7 @@ static int topo_sort(cc *c, const char *incl, const deplist *deps, int *order, c
     if (!incl[i]) continue;
     for (j = 0; j < deps[i].n; j++) {
       int d = deps[i].d[j];
-      if (!incl[d]) continue;
+      if (!incl[d] || c->v[d].simul) continue;      /* SIMULTANEOUS: read its last iterate */
       indeg[i]++;
       rstart[d + 1]++;
       nedges++;
@@ -2192,7 +2208,7 @@ static int topo_sort(cc *c, const char *incl, const deplist *deps, int *order, c
     if (!incl[i]) continue;
     for (j = 0; j < deps[i].n; j++) {
       int d = deps[i].d[j];
-      if (incl[d]) radj[rstart[d] + fill[d]++] = i;
+      if (incl[d] && !c->v[d].simul) radj[rstart[d] + fill[d]++] = i;
     }
   }
   for (i = 0; i < c->nv; i++)
@@ -2547,15 +2563,24 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
   int *need = calloc((size_t)c->nv, sizeof(int));
   if (!need) return oom(c);
 
-  /* dynamic: in initial order every dependency is decided first */
-  for (k = 0; k < norder; k++) {
-    cvar *v = &c->v[order[k]];
-    int dyn = has_timefn[order[k]];
-    if (v->kind == CV_STOCK) { v->dynamic = 1; continue; }
-    if (v->kind == CV_INITIAL) { v->dynamic = 0; continue; }
-    if (v->kind == CV_AUX && v->init) { v->dynamic = 1; continue; }
-    for (j = 0; j < deps[order[k]].n && !dyn; j++) dyn = c->v[deps[order[k]].d[j]].dynamic;
-    v->dynamic = dyn;
+  /* dynamic: in initial order every dependency is decided first, except
+     a SIMULTANEOUS variable read before it is computed: then again until
+     nothing changes (a flag only ever turns on) */
+  {
+    int changed = 1, any_sim = 0;
+    for (k = 0; k < norder; k++) { c->v[order[k]].dynamic = 0; any_sim |= c->v[order[k]].simul; }
+    while (changed) {
+      changed = 0;
+      for (k = 0; k < norder; k++) {
+        cvar *v = &c->v[order[k]];
+        int dyn = has_timefn[order[k]];
+        if (v->kind == CV_STOCK) dyn = 1;
+        else if (v->kind == CV_INITIAL) dyn = 0;
+        else if (v->kind == CV_AUX && v->init) dyn = 1;
+        else for (j = 0; j < deps[order[k]].n && !dyn; j++) dyn = c->v[deps[order[k]].d[j]].dynamic;
+        if (dyn != v->dynamic) { v->dynamic = dyn; changed = any_sim; }
+      }
+    }
   }
 
   /* "a = b": a shares b's slot and has no code (in initial order, so b
@@ -2564,7 +2589,7 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
   for (k = 0; k < norder; k++) {
     cvar *v = &c->v[order[k]];
     const cvar *b;
-    if (v->kind != CV_AUX || v->init || v->is_const || !v->eqn || v->eqn->kind != SD_N_VAR) continue;
+    if (v->kind != CV_AUX || v->init || v->is_const || v->simul || !v->eqn || v->eqn->kind != SD_N_VAR) continue;
     if (v->mvar >= 0 && c->contig[v->mvar]) continue;
     b = &c->v[v->eqn->ref];
     if (v->eqn->ref == order[k] || b->kind == CV_LOOKUP || b->slot < 0) continue;
@@ -2756,6 +2781,23 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
     p->dfx_in[i] = c.v[c.dfx_in[i]].slot;
     p->dfx_delay[i] = c.v[c.dfx_delay[i]].slot;
     p->dfx_out[i] = c.v[c.dfx_out[i]].slot;
+  }
+  /* SIMULTANEOUS variables and their first guesses */
+  p->nsim = 0;
+  for (i = 0; i < c.nv; i++) if (c.v[i].simul) p->nsim++;
+  p->sim_slot = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(int));
+  p->sim_guess = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(int));
+  p->sim_text = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(char *));
+  if (!p->sim_slot || !p->sim_guess || !p->sim_text) { oom(&c); goto done; }
+  {
+    int m = 0;
+    for (i = 0; i < c.nv; i++) {
+      if (!c.v[i].simul) continue;
+      p->sim_slot[m] = c.v[i].slot;
+      p->sim_guess[m] = c.v[i].simul_guess >= 0 ? c.v[c.v[i].simul_guess].slot : -1;
+      p->sim_text[m] = c.v[i].text;
+      m++;
+    }
   }
   p->ndsc = c.ndsc;
   p->dsc = sd_arena_alloc(&p->arena, (size_t)(c.ndsc ? c.ndsc : 1) * sizeof(sd_dsc));

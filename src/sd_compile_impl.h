@@ -52,6 +52,8 @@ typedef struct cvar {
   const char **bind_dim, **bind_elem;
   int mvar;              /* the model variable it is (an element of), or -1 */
   int alias;             /* "a = b": shares b's slot, no code of its own */
+  int simul;             /* SIMULTANEOUS: solved by iterating; others read its last iterate */
+  int simul_guess;       /* its first guess (a hidden variable), or -1 */
 } cvar;
 
 typedef struct cc {

@@ -128,6 +128,12 @@ struct sd_program {
      read from the record */
   int ndsc;
   sd_dsc *dsc;
+
+  /* SIMULTANEOUS: the variables solved by iteration (their slots), the
+     slots of their first guesses (-1: none), their names for messages */
+  int nsim;
+  int *sim_slot, *sim_guess;
+  const char **sim_text;
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the

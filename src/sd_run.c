@@ -15,7 +15,7 @@ typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
 
 /* work layout after the value array, in doubles */
 typedef struct layout {
-  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val, *hints;
+  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val, *hints, *sim_prev;
 } layout;
 
 static layout lay(const sd_program *p, double *work) {
@@ -29,6 +29,7 @@ static layout lay(const sd_program *p, double *work) {
   L.ctl_on = L.ovr_val + ns;
   L.ctl_val = L.ctl_on + SD_NUM_CONTROL;
   L.hints = L.ctl_val + SD_NUM_CONTROL;
+  L.sim_prev = L.hints + p->ntables;
   return L;
 }
 
@@ -40,7 +41,38 @@ static long pipe_length(double delay, double dt) {
 }
 
 size_t sd_run_work_size(const sd_program *p) {
-  return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL + (size_t)p->ntables;
+  return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL + (size_t)p->ntables +
+         (size_t)p->nsim;
+}
+
+/* Run a block of code; with SIMULTANEOUS variables, run it again until
+ * each of them settles (the equations that read one see its last
+ * iterate: Vensim's "running around the loop until nothing in it
+ * changes").  0, or -1 with an error when one does not settle. */
+#define SD_SIM_MAX_ITER 10000
+static int exec_solved(const sd_program *p, sd_exec_fn exec, const sd_ins *code, double *v,
+                       const sd_vmctx *ctx, double *prev, sd_error *err) {
+  int it, s;
+  exec(code, v, ctx);
+  if (p->nsim == 0) return 0;
+  for (it = 0; it < SD_SIM_MAX_ITER; it++) {
+    int settled = 1;
+    for (s = 0; s < p->nsim; s++) {
+      double a = prev[s], b = v[p->sim_slot[s]];
+      if (b != b) continue;                 /* NaN: left for the run's check to report */
+      if (!(fabs(b - a) <= 1e-12 * fmax(fabs(a), fabs(b)))) settled = 0;
+    }
+    if (settled) return 0;
+    for (s = 0; s < p->nsim; s++) prev[s] = v[p->sim_slot[s]];
+    exec(code, v, ctx);
+  }
+  for (s = 0; s < p->nsim; s++)
+    if (!(fabs(v[p->sim_slot[s]] - prev[s]) <= 1e-12 * fmax(fabs(prev[s]), fabs(v[p->sim_slot[s]]))))
+      break;
+  return sd_fail(err, SD_E_RUN, s < p->nsim ? p->sim_text[s] : NULL, NULL, 0, 0,
+                 "SIMULTANEOUS for '%s' did not settle in %d rounds at time %g (the loop through it "
+                 "does not converge from its guess)", s < p->nsim ? p->sim_text[s] : "?", SD_SIM_MAX_ITER,
+                 v[SD_SLOT_TIME]);
 }
 
 void sd_run_opts_init(sd_run_opts *o) {
@@ -191,6 +223,14 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
   ctx.npipes = 0;
   ctx.dsc = NULL;
   exec(p->init.ins, L.v, &ctx);
+  if (p->nsim) {
+    /* SIMULTANEOUS: from the guesses (the first pass computed them) */
+    for (i = 0; i < p->nsim; i++) {
+      if (p->sim_guess[i] >= 0) L.v[p->sim_slot[i]] = L.v[p->sim_guess[i]];
+      L.sim_prev[i] = L.v[p->sim_slot[i]];
+    }
+    if (exec_solved(p, exec, p->init.ins, L.v, &ctx, L.sim_prev, err) != 0) return -1;
+  }
 
   /* DELAY FIXED pipelines: one slot per TIME STEP of delay */
   info->n_extra = 0;
@@ -313,7 +353,8 @@ static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_
   for (k = 0;; k++) {
     double dt, sp, q;
     v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
-    exec(p->step.ins, v, ctx);
+    for (i = 0; i < p->nsim; i++) L.sim_prev[i] = v[p->sim_slot[i]];
+    if (exec_solved(p, exec, p->step.ins, v, ctx, L.sim_prev, err) != 0) return -1;
     for (i = 0; i < SD_NUM_CONTROL; i++)        /* settings the caller fixed */
       if (L.ctl_on[i] != 0) v[SD_SLOT_T0 + i] = L.ctl_val[i];
     dt = v[SD_SLOT_DT];
@@ -368,6 +409,13 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   layout L = lay(p, work);
   sd_exec_fn exec = pick(o->dispatch);
   const sd_ins *step = p->step.ins;
+  /* a step's equations, solved for SIMULTANEOUS variables from where they
+     were (a warm start) */
+#define SOLVE(code) do {                                                   \
+    if (p->nsim == 0) { exec(code, v, &ctx); break; }                       \
+    { int q_; for (q_ = 0; q_ < p->nsim; q_++) L.sim_prev[q_] = v[p->sim_slot[q_]]; } \
+    if (exec_solved(p, exec, code, v, &ctx, L.sim_prev, err) != 0) return -1; \
+  } while (0)
   const int ns = p->nstocks;
   const int *ss = p->stock_slot, *rs = p->stock_rate;
   double *v = L.v;
@@ -431,7 +479,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   for (k = 0;; k++) {
     const double t = t0 + (double)k * dt;   /* no accumulated rounding */
     v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
-    exec(step, v, &ctx);
+    SOLVE(step);
     if (k % stride == 0 && row < info->n_rows) save_row(&sv, v, row++, t);
     if (k >= info->n_steps) { save_flush(&sv); break; }
     push_pipes(p, v, pipes);
@@ -450,7 +498,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
         v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
       }
       v[SD_SLOT_TIME] = t + 0.5 * dt;
-      exec(step, v, &ctx);
+      SOLVE(step);
       for (s = 0; s < ns; s++) v[ss[s]] = L.y0[s] + dt * v[rs[s]];
     } else {
       /* classic fourth-order Runge-Kutta; the input functions keep seeing
@@ -461,18 +509,18 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
         v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
       }
       v[SD_SLOT_TIME] = t + 0.5 * dt;
-      exec(step, v, &ctx);
+      SOLVE(step);
       for (s = 0; s < ns; s++) {
         L.acc[s] += 2 * v[rs[s]];
         v[ss[s]] = L.y0[s] + 0.5 * dt * v[rs[s]];
       }
-      exec(step, v, &ctx);
+      SOLVE(step);
       for (s = 0; s < ns; s++) {
         L.acc[s] += 2 * v[rs[s]];
         v[ss[s]] = L.y0[s] + dt * v[rs[s]];
       }
       v[SD_SLOT_TIME] = t + dt;
-      exec(step, v, &ctx);
+      SOLVE(step);
       for (s = 0; s < ns; s++) v[ss[s]] = L.y0[s] + dt / 6 * (L.acc[s] + v[rs[s]]);
     }
     /* Runge-Kutta: the stages in double, the state kept in float */
@@ -486,3 +534,4 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   }
   return 0;
 }
+#undef SOLVE

@@ -401,3 +401,28 @@ test_that("VECTOR SELECT's error actions flag no selection or several as an erro
   expect_true(is.nan(run("1, 1, 0", 3)$v))
   expect_equal(run("0, 1, 0", 3)$v, 2)
 })
+
+test_that("SIMULTANEOUS solves an algebraic loop by running around it until it settles", {
+  # Vensim's reference (Simultaneous Functions): the phone-call example;
+  # the loop calls -> utilization -> quality -> calls is solved each step,
+  # starting from the guess; x = cos(x) settles at the Dottie number
+  out <- mdl_run(c("Customers = INTEG(10, 100) ~~|", "Capacity = 300 ~~|",
+                   "quality f((0,1),(0.5,1),(1,0.6),(2,0.2)) ~~|", "effect f((0,0.5),(1,1)) ~~|",
+                   "phone calls = Customers * 2 * effect f(quality) ~~|",
+                   "quality = quality f(capacity utilization) ~~|",
+                   "capacity utilization = SIMULTANEOUS(phone calls / Capacity, 0.8) ~~|",
+                   "x = SIMULTANEOUS(COS(x), 1) ~~|"), final = 10, method = "rk4")
+  # every equation of the loop holds at every saved time
+  expect_equal(out[["capacity utilization"]], out[["phone calls"]] / 300, tolerance = 1e-10)
+  expect_equal(out$quality, approx(c(0, 0.5, 1, 2), c(1, 1, 0.6, 0.2), out[["capacity utilization"]])$y,
+               tolerance = 1e-10)
+  expect_equal(out[["phone calls"]], out$Customers * 2 * (0.5 + 0.5 * out$quality), tolerance = 1e-10)
+  expect_equal(unique(round(out$x, 12)), round(uniroot(function(x) cos(x) - x, c(0, 1), tol = 1e-14)$root, 12))
+  # a loop that runs away is an error naming the variable and the time
+  err <- tryCatch(mdl_run(c("y = SIMULTANEOUS(2 * y + 1, 0) ~~|")), error = identity)
+  expect_s3_class(err, "sdvm_error")
+  expect_match(conditionMessage(err), "SIMULTANEOUS for 'y' did not settle")
+  # only as a whole equation
+  err <- tryCatch(mdl_run(c("z = 1 + SIMULTANEOUS(z / 2, 0) ~~|")), error = identity)
+  expect_match(conditionMessage(err), "whole equation")
+})
