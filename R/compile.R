@@ -11,7 +11,7 @@ kind_names <- c("aux", "flow", "stock", "const", "lookup")
 
 # The list C_sdvm_compile() reads (see src/r_compile.c).
 model_spec <- function(m) {
-  m <- fill_missing_data(m)
+  m <- fill_missing_data(derive_data(m))
   spec <- vars_spec(m, control_vars(m$settings, m$setting_source))
   spec$method <- match(m$settings$method, c("euler", "rk2", "rk4")) - 1L
   spec

@@ -214,3 +214,75 @@ fill_missing_data <- function(m) {
   }
   m
 }
+
+# Vensim's data functions that make a new series from one data variable
+# (Reference Guide > Data Functions), applied to its values once they are
+# bound: x := TIME SHIFT(d, s) is d's points moved s earlier (the model
+# sees the data s ahead); x := CUMULATE(d) the running sum over d's
+# points; x := CUMULATEF(d) that sum at d's last point only.  Each must be
+# the whole right-hand side and name one data variable (with the
+# equation's own subscripts, or none); the result takes the equation's
+# data mode.
+data_fn_pattern <- "^[[:space:]]*(TIME[[:space:]]+SHIFT|CUMULATEF?)[[:space:]]*\\((.*)\\)[[:space:]]*$"
+
+derive_data <- function(m) {
+  hit <- which(vapply(m$vars, function(v) !is.null(v$data_mode) && identical(v$kind, "aux") &&
+                        grepl(data_fn_pattern, v$eqn, ignore.case = TRUE), NA))
+  if (!length(hit)) return(m)
+  keys <- vapply(m$vars, function(v) canon_name(v$name), "")
+  out <- list()
+  for (k in hit) {
+    v <- m$vars[[k]]
+    fn <- toupper(gsub("[[:space:]]+", " ", sub(data_fn_pattern, "\\1", v$eqn, ignore.case = TRUE)))
+    args <- trimws(strsplit(sub(data_fn_pattern, "\\2", v$eqn, ignore.case = TRUE), ",(?![^\\[]*\\])", perl = TRUE)[[1]])
+    where <- if (!is.null(m$file) && !is.null(v$source)) sprintf(" (%s, line %d)", m$file, v$source[1]) else ""
+    fail <- function(msg) sdvm_abort(sprintf("in the data equation of '%s'%s: %s", v$name, where, msg),
+                                      "sdvm_definition_error", variable = v$name,
+                                      file = if (is.null(m$file)) NA_character_ else m$file,
+                                      line = if (is.null(v$source)) NA_integer_ else as.integer(v$source[1]),
+                                      column = if (is.null(v$source)) NA_integer_ else as.integer(v$source[2]))
+    shift <- 0
+    if (fn == "TIME SHIFT") {
+      if (length(args) != 2) fail("TIME SHIFT takes (data variable, shift)")
+      shift <- suppressWarnings(as.numeric(args[2]))
+      if (is.na(shift)) {
+        j <- match(canon_name(args[2]), keys)
+        cv <- if (!is.na(j)) m$vars[[j]]
+        shift <- if (!is.null(cv) && identical(cv$kind, "const") && !is.null(cv$eqn)) suppressWarnings(as.numeric(cv$eqn))
+                 else if (!is.null(cv) && length(cv$vals) == 1) cv$vals else NA
+        if (is.na(shift)) fail("the shift of TIME SHIFT must be a number or a constant")
+      }
+    } else if (length(args) != 1) fail(sprintf("%s takes one data variable", fn))
+    src <- sub("\\[.*$", "", args[1])
+    idx <- which(keys == canon_name(src))
+    if (!length(idx) || !all(vapply(m$vars[idx], function(s) identical(s$kind, "data"), NA)))
+      fail(sprintf("%s needs the name of a data variable, not '%s'", fn, args[1]))
+    # the element tuples of the left-hand side, each matched to the same
+    # element of the source
+    tuples <- if (length(v$subs)) def_elements(v$subs, m$dims) else matrix(character(), 1, 0)
+    for (r in seq_len(nrow(tuples))) {
+      el <- unname(tuples[r, ])
+      s <- Filter(function(s) identical(canon_name(if (length(s$subs)) s$subs else character()),
+                                        canon_name(el)) ||
+                    (!length(s$subs) && !length(el)), m$vars[idx])
+      if (!length(s) && length(m$vars[idx]) == 1 && !length(m$vars[[idx[1]]]$subs)) s <- m$vars[idx]
+      nv <- list(name = v$name, kind = "data", x = double(), y = double(),
+                 mode = v$data_mode, source = v$source)
+      if (length(el)) nv$subs <- el
+      if (length(s) && length(s[[1]]$x)) {
+        x <- s[[1]]$x; y <- s[[1]]$y
+        nv$x <- switch(fn, "TIME SHIFT" = x - shift, "CUMULATEF" = x[length(x)], x)
+        nv$y <- switch(fn, "TIME SHIFT" = y, "CUMULATE" = cumsum(y), "CUMULATEF" = sum(y))
+      }
+      out[[length(out) + 1]] <- list(at = k, v = nv)
+    }
+  }
+  # replace each equation by its derived records, in place
+  vars <- list()
+  for (k in seq_along(m$vars)) {
+    mine <- Filter(function(o) o$at == k, out)
+    vars <- c(vars, if (length(mine)) lapply(mine, `[[`, "v") else list(m$vars[[k]]))
+  }
+  m$vars <- vars
+  m
+}

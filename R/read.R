@@ -48,7 +48,7 @@ read_vensim <- function(path, files = NULL) {
                           !all(nzchar(names(files)))))
     sdvm_abort("`files` must be a named character vector, e.g. c(\"?inputs\" = \"inputs.xlsx\").",
                "sdvm_param_error")
-  text <- read_text(path)
+  text <- with_library_macros(read_text(path))
   recs <- .Call(C_sdvm_read_mdl, text, path)
   if (identical(names(recs)[1], "code")) engine_abort(recs)
   if (!length(recs$name))
@@ -217,6 +217,9 @@ mdl_var <- function(i, recs) {
            kind = if (isTRUE(recs$number[i])) "const" else "aux",
            eqn = recs$eqn[i], source = src))
     if (length(subs)) v$subs <- subs
+    # a data equation with an expression (x := expr): its mode, for the
+    # data functions that make a new series (derive_data())
+    if (recs$data_mode[i] > 0L && identical(v$kind, "aux")) v$data_mode <- data_modes[recs$data_mode[i]]
     if (length(recs$except[[i]])) v$except <- recs$except[[i]]
     if (nzchar(recs$units[i])) v$units <- recs$units[i]
     if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
@@ -261,3 +264,36 @@ mdl_dims <- function(names, elems, where = function(k) list(file = NA_character_
 # Equations that are a single number (constants).
 is_number_text <- function(eqn)
   grepl("^[[:space:]]*-?[[:space:]]*([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$", eqn)
+
+# Vensim functions its reference defines as equations with an extra
+# output, written here as the macros they are and added to a model that
+# calls them without defining them: DELAYP(input, delay time : pipeline),
+# a third-order material delay whose pipeline (what is in transit) is
+# the variable named after the colon (Reference Guide > DELAYP).  They go
+# before the sketch, so the model's own line numbers do not move.
+library_macros <- list(
+  delayp = c(
+    ":MACRO: DELAYP(input, delay time : pipeline)",
+    "DELAYP = LV3 / DL ~~|",
+    "pipeline = LV1 + LV2 + LV3 ~~|",
+    "LV3 = INTEG(RT2 - DELAYP, DL * input) ~~|",
+    "RT2 = LV2 / DL ~~|",
+    "LV2 = INTEG(RT1 - RT2, LV3) ~~|",
+    "RT1 = LV1 / DL ~~|",
+    "LV1 = INTEG(input - RT1, LV3) ~~|",
+    "DL = delay time / 3 ~~|",
+    ":END OF MACRO:"))
+
+with_library_macros <- function(text) {
+  add <- character()
+  for (nm in names(library_macros)) {
+    call <- sprintf("(^|[^[:alnum:]_ ])[[:space:]]*%s[[:space:]]*\\(", nm)
+    defined <- sprintf(":MACRO:[[:space:]]*%s[[:space:]]*\\(", nm)
+    if (grepl(call, text, ignore.case = TRUE) && !grepl(defined, text, ignore.case = TRUE))
+      add <- c(add, library_macros[[nm]])
+  }
+  if (!length(add)) return(text)
+  at <- regexpr("\\\\\\---///", text)
+  block <- paste0("\n", paste(add, collapse = "\n"), "\n")
+  if (at < 0) paste0(text, block) else paste0(substr(text, 1, at - 1), block, substring(text, at))
+}

@@ -115,6 +115,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "delay batch",    SD_FN_DELAY_BATCH,  SD_B_SPECIAL, 6, 6, 0 },
   { "delay profile",  SD_FN_DELAY_PROFILE, SD_B_SPECIAL, 5, 5, 0 },
   { "simultaneous",   SD_FN_SIMULTANEOUS, SD_B_SPECIAL, 2, 2, 0 },
+  { "x if missing",   SD_FN_X_IF_MISSING, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -140,7 +141,13 @@ static const struct { const char *name, *why; } refused[] = {
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },
   { "queue fifo", "it is not implemented in sdvm yet" },
-  { "queue attribute", "it is not implemented in sdvm yet" },
+  { "queue fifo attrib", "it is not implemented in sdvm yet" },
+  { "queue age average", "it is not implemented in sdvm yet" },
+  { "queue age in range", "it is not implemented in sdvm yet" },
+  { "queue age oldest", "it is not implemented in sdvm yet" },
+  { "queue attrib average", "it is not implemented in sdvm yet" },
+  { "queue attrib quantity", "it is not implemented in sdvm yet" },
+  { "net present value", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
 };
 

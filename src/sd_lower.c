@@ -271,6 +271,18 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
     return 1;
   }
   case SD_FN_RANDOM_PINK_NOISE: return lower_pink_noise(c, n) == 0 ? 1 : -1;
+  case SD_FN_X_IF_MISSING: {
+    /* X IF MISSING(expr, number): the data equation's value, number where
+       it is missing (:NA:, -2^109, from an input without data there) */
+    sd_node *ia[3], *out;
+    ia[0] = mk_bin(c, SD_OP_LT, n->args[0], mk_num(c, -1e31, n), n);
+    ia[1] = n->args[1];
+    ia[2] = n->args[0];
+    out = mk_call(c, SD_FN_IF_THEN_ELSE, 3, ia, n);
+    if (!out) return oom(c);
+    *n = *out;
+    return 1;
+  }
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
   case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE, -1) == 0 ? 1 : -1;

@@ -180,3 +180,32 @@ test_that("the data sources saved with a model are loaded from beside it, with a
   writeLines(c("hist", "0\t0"), file.path(dir, "zero.dat"))
   expect_equal(simulate(m, data = "zero.dat")$z, rep(1, 5))
 })
+
+test_that("the data functions TIME SHIFT, CUMULATE, CUMULATEF and X IF MISSING", {
+  # Vensim's reference (Data Functions): TIME SHIFT(d, s) lets the model
+  # see d s ahead; CUMULATE sums d's points as they come, CUMULATEF gives
+  # the total at the last point only; X IF MISSING(expr, n) is n where the
+  # expression has no data (:NA:)
+  dir <- tempfile("dfn"); dir.create(dir)
+  writeLines(c("hist ~~|", "other ~~|", "combo := X IF MISSING(hist + other, 0) ~~|",
+               "gap := X IF MISSING(IF THEN ELSE(Time = 2, :NA:, hist), -1) ~~|",
+               "sh := TIME SHIFT(hist, 1) ~~|", "cu :HOLD BACKWARD::= CUMULATE(other) ~~|",
+               "cf := CUMULATEF(other) ~~|", "d: a, b ~~|", "arr[d] ~~|", "carr[d] := CUMULATE(arr[d]) ~~|",
+               "INITIAL TIME = 0 ~~|", "FINAL TIME = 4 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|"),
+             file.path(dir, "m.mdl"))
+  writeLines(c("hist", "0\t10", "4\t30", "other", "0\t1", "2\t2", "4\t5",
+               "arr[a]", "0\t1", "2\t1", "arr[b]", "1\t5", "3\t6"), file.path(dir, "obs.dat"))
+  out <- simulate(read_vensim(file.path(dir, "m.mdl")), data = file.path(dir, "obs.dat"))
+  expect_equal(out$sh, c(15, 20, 25, 30, 30))            # hist one time unit ahead, held at its end
+  expect_equal(out$cu, c(1, 1, 3, 3, 8))                  # 1, 1 + 2, 1 + 2 + 5, held backward
+  expect_equal(unique(out$cf), 8)
+  expect_equal(out[["carr[a]"]], c(1, 1.5, 2, 2, 2))
+  expect_equal(out[["carr[b]"]], c(5, 5, 8, 11, 11))
+  expect_equal(out$combo, out$hist + out$other)
+  expect_equal(out$gap, c(10, 15, -1, 25, 30))
+  writeLines(c("x ~~|", "y := TIME SHIFT(x, Time) ~~|", "INITIAL TIME = 0 ~~|", "FINAL TIME = 1 ~~|",
+               "TIME STEP = 1 ~~|"), file.path(dir, "bad.mdl"))
+  writeLines(c("x", "0\t1"), file.path(dir, "x.dat"))
+  expect_error(simulate(read_vensim(file.path(dir, "bad.mdl")), data = file.path(dir, "x.dat")),
+               "shift of TIME SHIFT must be a number or a constant", class = "sdvm_definition_error")
+})

@@ -426,3 +426,13 @@ test_that("SIMULTANEOUS solves an algebraic loop by running around it until it s
   err <- tryCatch(mdl_run(c("z = 1 + SIMULTANEOUS(z / 2, 0) ~~|")), error = identity)
   expect_match(conditionMessage(err), "whole equation")
 })
+
+test_that("DELAYP is DELAY3 with its pipeline named after the colon", {
+  # Vensim's reference (DELAYP): the equations of a third-order material
+  # delay; pipeline = LV1 + LV2 + LV3, which is what went in and has not
+  # come out yet
+  out <- mdl_run(c("x = STEP(10, 1) + 5 * PULSE(3, 1) ~~|", "y = DELAYP(x, 6 : in transit) ~~|",
+                   "d3 = DELAY3(x, 6) ~~|", "wip = INTEG(x - y, 0) ~~|"), final = 30, dt = 0.25)
+  expect_equal(out$y, out$d3)
+  expect_equal(out[["in transit"]], out$wip, tolerance = 1e-12)
+})
