@@ -301,10 +301,12 @@ xmile_emit_name <- function(node, ctx, agg) {
       if (!is.null(ctx$lhs_elems)) return(as.character(match(ctx$lhs_elems[j], ctx$dims[[d]])))
       return(vensim_name(d))
     }
-    if (key == "self")
-      ctx$fail(paste("SELF cannot be run: Stella's reference to the variable being defined is not implemented",
-                     "(docs/language.md lists the XMILE and Stella builtins with what sdvm supports)"),
-               node$pos, class = "sdvm_unsupported_error")
+    # SELF: the variable whose equation this is (PREVIOUS(SELF, 0),
+    # SIZE(SELF))
+    if (key == "self" && !is.null(ctx$self) && !identical(xmile_canon(ctx$self), "self")) {
+      node$v <- ctx$self
+      return(xmile_emit_name(node, ctx, agg))
+    }
     ctx$fail(sprintf("'%s' is not defined", xmile_display(node$v)), node$pos)
   }
   if (isTRUE(info$standalone))

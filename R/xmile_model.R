@@ -137,6 +137,7 @@ xmile_ctx <- function(rd, tab, d, elems = NULL, macros = rd$macro_names) {
   ctx$dims <- rd$dims
   ctx$lhs_dims <- d$dims
   ctx$lhs_elems <- elems
+  ctx$self <- d$raw
   ctx$macros <- macros
   ctx$vensim <- rd$vensim
   ctx$bang <- character()

@@ -2,13 +2,13 @@
 # functions; expected values from their definitions in Stella's help
 # (Builtins: statistical, mathematical, test input, data).
 
-xmile_run <- function(vars, stop = 10, dt = 1, method = "euler") {
+xmile_run <- function(vars, stop = 10, dt = 1, method = "euler", start = 0) {
   path <- tempfile(fileext = ".xmile")
   writeLines(c('<?xml version="1.0" encoding="utf-8"?>',
                '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
                '<header><vendor>isee systems</vendor><product>Stella</product></header>',
-               sprintf('<sim_specs method="%s"><start>0</start><stop>%s</stop><dt>%s</dt></sim_specs>',
-                       method, stop, dt),
+               sprintf('<sim_specs method="%s"><start>%s</start><stop>%s</stop><dt>%s</dt></sim_specs>',
+                       method, start, stop, dt),
                '<model><variables>', vars, '</variables></model></xmile>'), path)
   simulate(read_xmile(path))
 }
@@ -95,7 +95,7 @@ test_that("LOGISTIC and PARETO draw with their distributions' means", {
 })
 
 test_that("Stella builtins sdvm does not run are refused with their name", {
-  for (f in c("ENDVAL(x, 0)", "SELF")) {
+  for (f in c("ENDVAL(x, 0)")) {
     err <- tryCatch(xmile_run(aux("x", f)), error = identity)
     expect_s3_class(err, "sdvm_unsupported_error")
     expect_match(conditionMessage(err), toupper(sub("\\(.*", "", f)), fixed = TRUE)
@@ -107,4 +107,20 @@ test_that("XMILE's variable-step methods run as fixed-step RK4", {
   stock <- '<stock name="s"><eqn>1</eqn><inflow>g</inflow></stock><flow name="g"><eqn>s * 0.1</eqn></flow>'
   expect_equal(xmile_run(stock, method = "rk45")$s, xmile_run(stock, method = "rk4")$s)
   expect_equal(xmile_run(stock, method = "gear")$s, xmile_run(stock, method = "rk4")$s)
+})
+
+test_that("SELF is the variable being defined: PREVIOUS(SELF, 0) holds a value", {
+  # Stella's help: SELF refers to the variable whose equation it is in;
+  # PREVIOUS(x, init) is x one DT before (init at the start).  Simlin's
+  # test of these, run in Stella: after 1950 prev3 keeps its 1950 value,
+  # 30 pi (RAMP(PI, 1920) there)
+  out <- xmile_run(c(aux("based on time", "TIME"), aux("increasing", "RAMP(PI, 1920)"),
+                     aux("prev1", "PREVIOUS(based_on_time, 66.6)"),
+                     aux("prev2", "PREVIOUS(increasing, increasing)"),
+                     aux("prev3", "IF TIME &gt; 1950 THEN PREVIOUS(SELF, 0) ELSE increasing")),
+                   start = 1900, stop = 1960, dt = 0.25)
+  expect_equal(out$prev1, c(66.6, head(out$time, -1)))
+  expect_equal(out$prev2, c(0, head(out$increasing, -1)))
+  expect_equal(unique(out$prev3[out$time > 1950]), 30 * pi)
+  expect_equal(out$prev3[out$time <= 1950], out$increasing[out$time <= 1950])
 })
