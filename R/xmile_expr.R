@@ -293,6 +293,14 @@ xmile_emit_name <- function(node, ctx, agg) {
     # a dimension of the variable being defined, as a value: the number of
     # the element being computed (XMILE 1.0 3.7.1)
     d <- if (is.null(node$subs)) xmile_dim_of(ctx, node$v) else NA
+    # Dim.element as a value: the element's number in its dimension
+    if (is.na(d) && is.null(node$subs) && grepl(".", node$v, fixed = TRUE)) {
+      dd <- xmile_dim_of(ctx, sub("\\..*$", "", node$v))
+      if (!is.na(dd)) {
+        k <- match(xmile_canon(sub("^[^.]*\\.", "", node$v)), xmile_canon(ctx$dims[[dd]]))
+        if (!is.na(k)) return(as.character(k))
+      }
+    }
     if (!is.na(d)) {
       j <- match(d, ctx$lhs_dims)
       if (is.na(j))

@@ -364,6 +364,10 @@ test_that("a dimension name as a value is the element's number, and a' transpose
   expect_equal(out[["m[2,b]"]][1], 24)
   expect_equal(out[["tr[a,3]"]][1], out[["m[3,a]"]][1])
   expect_equal(out$picked[1], 26)
+  # Dim.element as a value: that element's number (simlin's
+  # subscript_index_name_values, run in Stella: Location.Boston is 1)
+  out2 <- run_xmile(paste(aux("first", "K.a"), aux("second", "K.b")), top = dims)
+  expect_equal(c(out2$first[1], out2$second[1]), c(1, 2))
   e <- expect_error(run_xmile(paste(arr("v", "N", "K")), top = dims), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "not one of this variable's dimensions")
 })
