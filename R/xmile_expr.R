@@ -336,6 +336,27 @@ xmile_emit_name <- function(node, ctx, agg) {
   if (length(subs) != nd)
     ctx$fail(sprintf("'%s' has %d dimension%s but is used with %d subscript%s", info$name, nd,
                      if (nd == 1) "" else "s", length(subs), if (length(subs) == 1) "" else "s"), node$pos)
+  # a subscript computed from an expression (a[INT(TIME MOD 5) + 1]):
+  # that position starts at its first element and VECTOR ELM MAP moves
+  # along the stored order (the positions after it vary faster)
+  is_var <- function(s, k) {
+    # a plain name that is neither a dimension nor an element here, but a variable
+    s$t == "name" && is.null(s$subs) && is.na(xmile_dim_of(ctx, s$v)) &&
+      is.na(match(xmile_canon(s$v), xmile_canon(ctx$dims[[info$dims[k]]]))) && !is.null(ctx$resolve(s$v))
+  }
+  computed <- which(vapply(seq_along(subs), function(k) { s <- subs[[k]]
+    !(s$t %in% c("name", "num", "star")) || (s$t == "name" && !is.null(s$subs)) || is_var(s, k) }, NA))
+  if (length(computed) > 1)
+    ctx$fail(sprintf("'%s' has more than one subscript computed from an expression", info$name), node$pos)
+  if (length(computed)) {
+    j <- computed
+    idx <- xmile_emit(subs[[j]], ctx, FALSE)
+    subs[[j]] <- list(t = "num", v = "1")
+    stride <- prod(vapply(info$dims[-seq_len(j)], function(d) length(ctx$dims[[d]]), 1))
+    out <- vapply(seq_len(nd), function(k) xmile_emit_sub(subs[[k]], info$dims[k], ctx, agg, info$name), "")
+    return(sprintf("VECTOR ELM MAP(%s[%s], ((%s) - 1) * %s)", vensim_name(info$name), paste(out, collapse = ","),
+                   idx, format(stride)))
+  }
   out <- vapply(seq_len(nd), function(k) xmile_emit_sub(subs[[k]], info$dims[k], ctx, agg, info$name), "")
   paste0(vensim_name(info$name), "[", paste(out, collapse = ","), "]")
 }

@@ -378,3 +378,17 @@ test_that("a data import is refused rather than ignored; a disabled one is ignor
   expect_match(conditionMessage(e), "imports data from 'r1'")
   expect_equal(run_xmile(aux("x", "1"), extra = sprintf(imp, "false"))$x[1], 1)
 })
+
+test_that("a subscript computed from an expression or a variable picks that element", {
+  # simlin's arrays1 (Stella): aux[INT(TIME MOD 5) + 1]
+  dims <- '<dimensions><dim name="D" size="5"/><dim name="E" size="2"/></dimensions>'
+  arr <- function(name, dims, eqn) sprintf('<aux name="%s"><dimensions>%s</dimensions><eqn>%s</eqn></aux>', name,
+                                           paste0('<dim name="', dims, '"/>', collapse = ""), eqn)
+  out <- run_xmile(paste(arr("v", "D", "D * 10"), aux("pick", "v[INT(TIME MOD 5) + 1]"),
+                         aux("k", "3"), aux("byvar", "v[k]"), arr("m", c("D", "E"), "D * 10 + E"),
+                         aux("cell", "m[k - 1, 2]"), aux("cell2", "m[4, k - 1]")), stop = 6, top = dims)
+  expect_equal(out$pick, 10 * ((out$time %% 5) + 1))
+  expect_equal(unique(out$byvar), 30)
+  expect_equal(unique(out$cell), 22)
+  expect_equal(unique(out$cell2), 42)
+})
