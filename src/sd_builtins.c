@@ -116,6 +116,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "delay profile",  SD_FN_DELAY_PROFILE, SD_B_SPECIAL, 5, 5, 0 },
   { "simultaneous",   SD_FN_SIMULTANEOUS, SD_B_SPECIAL, 2, 2, 0 },
   { "x if missing",   SD_FN_X_IF_MISSING, SD_B_SPECIAL, 2, 2, 0 },
+  { "queue fifo",     SD_FN_QUEUE_FIFO,   SD_B_SPECIAL, 5, 5, 0 },
+  { "queue age average", SD_FN_QUEUE_AGE_AVERAGE, SD_B_SPECIAL, 1, 2, 0 },
+  { "queue age in range", SD_FN_QUEUE_AGE_IN_RANGE, SD_B_SPECIAL, 3, 3, 0 },
+  { "queue age oldest", SD_FN_QUEUE_AGE_OLDEST, SD_B_SPECIAL, 1, 1, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -140,11 +144,7 @@ static const struct { const char *name, *why; } refused[] = {
   /* documented, but not implemented yet */
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },
-  { "queue fifo", "it is not implemented in sdvm yet" },
   { "queue fifo attrib", "it is not implemented in sdvm yet" },
-  { "queue age average", "it is not implemented in sdvm yet" },
-  { "queue age in range", "it is not implemented in sdvm yet" },
-  { "queue age oldest", "it is not implemented in sdvm yet" },
   { "queue attrib average", "it is not implemented in sdvm yet" },
   { "queue attrib quantity", "it is not implemented in sdvm yet" },
   { "net present value", "it is not implemented in sdvm yet" },

@@ -1536,7 +1536,9 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                (n->ref >= SD_FN_RANDOM_0_1 && n->ref <= SD_FN_RANDOM_WEIBULL) ||
                                n->ref == SD_FN_DELAY_INFORMATION || n->ref == SD_FN_DELAY_MATERIAL ||
                                n->ref == SD_FN_DEPRECIATE_STRAIGHTLINE || n->ref == SD_FN_DELAY_CONVEYOR ||
-                               n->ref == SD_FN_DELAY_BATCH || n->ref == SD_FN_DELAY_PROFILE)) *timefn = 1;
+                               n->ref == SD_FN_DELAY_BATCH || n->ref == SD_FN_DELAY_PROFILE ||
+                               n->ref == SD_FN_QUEUE_FIFO || n->ref == SD_FN_QUEUE_AGE_AVERAGE ||
+                               n->ref == SD_FN_QUEUE_AGE_IN_RANGE || n->ref == SD_FN_QUEUE_AGE_OLDEST)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1957,11 +1959,23 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
     return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
   if (b->fn == SD_FN_FIND_MARKET_PRICE) return gen_list(c, SDI_MKTPRC, n, (int)n->num, dst);
+  if (b->fn == SD_FN_QUEUE_AGE_AVERAGE || b->fn == SD_FN_QUEUE_AGE_IN_RANGE || b->fn == SD_FN_QUEUE_AGE_OLDEST) {
+    /* read the queue's record; not a QUEUE FIFO: :NA:, as Vensim gives */
+    int q = c->v[(int)n->num].queue_dsc - 1;
+    if (q < 0) {
+      sd_node na;
+      memset(&na, 0, sizeof na);
+      na.kind = SD_N_NUM;
+      na.num = -6.4903710731685345e+32;
+      return gen(c, &na, dst);
+    }
+    return gen_list(c, SDI_DSCOUT, n, q, dst);
+  }
   if (b->fn == SD_FN_DEMAND_AT_PRICE || b->fn == SD_FN_SUPPLY_AT_PRICE)
     return gen_list(c, SDI_ATPRICE, n, b->fn == SD_FN_SUPPLY_AT_PRICE, dst);
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
       b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH ||
-      b->fn == SD_FN_DELAY_PROFILE)
+      b->fn == SD_FN_DELAY_PROFILE || b->fn == SD_FN_QUEUE_FIFO)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */

@@ -54,6 +54,7 @@ typedef struct cvar {
   int alias;             /* "a = b": shares b's slot, no code of its own */
   int simul;             /* SIMULTANEOUS: solved by iterating; others read its last iterate */
   int simul_guess;       /* its first guess (a hidden variable), or -1 */
+  int queue_dsc;         /* QUEUE FIFO: its record among the discrete delays, plus 1 (0: not a queue) */
 } cvar;
 
 typedef struct cc {

@@ -13,6 +13,9 @@
  *   DELAY BATCH        [kind, n, backlog, batch in process (0: none), the
  *                      time it comes out, initial time]
  *   DELAY PROFILE      [kind, n] [amount coming out at step 0 .. n+1]
+ *   QUEUE FIFO         [kind, n, capacity m, oldest batch, batches, total,
+ *                      step of the record] [step each batch entered]
+ *                      [its amount]
  *   DELAY CONVEYOR     [kind, n, capacity m, batches so far, first batch
  *                      still on the belt, amount leaving, the step it
  *                      leaves at] [position of batch 0 .. m-1] [amount
@@ -38,6 +41,103 @@ static long depr_periods(double dtime, double fisc) {
   return m >= 1 && m <= 1e6 ? (long)m : 1;
 }
 
+/* QUEUE FIFO (Vensim's reference, QUEUE Functions): a level whose
+ * contents are kept as batches with the step they entered.  Each step's
+ * outflow takes the oldest first; its inflow enters as a new batch, one
+ * TIME STEP old at the next step (a negative inflow counts as outflow and
+ * the other way round).  The initial contents are spread over ages TIME
+ * STEP to age range + TIME STEP by the profile; a queue taken below zero
+ * holds that as one batch from the last step. */
+static long queue_initial(double range, double dt) {
+  double m = floor(range / dt + 0.5);
+  return m >= 1 && m < 1e7 ? (long)m : 1;
+}
+
+static void queue_setup(const sd_program *p, const sd_dsc *d, const double *v, double *b, long n_steps,
+                        double dt) {
+  long K = queue_initial(v[d->arg[3]], dt), m = n_steps + 4 + K, i;
+  const sd_table *tb = &p->tables[d->table];
+  double init = v[d->arg[2]], sum = 0, *e = b + 7, *amt = b + 7 + m;
+  b[2] = (double)m;
+  for (i = 0; i < K; i++) {
+    /* oldest first: the batch of age (K - i) TIME STEPs */
+    double x = tb->n ? tb->x[0] + (tb->x[tb->n - 1] - tb->x[0]) * ((double)(K - 1 - i) + 0.5) / (double)K : 0;
+    double w = tb->n ? sd_lookup_hint(tb, x, NULL) : 1;
+    amt[i] = w > 0 ? w : 0;
+    e[i] = -(double)(K - i);
+    sum += amt[i];
+  }
+  for (i = 0; i < K; i++) amt[i] = sum > 0 ? amt[i] * init / sum : (i == K - 1 ? init : 0);
+  b[3] = 0;
+  b[4] = (double)K;
+  b[5] = init;
+}
+
+static void queue_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  long m = (long)b[2], head = (long)b[3], cnt = (long)b[4];
+  double *e = b + 7, *amt = b + 7 + m, in = v[d->arg[0]] * dt, out = v[d->arg[1]] * dt, take;
+  if (in < 0) { out -= in; in = 0; }
+  if (out < 0) { in -= out; out = 0; }
+  take = out;
+  /* the oldest first */
+  while (take > 0 && head < cnt) {
+    if (amt[head] > take) { amt[head] -= take; take = 0; break; }
+    take -= amt[head] > 0 ? amt[head] : 0;
+    head++;
+  }
+  b[5] -= out;
+  if (take > 0 && cnt < m) {             /* below zero: a batch from this step */
+    e[cnt] = (double)k;
+    amt[cnt] = -take;
+    cnt++;
+  }
+  if (in > 0 && cnt < m) {
+    e[cnt] = (double)k;
+    amt[cnt] = in;
+    cnt++;
+  }
+  b[5] += in;
+  b[3] = (double)head;
+  b[4] = (double)cnt;
+}
+
+/* What a queue gives at step k (a: what, p1, p2): 0 its contents; 1 the
+ * average age of its oldest p1 (all of it when p1 <= 0 or more than it
+ * holds); 2 how much has an age from p1 to p2 (:NA: for no bound); 3 the
+ * oldest age. */
+static double queue_read(const double *b, const double *a, long k, double dt) {
+  long m = (long)b[2], head = (long)b[3], cnt = (long)b[4], i;
+  const double *e = b + 7, *amt = b + 7 + m;
+  int what = (int)a[0];
+  if (what == 0) return b[5];
+  if (what == 3) {
+    for (i = head; i < cnt; i++)
+      if (amt[i] != 0) return ((double)k - e[i]) * dt;
+    return 0;
+  }
+  if (what == 2) {
+    double lo = a[1], hi = a[2], s = 0, tol = 1e-9 * dt;
+    int nolo = !(lo > -1e31), nohi = !(hi > -1e31);
+    for (i = head; i < cnt; i++) {
+      double age = ((double)k - e[i]) * dt;
+      if ((nolo || age >= lo - tol) && (nohi || age <= hi + tol)) s += amt[i];
+    }
+    return s;
+  }
+  {
+    double quant = a[1], total = b[5], want, got = 0, acc = 0;
+    if (!(total > 0)) return total < 0 ? dt : 0;
+    want = (quant <= 0 || quant > total) ? total : quant;
+    for (i = head; i < cnt && got < want; i++) {
+      double part = amt[i] < want - got ? amt[i] : want - got;
+      if (part <= 0) continue;
+      acc += part * ((double)k - e[i]) * dt;
+      got += part;
+    }
+    return got > 0 ? acc / got : 0;
+  }
+}
+
 /* batches a conveyor starts with: one a TIME STEP of its initial
    conveyance time (none when that is not positive) */
 static long conveyor_initial(double ictime, double dt) {
@@ -57,6 +157,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
   case SD_DSC_PROFILE: return 2 + (size_t)n_steps + 2;
+  case SD_DSC_QUEUE: return 7 + 2 * ((size_t)n_steps + 4 + (size_t)queue_initial(v[d->arg[3]], dt));
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
   default: {
     double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;
@@ -229,6 +330,7 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_PROFILE) profile_setup(p, d, v, b, n_steps, dt);
+    if (d->kind == SD_DSC_QUEUE) queue_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_BATCH) {
       /* the initial batch comes out at its time (at the start if that is
          not later), as a rate over one step; the backlog waits */
@@ -266,6 +368,8 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
       batch_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_PROFILE) {
       profile_push(p, d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_QUEUE) {
+      queue_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_INFORMATION) {
       b[3 + k] = v[d->arg[0]];
       b[2] = (double)(k + 1);
@@ -315,6 +419,7 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
     return b[3 + i];
   }
   if (b[0] == SD_DSC_PROFILE) return b[2 + k] / dt;
+  if (b[0] == SD_DSC_QUEUE) return queue_read(b, a, k, dt);
   if (b[0] == SD_DSC_BATCH)                 /* a batch coming out now, as a rate */
     return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */

@@ -131,17 +131,19 @@ static int lower_sinteg(cc *c, sd_node *n) {
  * arguments).  `table` is the conveyor's profile. */
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
-                                       "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE" };
+                                       "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE", "QUEUE FIFO" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
-                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE };
+                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO };
+  static const int queue_args[] = { 0, 1, 3, 4 };         /* the profile is `table` */
   static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
   int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
-            kind == SD_DSC_PROFILE ? 4 : 2;
+            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? 4 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
-    int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 : k;
+    int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 :
+            kind == SD_DSC_QUEUE ? queue_args[k] : k;
     snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
     if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
     c->v[in[k]].eqn = n->args[a];
@@ -176,6 +178,14 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_QUEUE) {
+    /* a level: the initial contents at the start; the QUEUE AGE functions
+       find its record through the variable */
+    rd->nargs = 0;
+    c->v[out].init = mk_var(c, in[2], n);
+    if (!c->v[out].init) return oom(c);
+    c->v[c->cur].queue_dsc = c->ndsc + 1;
+    c->v[out].queue_dsc = c->ndsc + 1;
   } else if (kind == SD_DSC_PROFILE) {
     /* the reference's initialization: as if the input had been init
        (growing at init grow) for ever; with no growth, init */
@@ -518,6 +528,39 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
     return resolve_market(c, n, fn, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_QUEUE_FIFO) {
+    if (n != c->v[c->cur].eqn || c->in_init)
+      return fail_at(c, SD_E_DEFINITION, n, "QUEUE FIFO must be the whole equation of its variable%s%s", NULL, NULL);
+    t = table_arg(c, n, n->args[2]);
+    if (t < 0) return -1;
+    for (i = 0; i < n->nargs; i++)
+      if (i != 2 && resolve(c, n->args[i], depth + 1) != 0) return -1;
+    return lower_discrete(c, n, SD_DSC_QUEUE, t) == 0 ? 1 : -1;
+  }
+  if (fn == SD_FN_QUEUE_AGE_AVERAGE || fn == SD_FN_QUEUE_AGE_IN_RANGE || fn == SD_FN_QUEUE_AGE_OLDEST) {
+    /* QUEUE AGE ...(queue, ...): the queue variable (its record is found
+       when the code is made), then what to read: 1 average age of the
+       oldest quant, 2 amount with age in [min, max], 3 oldest age */
+    sd_node *q = n->args[0], **args;
+    int idx = q->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, q->name) : -1, ci;
+    if (idx < 0)
+      return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must name a QUEUE FIFO variable%s",
+                     n->text, NULL);
+    ci = element_ref(c, q, idx);
+    if (ci < 0) return -1;
+    args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
+    if (!args) return oom(c);
+    args[0] = mk_num(c, fn == SD_FN_QUEUE_AGE_AVERAGE ? 1 : fn == SD_FN_QUEUE_AGE_IN_RANGE ? 2 : 3, n);
+    args[1] = n->nargs > 1 ? n->args[1] : mk_num(c, 0, n);
+    args[2] = n->nargs > 2 ? n->args[2] : mk_num(c, 0, n);
+    if (!args[0] || !args[1] || !args[2]) return oom(c);
+    for (i = 1; i < 3; i++)
+      if (i < n->nargs && resolve(c, args[i], depth + 1) != 0) return -1;
+    n->args = args;
+    n->nargs = 3;
+    n->num = ci;
+    return 1;
+  }
   if (fn == SD_FN_DELAY_PROFILE) {
     /* the first argument names the lookup of the response profile */
     t = table_arg(c, n, n->args[0]);

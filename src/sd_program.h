@@ -64,9 +64,13 @@ typedef struct sd_code {
  *   DELAY PROFILE      each step's input spread over the steps ahead by
  *                      the profile, scaled to the delay time as its
  *                      mean; arg: input, delay time, initial value,
- *                      initial growth rate. */
+ *                      initial growth rate.
+ *   QUEUE FIFO         batches with the step they entered, taken out
+ *                      oldest first; arg: inflow, outflow, initial
+ *                      contents, age range (profile: `table`).  Its
+ *                      output and the QUEUE AGE functions read it. */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
-       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5 };
+       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6 };
 #define SD_DSC_MAXARG 6
 typedef struct sd_dsc {
   int kind;

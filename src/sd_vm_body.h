@@ -257,10 +257,12 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(DSCOUT)  {
-    double da[3];
+    double da[3] = {0, 0, 0};
     int k;
     for (k = 0; k < pc->a && k < 3; k++) da[k] = sd_opnd(v, pc + 1, k);
-    D = sd_dsc_out(ctx->dsc, pc->b, da, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
+    /* the records exist once the initial values are known: an initial
+       value read through a QUEUE AGE function sees an empty queue */
+    D = ctx->dsc ? sd_dsc_out(ctx->dsc, pc->b, da, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)) : 0;
     vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(TABFN)   { D = sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a)); vmnext(2) }

@@ -436,3 +436,30 @@ test_that("DELAYP is DELAY3 with its pipeline named after the colon", {
   expect_equal(out$y, out$d3)
   expect_equal(out[["in transit"]], out$wip, tolerance = 1e-12)
 })
+
+test_that("QUEUE FIFO keeps its contents' ages, first in first out, for the QUEUE AGE functions", {
+  # Vensim's reference (QUEUE Functions): a queue is a level; its initial
+  # contents are spread over ages TIME STEP to age range + TIME STEP by
+  # the profile; the outflow takes the oldest first; QUEUE AGE IN RANGE,
+  # AVERAGE (of the oldest quant, all when quant <= 0) and OLDEST read it
+  out <- mdl_run(c("flat((0,1),(1,1)) ~~|",
+                   "q = QUEUE FIFO(10, served, flat, 60, 3) ~~|",
+                   "served = QUEUE AGE IN RANGE(q, 3, :NA:) / TIME STEP ~~|",
+                   "level = INTEG(10 - served, 60) ~~|",
+                   "avg = QUEUE AGE AVERAGE(q, 0) ~~|", "avg oldest 10 = QUEUE AGE AVERAGE(q, 10) ~~|",
+                   "oldest = QUEUE AGE OLDEST(q) ~~|", "young = QUEUE AGE IN RANGE(q, :NA:, 1) ~~|",
+                   "not queue = QUEUE AGE OLDEST(level) ~~|"), final = 12)
+  expect_equal(out$q, out$level)                          # a level
+  # at the start 60 over ages 1, 2, 3 (20 each): 20 is 3 old and leaves
+  expect_equal(out$avg[1], 2)
+  expect_equal(out$oldest[1], 3)
+  expect_equal(out$served[1], 20)
+  # then each step's 10 leaves when 3 steps old: 30 held, ages 1 to 3
+  tail_rows <- out$time >= 4
+  expect_equal(unique(out$q[tail_rows]), 30)
+  expect_equal(unique(out$served[tail_rows]), 10)
+  expect_equal(unique(out$avg[tail_rows]), 2)
+  expect_equal(unique(out[["avg oldest 10"]][tail_rows]), 3)
+  expect_equal(unique(out$young[tail_rows]), 10)
+  expect_equal(unique(out[["not queue"]]), -2^109)        # not a queue: :NA:
+})
