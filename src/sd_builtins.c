@@ -120,6 +120,9 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "queue age average", SD_FN_QUEUE_AGE_AVERAGE, SD_B_SPECIAL, 1, 2, 0 },
   { "queue age in range", SD_FN_QUEUE_AGE_IN_RANGE, SD_B_SPECIAL, 3, 3, 0 },
   { "queue age oldest", SD_FN_QUEUE_AGE_OLDEST, SD_B_SPECIAL, 1, 1, 0 },
+  { "queue fifo attrib", SD_FN_QUEUE_FIFO_ATTRIB, SD_B_SPECIAL, 9, 9, 0 },
+  { "queue attrib average", SD_FN_QUEUE_ATTRIB_AVERAGE, SD_B_SPECIAL, 1, 2, 0 },
+  { "queue attrib quantity", SD_FN_QUEUE_ATTRIB_QUANTITY, SD_B_SPECIAL, 2, 2, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -144,9 +147,6 @@ static const struct { const char *name, *why; } refused[] = {
   /* documented, but not implemented yet */
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },
-  { "queue fifo attrib", "it is not implemented in sdvm yet" },
-  { "queue attrib average", "it is not implemented in sdvm yet" },
-  { "queue attrib quantity", "it is not implemented in sdvm yet" },
   { "net present value", "it is not implemented in sdvm yet" },
   { "shift if true", "it is not implemented in sdvm yet" },
 };

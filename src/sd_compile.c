@@ -1538,7 +1538,9 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                n->ref == SD_FN_DEPRECIATE_STRAIGHTLINE || n->ref == SD_FN_DELAY_CONVEYOR ||
                                n->ref == SD_FN_DELAY_BATCH || n->ref == SD_FN_DELAY_PROFILE ||
                                n->ref == SD_FN_QUEUE_FIFO || n->ref == SD_FN_QUEUE_AGE_AVERAGE ||
-                               n->ref == SD_FN_QUEUE_AGE_IN_RANGE || n->ref == SD_FN_QUEUE_AGE_OLDEST)) *timefn = 1;
+                               n->ref == SD_FN_QUEUE_AGE_IN_RANGE || n->ref == SD_FN_QUEUE_AGE_OLDEST ||
+                               n->ref == SD_FN_QUEUE_FIFO_ATTRIB || n->ref == SD_FN_QUEUE_ATTRIB_AVERAGE ||
+                               n->ref == SD_FN_QUEUE_ATTRIB_QUANTITY)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1959,7 +1961,8 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn >= SD_FN_RANDOM_0_1 && b->fn <= SD_FN_RANDOM_WEIBULL)
     return gen_list(c, SDI_RANDX, n, (int)n->num, dst);
   if (b->fn == SD_FN_FIND_MARKET_PRICE) return gen_list(c, SDI_MKTPRC, n, (int)n->num, dst);
-  if (b->fn == SD_FN_QUEUE_AGE_AVERAGE || b->fn == SD_FN_QUEUE_AGE_IN_RANGE || b->fn == SD_FN_QUEUE_AGE_OLDEST) {
+  if (b->fn == SD_FN_QUEUE_AGE_AVERAGE || b->fn == SD_FN_QUEUE_AGE_IN_RANGE || b->fn == SD_FN_QUEUE_AGE_OLDEST ||
+      b->fn == SD_FN_QUEUE_ATTRIB_AVERAGE || b->fn == SD_FN_QUEUE_ATTRIB_QUANTITY) {
     /* read the queue's record; not a QUEUE FIFO: :NA:, as Vensim gives */
     int q = c->v[(int)n->num].queue_dsc - 1;
     if (q < 0) {
@@ -1975,7 +1978,7 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
     return gen_list(c, SDI_ATPRICE, n, b->fn == SD_FN_SUPPLY_AT_PRICE, dst);
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
       b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH ||
-      b->fn == SD_FN_DELAY_PROFILE || b->fn == SD_FN_QUEUE_FIFO)
+      b->fn == SD_FN_DELAY_PROFILE || b->fn == SD_FN_QUEUE_FIFO || b->fn == SD_FN_QUEUE_FIFO_ATTRIB)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */
@@ -2821,6 +2824,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
     p->dsc[i].kind = c.dscv[i].kind;
     for (a = 0; a < SD_DSC_MAXARG; a++) p->dsc[i].arg[a] = c.v[c.dscv[i].arg[a]].slot;
     p->dsc[i].table = c.dscv[i].table;
+    p->dsc[i].table2 = c.dscv[i].table2;
   }
   p->ntables = c.ntables;
   p->tables = sd_arena_alloc(&p->arena, (size_t)(c.ntables ? c.ntables : 1) * sizeof(sd_table));

@@ -14,8 +14,8 @@
  *                      time it comes out, initial time]
  *   DELAY PROFILE      [kind, n] [amount coming out at step 0 .. n+1]
  *   QUEUE FIFO         [kind, n, capacity m, oldest batch, batches, total,
- *                      step of the record] [step each batch entered]
- *                      [its amount]
+ *                      with attributes] [step each batch entered] [its
+ *                      amount] [its attribute]
  *   DELAY CONVEYOR     [kind, n, capacity m, batches so far, first batch
  *                      still on the belt, amount leaving, the step it
  *                      leaves at] [position of batch 0 .. m-1] [amount
@@ -53,18 +53,29 @@ static long queue_initial(double range, double dt) {
   return m >= 1 && m < 1e7 ? (long)m : 1;
 }
 
+/* the profile's weight for the batch i of K from the oldest (age (K - i)
+   TIME STEPs), its x axis read as 0 .. age range */
+static double queue_profile(const sd_table *tb, long i, long K) {
+  double x;
+  if (!tb || tb->n == 0) return 1;
+  x = tb->x[0] + (tb->x[tb->n - 1] - tb->x[0]) * ((double)(K - 1 - i) + 0.5) / (double)K;
+  return sd_lookup_hint(tb, x, NULL);
+}
+
 static void queue_setup(const sd_program *p, const sd_dsc *d, const double *v, double *b, long n_steps,
                         double dt) {
   long K = queue_initial(v[d->arg[3]], dt), m = n_steps + 4 + K, i;
   const sd_table *tb = &p->tables[d->table];
-  double init = v[d->arg[2]], sum = 0, *e = b + 7, *amt = b + 7 + m;
+  const sd_table *ta = d->table2 >= 0 ? &p->tables[d->table2] : NULL;
+  double init = v[d->arg[2]], sum = 0, *e = b + 7, *amt = b + 7 + m, *att = b + 7 + 2 * m;
   b[2] = (double)m;
+  b[6] = ta ? 1 : 0;
   for (i = 0; i < K; i++) {
-    /* oldest first: the batch of age (K - i) TIME STEPs */
-    double x = tb->n ? tb->x[0] + (tb->x[tb->n - 1] - tb->x[0]) * ((double)(K - 1 - i) + 0.5) / (double)K : 0;
-    double w = tb->n ? sd_lookup_hint(tb, x, NULL) : 1;
+    double w = queue_profile(tb, i, K);
     amt[i] = w > 0 ? w : 0;
     e[i] = -(double)(K - i);
+    /* the attributes' profile multiplies the initial attribute as it is */
+    att[i] = ta ? v[d->arg[6]] * queue_profile(ta, i, K) : 0;
     sum += amt[i];
   }
   for (i = 0; i < K; i++) amt[i] = sum > 0 ? amt[i] * init / sum : (i == K - 1 ? init : 0);
@@ -74,8 +85,9 @@ static void queue_setup(const sd_program *p, const sd_dsc *d, const double *v, d
 }
 
 static void queue_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
-  long m = (long)b[2], head = (long)b[3], cnt = (long)b[4];
-  double *e = b + 7, *amt = b + 7 + m, in = v[d->arg[0]] * dt, out = v[d->arg[1]] * dt, take;
+  long m = (long)b[2], head = (long)b[3], cnt = (long)b[4], i;
+  double *e = b + 7, *amt = b + 7 + m, *att = b + 7 + 2 * m;
+  double in = v[d->arg[0]] * dt, out = v[d->arg[1]] * dt, take;
   if (in < 0) { out -= in; in = 0; }
   if (out < 0) { in -= out; out = 0; }
   take = out;
@@ -89,13 +101,18 @@ static void queue_push(const sd_dsc *d, const double *v, double *b, long k, doub
   if (take > 0 && cnt < m) {             /* below zero: a batch from this step */
     e[cnt] = (double)k;
     amt[cnt] = -take;
+    att[cnt] = b[6] != 0 ? v[d->arg[4]] : 0;
     cnt++;
   }
   if (in > 0 && cnt < m) {
     e[cnt] = (double)k;
     amt[cnt] = in;
+    att[cnt] = b[6] != 0 ? v[d->arg[4]] : 0;
     cnt++;
   }
+  /* attributes change by attchg * TIME STEP a step, the new batch too */
+  if (b[6] != 0)
+    for (i = head; i < cnt; i++) att[i] += v[d->arg[5]] * dt;
   b[5] += in;
   b[3] = (double)head;
   b[4] = (double)cnt;
@@ -104,12 +121,16 @@ static void queue_push(const sd_dsc *d, const double *v, double *b, long k, doub
 /* What a queue gives at step k (a: what, p1, p2): 0 its contents; 1 the
  * average age of its oldest p1 (all of it when p1 <= 0 or more than it
  * holds); 2 how much has an age from p1 to p2 (:NA: for no bound); 3 the
- * oldest age. */
+ * oldest age; 4 the average attribute of the oldest p1 (as 1); 5 the
+ * oldest amount whose attributes (amount times attribute) add up to p1,
+ * a part of a batch if need be, all of it if they do not reach p1.
+ * Attributes of a queue without them: :NA:. */
 static double queue_read(const double *b, const double *a, long k, double dt) {
   long m = (long)b[2], head = (long)b[3], cnt = (long)b[4], i;
-  const double *e = b + 7, *amt = b + 7 + m;
+  const double *e = b + 7, *amt = b + 7 + m, *att = b + 7 + 2 * m;
   int what = (int)a[0];
   if (what == 0) return b[5];
+  if ((what == 4 || what == 5) && b[6] == 0) return -6.4903710731685345e+32;
   if (what == 3) {
     for (i = head; i < cnt; i++)
       if (amt[i] != 0) return ((double)k - e[i]) * dt;
@@ -124,14 +145,25 @@ static double queue_read(const double *b, const double *a, long k, double dt) {
     }
     return s;
   }
+  if (what == 5) {
+    double want = a[1], got = 0, amount = 0;
+    for (i = head; i < cnt && got < want; i++) {
+      double each = att[i], whole = amt[i] * each;
+      if (amt[i] <= 0) continue;
+      if (each > 0 && got + whole > want) { amount += (want - got) / each; got = want; break; }
+      got += whole;
+      amount += amt[i];
+    }
+    return amount;
+  }
   {
     double quant = a[1], total = b[5], want, got = 0, acc = 0;
-    if (!(total > 0)) return total < 0 ? dt : 0;
+    if (!(total > 0)) return what == 1 ? (total < 0 ? dt : 0) : 0;
     want = (quant <= 0 || quant > total) ? total : quant;
     for (i = head; i < cnt && got < want; i++) {
       double part = amt[i] < want - got ? amt[i] : want - got;
       if (part <= 0) continue;
-      acc += part * ((double)k - e[i]) * dt;
+      acc += part * (what == 1 ? ((double)k - e[i]) * dt : att[i]);
       got += part;
     }
     return got > 0 ? acc / got : 0;
@@ -157,7 +189,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
   case SD_DSC_PROFILE: return 2 + (size_t)n_steps + 2;
-  case SD_DSC_QUEUE: return 7 + 2 * ((size_t)n_steps + 4 + (size_t)queue_initial(v[d->arg[3]], dt));
+  case SD_DSC_QUEUE: return 7 + 3 * ((size_t)n_steps + 4 + (size_t)queue_initial(v[d->arg[3]], dt));
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
   default: {
     double fisc = (double)depr_steps(v[d->arg[2]], dt) * dt;

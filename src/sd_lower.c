@@ -135,15 +135,17 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
                                SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO };
   static const int queue_args[] = { 0, 1, 3, 4 };         /* the profile is `table` */
+  static const int attrib_args[] = { 0, 1, 6, 8, 2, 3, 7 }; /* QUEUE FIFO ATTRIB (its profiles are tables) */
+  int attrib = kind == SD_DSC_QUEUE && n->nargs == 9;
   static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
   int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
-            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? 4 : 2;
+            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
     int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 :
-            kind == SD_DSC_QUEUE ? queue_args[k] : k;
+            kind == SD_DSC_QUEUE ? (attrib ? attrib_args[k] : queue_args[k]) : k;
     snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
     if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
     c->v[in[k]].eqn = n->args[a];
@@ -222,6 +224,7 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   c->v[out].eqn = rd;
   c->dscv[c->ndsc].kind = kind;
   c->dscv[c->ndsc].table = table;
+  c->dscv[c->ndsc].table2 = -1;
   for (k = 0; k < SD_DSC_MAXARG; k++) c->dscv[c->ndsc].arg[k] = in[k];
   c->ndsc++;
   become_var(c, n, out);
@@ -528,19 +531,28 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
     return resolve_market(c, n, fn, depth) == 0 ? 1 : -1;
-  if (fn == SD_FN_QUEUE_FIFO) {
+  if (fn == SD_FN_QUEUE_FIFO || fn == SD_FN_QUEUE_FIFO_ATTRIB) {
+    /* QUEUE FIFO(in, out, profile, init, range); QUEUE FIFO ATTRIB(in,
+       out, inatt, attchg, profile, aprofile, init, initatt, range) */
+    int attrib = fn == SD_FN_QUEUE_FIFO_ATTRIB, pa = attrib ? 4 : 2, t2 = -1;
     if (n != c->v[c->cur].eqn || c->in_init)
-      return fail_at(c, SD_E_DEFINITION, n, "QUEUE FIFO must be the whole equation of its variable%s%s", NULL, NULL);
-    t = table_arg(c, n, n->args[2]);
+      return fail_at(c, SD_E_DEFINITION, n, "%s must be the whole equation of its variable%s", n->text, NULL);
+    t = table_arg(c, n, n->args[pa]);
     if (t < 0) return -1;
+    if (attrib && (t2 = table_arg(c, n, n->args[5])) < 0) return -1;
     for (i = 0; i < n->nargs; i++)
-      if (i != 2 && resolve(c, n->args[i], depth + 1) != 0) return -1;
-    return lower_discrete(c, n, SD_DSC_QUEUE, t) == 0 ? 1 : -1;
+      if (i != pa && !(attrib && i == 5) && resolve(c, n->args[i], depth + 1) != 0) return -1;
+    if (lower_discrete(c, n, SD_DSC_QUEUE, t) != 0) return -1;
+    c->dscv[c->ndsc - 1].table2 = t2;
+    return 1;
   }
-  if (fn == SD_FN_QUEUE_AGE_AVERAGE || fn == SD_FN_QUEUE_AGE_IN_RANGE || fn == SD_FN_QUEUE_AGE_OLDEST) {
+  if (fn == SD_FN_QUEUE_AGE_AVERAGE || fn == SD_FN_QUEUE_AGE_IN_RANGE || fn == SD_FN_QUEUE_AGE_OLDEST ||
+      fn == SD_FN_QUEUE_ATTRIB_AVERAGE || fn == SD_FN_QUEUE_ATTRIB_QUANTITY) {
     /* QUEUE AGE ...(queue, ...): the queue variable (its record is found
        when the code is made), then what to read: 1 average age of the
-       oldest quant, 2 amount with age in [min, max], 3 oldest age */
+       oldest quant, 2 amount with age in [min, max], 3 oldest age, 4
+       average attribute of the oldest quant, 5 the oldest amount whose
+       attributes add up to quant */
     sd_node *q = n->args[0], **args;
     int idx = q->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, q->name) : -1, ci;
     if (idx < 0)
@@ -550,7 +562,8 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
     if (ci < 0) return -1;
     args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
     if (!args) return oom(c);
-    args[0] = mk_num(c, fn == SD_FN_QUEUE_AGE_AVERAGE ? 1 : fn == SD_FN_QUEUE_AGE_IN_RANGE ? 2 : 3, n);
+    args[0] = mk_num(c, fn == SD_FN_QUEUE_AGE_AVERAGE ? 1 : fn == SD_FN_QUEUE_AGE_IN_RANGE ? 2 :
+                        fn == SD_FN_QUEUE_AGE_OLDEST ? 3 : fn == SD_FN_QUEUE_ATTRIB_AVERAGE ? 4 : 5, n);
     args[1] = n->nargs > 1 ? n->args[1] : mk_num(c, 0, n);
     args[2] = n->nargs > 2 ? n->args[2] : mk_num(c, 0, n);
     if (!args[0] || !args[1] || !args[2]) return oom(c);

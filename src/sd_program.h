@@ -67,15 +67,19 @@ typedef struct sd_code {
  *                      initial growth rate.
  *   QUEUE FIFO         batches with the step they entered, taken out
  *                      oldest first; arg: inflow, outflow, initial
- *                      contents, age range (profile: `table`).  Its
- *                      output and the QUEUE AGE functions read it. */
+ *                      contents, age range, and for QUEUE FIFO ATTRIB the
+ *                      incoming attribute, its change rate and the
+ *                      initial attribute (profiles: `table`, `table2`).
+ *                      Its output and the QUEUE AGE/ATTRIB functions
+ *                      read it. */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
        SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6 };
-#define SD_DSC_MAXARG 6
+#define SD_DSC_MAXARG 7
 typedef struct sd_dsc {
   int kind;
   int arg[SD_DSC_MAXARG];
-  int table;              /* DELAY CONVEYOR: its initial profile */
+  int table;              /* DELAY CONVEYOR, DELAY PROFILE, QUEUE FIFO: its profile */
+  int table2;             /* QUEUE FIFO ATTRIB: the attributes' profile (else -1) */
 } sd_dsc;
 
 /* The doubles the discrete delays of p need for a run of n_steps steps

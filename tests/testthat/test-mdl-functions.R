@@ -463,3 +463,27 @@ test_that("QUEUE FIFO keeps its contents' ages, first in first out, for the QUEU
   expect_equal(unique(out$young[tail_rows]), 10)
   expect_equal(unique(out[["not queue"]]), -2^109)        # not a queue: :NA:
 })
+
+test_that("QUEUE FIFO ATTRIB carries an attribute per batch for QUEUE ATTRIB AVERAGE and QUANTITY", {
+  # Vensim's reference: the reference's own example, orders with an order
+  # size processed against a capacity in size units per TIME STEP
+  # (QUEUE ATTRIB QUANTITY: the oldest orders whose sizes add up to it);
+  # attributes change by attchg * TIME STEP a step (7 at 10, rate 2, TIME
+  # STEP 0.5: 8 at 10.5, 9 at 11)
+  out <- mdl_run(c("flat((0,1),(1,1)) ~~|", "order size = 2 + STEP(2, 5) ~~|",
+                   "in process = QUEUE FIFO ATTRIB(10, completions, order size, 0, flat, flat, 100, 1, 10) ~~|",
+                   "completions = QUEUE ATTRIB QUANTITY(in process, 30 * TIME STEP) / TIME STEP ~~|",
+                   "avg size = QUEUE ATTRIB AVERAGE(in process, -1) ~~|",
+                   "aging = QUEUE FIFO ATTRIB(0, 0, 7, 2, flat, flat, 1, 7, 0.5) ~~|",
+                   "aging attribute = QUEUE ATTRIB AVERAGE(aging, 0) ~~|",
+                   "plain = QUEUE FIFO(1, 0, flat, 1, 1) ~~|", "no attribute = QUEUE ATTRIB AVERAGE(plain, 0) ~~|"),
+                 final = 12, dt = 0.5)
+  t <- out$time
+  expect_equal(out$completions[t < 3], rep(30, sum(t < 3)))       # the first 100 are of size 1
+  expect_equal(unique(out$completions[t >= 7]), 7.5)               # size 4: 15 / 4 a step
+  expect_equal(out$avg[1], 1)
+  expect_equal(unique(out[["avg size"]][t >= 7]), 4)
+  expect_equal(out[["aging attribute"]], 7 + 2 * t)
+  expect_equal(unique(out[["no attribute"]]), -2^109)
+  expect_equal(out[["in process"]], 100 + cumsum(c(0, head(10 - out$completions, -1))) * 0.5)
+})
