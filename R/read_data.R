@@ -314,15 +314,16 @@ get_vars <- function(i, recs, dims, reader, where) {
   })
 }
 
-# GET VDF DATA('file', 'varname', start, slope) and GET VDF CONSTANTS('file',
+# GET VDF DATA('file', 'varname', start, slope), GET VDF LOOKUPS (the same
+# series as a lookup table of time) and GET VDF CONSTANTS('file',
 # 'varname'): series, or final values, from the results of another run
 # (read_vdf()); the model's time is start + slope * the run's time.  The
 # subscripts of varname are those of the equation's own, element by
 # element.
 get_vdf <- function(call, name, subs, dims, reader, where, data_mode) {
   a <- call$args
-  if (call$what %in% c("LOOKUPS", "SUBSCRIPT"))
-    where$fail(sprintf("GET VDF %s is not supported (lookup tables and ranges are not series a .vdf keeps)", call$what))
+  if (call$what == "SUBSCRIPT")
+    where$fail("GET VDF SUBSCRIPT is not supported (a .vdf keeps series, not subscript ranges)")
   if (length(a) < 2) where$fail("GET VDF needs ('file', 'variable name')")
   d <- series_frame(vdf_series(reader$locate(a[1], where), skip = attr(where, "path")))
   start <- if (length(a) >= 3) suppressWarnings(as.numeric(a[3])) else 0
@@ -344,6 +345,7 @@ get_vdf <- function(call, name, subs, dims, reader, where, data_mode) {
     j <- match(canon_name(col), keys)
     if (is.na(j)) where$fail(sprintf("'%s' holds no variable '%s'", a[1], col))
     v <- if (call$what == "CONSTANTS") list(name = name, kind = "const", eqn = sprintf("%.17g", tail(d[[j]], 1)))
+         else if (call$what == "LOOKUPS") list(name = name, kind = "lookup", x = start + slope * d$time, y = d[[j]])
          else list(name = name, kind = "data", x = start + slope * d$time, y = d[[j]],
                    mode = data_modes[max(data_mode, 1L)])
     if (length(subs)) v$subs <- unname(tuples[k, ])

@@ -88,6 +88,13 @@ test_that("GET VDF DATA and GET VDF CONSTANTS read another run's results", {
   v <- read_vdf(corpus_path("vdf", "water", "water.vdf"))
   expect_equal(out$wl, v[["water level"]])        # shifted by start 10
   expect_equal(unique(out$at), 2)
+  # GET VDF LOOKUPS: the series as a lookup table of (shifted) time
+  writeLines(c("tab = GET VDF LOOKUPS('water.vdf', 'water level', 0, 2) ~~|", "y = tab(2 * Time + 1) ~~|",
+               "INITIAL TIME = 0 ~~|", "FINAL TIME = 5 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|"),
+             file.path(dir, "lk.mdl"))
+  lk <- simulate(read_vensim(file.path(dir, "lk.mdl")))
+  wl <- v[["water level"]]
+  expect_equal(lk$y, (wl[1:6] + wl[2:7]) / 2)     # halfway between points 2 time units apart
   writeLines(c("x := GET VDF DATA('water.vdf', 'no such thing') ~~|", "INITIAL TIME = 0 ~~|",
                "FINAL TIME = 1 ~~|", "TIME STEP = 1 ~~|"), file.path(dir, "bad.mdl"))
   expect_error(read_vensim(file.path(dir, "bad.mdl")), "no variable 'no such thing'", class = "sdvm_io_error")
