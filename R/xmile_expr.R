@@ -178,7 +178,14 @@ xmile_parse <- function(text, fnames = character()) {
             dim <- NULL
             if (peek()$k == "colon") { i <<- i + 1L; dim <- expect("name", "a dimension name")$v }
             subs[[length(subs) + 1L]] <- list(t = "star", dim = dim, pos = s$pos)
-          } else subs[[length(subs) + 1L]] <- expr()
+          } else {
+            e1 <- expr()
+            if (peek()$k == "colon") {             # a range of elements: a[2:4]
+              i <<- i + 1L
+              e1 <- list(t = "range", from = e1, to = expr(), pos = s$pos)
+            }
+            subs[[length(subs) + 1L]] <- e1
+          }
           if (peek()$k == "comma") { i <<- i + 1L; next }
           break
         }
@@ -345,7 +352,7 @@ xmile_emit_name <- function(node, ctx, agg) {
       is.na(match(xmile_canon(s$v), xmile_canon(ctx$dims[[info$dims[k]]]))) && !is.null(ctx$resolve(s$v))
   }
   computed <- which(vapply(seq_along(subs), function(k) { s <- subs[[k]]
-    !(s$t %in% c("name", "num", "star")) || (s$t == "name" && !is.null(s$subs)) || is_var(s, k) }, NA))
+    !(s$t %in% c("name", "num", "star", "range")) || (s$t == "name" && !is.null(s$subs)) || is_var(s, k) }, NA))
   if (length(computed) > 1)
     ctx$fail(sprintf("'%s' has more than one subscript computed from an expression", info$name), node$pos)
   if (length(computed)) {
@@ -377,6 +384,24 @@ xmile_emit_sub <- function(s, dim, ctx, agg, var) {
     return(as_dim(d))
   }
   elems <- ctx$dims[[dim]]
+  if (s$t == "range") {
+    # the elements from .. to, as a range of their own (a subrange of dim)
+    at <- function(x) {
+      if (x$t == "num") return(suppressWarnings(as.integer(x$v)))
+      if (x$t == "name" && is.null(x$subs)) {
+        k <- match(xmile_canon(sub("^.*\\.", "", x$v)), xmile_canon(elems))
+        if (!is.na(k)) return(k)
+      }
+      ctx$fail(sprintf("a range of '%s' needs element numbers or names at its ends", var), s$pos)
+    }
+    k1 <- at(s$from); k2 <- at(s$to)
+    if (is.na(k1) || is.na(k2) || k1 < 1 || k2 > length(elems) || k1 > k2)
+      ctx$fail(sprintf("range %s:%s is outside dimension '%s' (1 to %d)", k1, k2, dim, length(elems)), s$pos)
+    d2 <- sprintf("%s %s to %s", dim, elems[k1], elems[k2])
+    if (is.null(ctx$dims[[d2]])) ctx$add_dim(d2, elems[k1:k2])
+    if (agg) { ctx$bang <- union(ctx$bang, d2); return(paste0(vensim_name(d2), "!")) }
+    return(vensim_name(d2))
+  }
   if (s$t == "name" && is.null(s$subs)) {
     d <- xmile_dim_of(ctx, s$v)
     if (!is.na(d)) return(as_dim(d))

@@ -135,6 +135,12 @@ xmile_table <- function(rd, decls) {
 xmile_ctx <- function(rd, tab, d, elems = NULL, macros = rd$macro_names) {
   ctx <- new.env(parent = emptyenv())
   ctx$dims <- rd$dims
+  # a range of elements written in an equation (a[2:4]) becomes a
+  # subrange of the model
+  ctx$add_dim <- function(name, elems) {
+    rd$dims[[name]] <- elems
+    ctx$dims[[name]] <- elems
+  }
   ctx$lhs_dims <- d$dims
   ctx$lhs_elems <- elems
   ctx$self <- d$raw

@@ -392,3 +392,16 @@ test_that("a subscript computed from an expression or a variable picks that elem
   expect_equal(unique(out$cell), 22)
   expect_equal(unique(out$cell2), 42)
 })
+
+test_that("a range of elements a[2:4] in the array builtins", {
+  dims <- '<dimensions><dim name="D" size="5"/><dim name="C"><elem name="red"/><elem name="green"/><elem name="blue"/></dim></dimensions>'
+  arr <- function(name, dims, eqn) sprintf('<aux name="%s"><dimensions>%s</dimensions><eqn>%s</eqn></aux>', name,
+                                           paste0('<dim name="', dims, '"/>', collapse = ""), eqn)
+  out <- run_xmile(paste(arr("v", "D", "D * 10"), arr("w", "C", "C"), aux("s", "SUM(v[2:4])"),
+                         aux("m", "MEAN(v[1:2])"), aux("mx", "MAX(v[3:5])"), aux("sz", "SIZE(v[2:5])"),
+                         aux("sc", "SUM(w[green:blue])")), top = dims)
+  expect_equal(unlist(out[1, c("s", "m", "mx", "sz", "sc")], use.names = FALSE), c(90, 15, 50, 4, 5))
+  e <- expect_error(run_xmile(paste(arr("v", "D", "D"), aux("bad", "SUM(v[4:9])")), top = dims),
+                    class = "sdvm_definition_error")
+  expect_match(conditionMessage(e), "outside dimension 'D'")
+})
