@@ -667,7 +667,24 @@ xmile_emit_call <- function(node, ctx, agg) {
       for (k in seq_len(ord)) x <- sprintf("(((%1$s) - DELAY FIXED(%1$s, TIME STEP, %1$s)) / TIME STEP)", x)
       x
     },
-    rank = , endval = , self = ctx$fail(sprintf(
+    rank = {
+      # the number of the element with rank r, rank 1 the smallest (Stella's
+      # help), ties in element order: a sort order of the array kept as a
+      # variable of its own, then the r-th of it
+      arity(2, 3)
+      if (na == 3) ctx$fail("RANK's tiebreaker array is not supported", node$pos, class = "sdvm_unsupported_error")
+      a <- args[[1]]
+      gi <- if (a$t == "name" && is.null(a$subs)) ctx$resolve(a$v)
+      if (is.null(gi) || length(gi$dims) != 1)
+        ctx$fail("the first argument of RANK must name an array of one dimension", node$pos)
+      dim <- gi$dims[1]
+      order <- paste(gi$name, "rank order")
+      ctx$add_var(list(name = order, kind = "aux", subs = dim,
+                       eqn = sprintf("VECTOR SORT ORDER(%s[%s], 1)", vensim_name(gi$name), vensim_name(dim))))
+      sprintf("(VECTOR ELM MAP(%s[%s], (%s) - 1) + 1)", vensim_name(order), vensim_name(ctx$dims[[dim]][1]),
+              em(args[[2]]))
+    },
+    endval = , self = ctx$fail(sprintf(
       "%s cannot be run: %s (docs/language.md lists the XMILE and Stella builtins with what sdvm supports)",
       toupper(node$f), if (f %in% c("endval", "self")) "it needs the previous run of an interactive session"
                        else "it is not implemented yet"), node$pos, class = "sdvm_unsupported_error"),

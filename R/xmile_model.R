@@ -141,6 +141,8 @@ xmile_ctx <- function(rd, tab, d, elems = NULL, macros = rd$macro_names) {
     rd$dims[[name]] <- elems
     ctx$dims[[name]] <- elems
   }
+  ctx$add_var <- function(rec) rd$extra[[xmile_canon(rec$name)]] <- rec
+  ctx$add_var <- function(rec) rd$extra[[xmile_canon(rec$name)]] <- rec
   ctx$lhs_dims <- d$dims
   ctx$lhs_elems <- elems
   ctx$self <- d$raw
@@ -199,8 +201,11 @@ xmile_translate_model <- function(rd, decls, tab = NULL, macros = rd$macro_names
   limits <- unlist(lapply(conv, `[[`, "limits"), recursive = FALSE, use.names = FALSE)
   names(limits) <- unlist(lapply(conv, function(cv) names(cv$limits)))
   attr(clip, "conveyor") <- list(eqns = flow_eqns, limits = limits)
-  c(unlist(lapply(decls, function(d) xmile_records(rd, tab, d, clip, macros)), recursive = FALSE),
-    unlist(lapply(conv, `[[`, "extra"), recursive = FALSE, use.names = FALSE))
+  rd$extra <- list()
+  recs <- c(unlist(lapply(decls, function(d) xmile_records(rd, tab, d, clip, macros)), recursive = FALSE),
+            unlist(lapply(conv, `[[`, "extra"), recursive = FALSE, use.names = FALSE))
+  # variables the translation of builtins made (RANK's sort order)
+  c(recs, unname(rd$extra))
 }
 
 # Canonical names of a stock's inflows or outflows, in their order.

@@ -124,3 +124,23 @@ test_that("SELF is the variable being defined: PREVIOUS(SELF, 0) holds a value",
   expect_equal(unique(out$prev3[out$time > 1950]), 30 * pi)
   expect_equal(out$prev3[out$time <= 1950], out$increasing[out$time <= 1950])
 })
+
+test_that("RANK gives the number of the element with a rank, rank 1 the smallest", {
+  # Stella's help: RANK(array, rank) returns the index of the element of
+  # that rank (1 the lowest); here v = 30, 10, 40, then 20 rising past 40
+  v <- '<aux name="v"><dimensions><dim name="D"/></dimensions><element subscript="1"><eqn>30</eqn></element><element subscript="2"><eqn>10</eqn></element><element subscript="3"><eqn>40</eqn></element><element subscript="4"><eqn>20 + TIME * 100</eqn></element></aux>'
+  path <- tempfile(fileext = ".xmile")
+  writeLines(c('<?xml version="1.0" encoding="utf-8"?>',
+               '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
+               '<header><vendor>isee systems</vendor><product>Stella</product></header>',
+               '<sim_specs method="Euler"><start>0</start><stop>1</stop><dt>1</dt></sim_specs>',
+               '<dimensions><dim name="D" size="4"/></dimensions><model><variables>', v,
+               aux("lowest", "RANK(v, 1)"), aux("second", "RANK(v, 2)"), aux("highest", "RANK(v, 4)"),
+               '</variables></model></xmile>'), path)
+  out <- simulate(read_xmile(path))
+  expect_equal(out$lowest, c(2, 2))
+  expect_equal(out$second, c(4, 1))
+  expect_equal(out$highest, c(3, 4))
+  err <- tryCatch(xmile_run(c(aux("x", "RANK(x, 1, x)"))), error = identity)
+  expect_s3_class(err, "sdvm_unsupported_error")
+})

@@ -329,8 +329,10 @@ test_that("malformed files give classed errors naming the element and variable",
                     class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "dimension 'Nope'")
 
-  e <- expect_error(read_xmile(xmile_file(aux("x", "RANK(1, 1)"))), class = "sdvm_unsupported_error")
-  expect_match(conditionMessage(e), "RANK cannot be run")
+  e <- expect_error(read_xmile(xmile_file(aux("x", "ENDVAL(1, 1)"))), class = "sdvm_unsupported_error")
+  expect_match(conditionMessage(e), "ENDVAL cannot be run")
+  e <- expect_error(read_xmile(xmile_file(aux("x", "RANK(1, 1)"))), class = "sdvm_definition_error")
+  expect_match(conditionMessage(e), "RANK must name an array")
 
   e <- expect_error(read_xmile(xmile_file(aux("x", "SMTH1(1)"))), class = "sdvm_definition_error")
   expect_match(conditionMessage(e), "SMTH1 takes 2 to 3 arguments")
