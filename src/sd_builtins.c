@@ -123,6 +123,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "queue fifo attrib", SD_FN_QUEUE_FIFO_ATTRIB, SD_B_SPECIAL, 9, 9, 0 },
   { "queue attrib average", SD_FN_QUEUE_ATTRIB_AVERAGE, SD_B_SPECIAL, 1, 2, 0 },
   { "queue attrib quantity", SD_FN_QUEUE_ATTRIB_QUANTITY, SD_B_SPECIAL, 2, 2, 0 },
+  { "shift if true",  SD_FN_SHIFT_IF_TRUE, SD_B_SPECIAL, 5, 5, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -148,7 +149,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "depreciate by schedule", "it is not implemented in sdvm yet" },
   { "find zero", "it is not implemented in sdvm yet" },
   { "net present value", "it is not implemented in sdvm yet" },
-  { "shift if true", "it is not implemented in sdvm yet" },
 };
 
 const char *sd_refused_reason(const char *canon) {

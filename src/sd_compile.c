@@ -1540,7 +1540,7 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                n->ref == SD_FN_QUEUE_FIFO || n->ref == SD_FN_QUEUE_AGE_AVERAGE ||
                                n->ref == SD_FN_QUEUE_AGE_IN_RANGE || n->ref == SD_FN_QUEUE_AGE_OLDEST ||
                                n->ref == SD_FN_QUEUE_FIFO_ATTRIB || n->ref == SD_FN_QUEUE_ATTRIB_AVERAGE ||
-                               n->ref == SD_FN_QUEUE_ATTRIB_QUANTITY)) *timefn = 1;
+                               n->ref == SD_FN_QUEUE_ATTRIB_QUANTITY || n->ref == SD_FN_SHIFT_IF_TRUE)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -1980,6 +1980,7 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
       b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH ||
       b->fn == SD_FN_DELAY_PROFILE || b->fn == SD_FN_QUEUE_FIFO || b->fn == SD_FN_QUEUE_FIFO_ATTRIB)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
+  if (b->fn == SD_FN_SHIFT_IF_TRUE) return gen_list(c, SDI_SHIFTIF, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {
     /* x, xmin, xmax, mode and the first value (the rest follow it) */
     sd_node head = *n;

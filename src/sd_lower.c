@@ -529,6 +529,36 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
     return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_SHIFT_IF_TRUE) {
+    /* SHIFT IF TRUE(stock[.., first], cond, size, accum, inval): the
+       values from that element to the end of its last subscript, read
+       and written by slot; operands cond, size, accum, inval, element */
+    sd_node *vec = n->args[0], **args;
+    int idx, nd, last, off;
+    if (vec->kind != SD_N_VAR || vec->nsubs == 0)
+      return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be an element of a subscripted "
+                     "level, as in Population[first]%s", n->text, NULL);
+    idx = sd_strmap_get(&c->m->index, vec->name);
+    if (idx < 0 || c->m->vars[idx].ndefs == 0 || c->v[c->mbase[idx]].kind != CV_STOCK)
+      return fail_at(c, SD_E_DEFINITION, vec, "'%s' is not a subscripted level (SHIFT IF TRUE moves a level's "
+                     "values)%s", vec->text, NULL);
+    if (resolve(c, vec, depth + 1) != 0) return -1;
+    for (i = 1; i < 5; i++)
+      if (resolve(c, n->args[i], depth + 1) != 0) return -1;
+    c->contig[idx] = 1;                      /* written by slot at run time */
+    nd = c->mnd[idx];
+    last = c->m->dims[c->mdims[idx][nd - 1]].n;
+    off = vec->ref - c->mbase[idx];
+    args = sd_arena_alloc(&c->ast, 5 * sizeof(sd_node *));
+    if (!args) return oom(c);
+    for (i = 0; i < 4; i++) args[i] = n->args[i + 1];
+    args[4] = vec;
+    vec->done = 1;
+    n->args = args;
+    n->nargs = 5;
+    n->num = last - off % last;
+    return 1;
+  }
   if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
     return resolve_market(c, n, fn, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_QUEUE_FIFO || fn == SD_FN_QUEUE_FIFO_ATTRIB) {

@@ -429,6 +429,30 @@ static inline double sd_market_price(const double *v, const sd_ins *ext, int nd,
   return 0.5 * (lo + hi);
 }
 
+/* SHIFT IF TRUE (Vensim's reference): when cond is true, the first size
+ * of the n values at s (a stock's elements along its last subscript)
+ * move one place on; the one before the last of them is added to the
+ * last (accum non-zero) or replaces it, and the first becomes inval.
+ * Returns what left the last (0 when accumulating or not shifting).
+ * `apply` 0: report only, change nothing. */
+static inline double sd_shift_if_true(double *s, int n, double cond, double size, double accum, double inval,
+                                      int apply) {
+  int m, i;
+  double removed;
+  if (cond == 0 || cond != cond || !(size >= 1)) return 0;
+  m = size > n ? n : (int)size;
+  removed = accum != 0 ? 0 : s[m - 1];
+  if (!apply) return removed;
+  if (m == 1) {
+    if (accum != 0) s[0] += inval; else s[0] = inval;
+    return removed;
+  }
+  if (accum != 0) s[m - 1] += s[m - 2]; else s[m - 1] = s[m - 2];
+  for (i = m - 2; i > 0; i--) s[i] = s[i - 1];
+  s[0] = inval;
+  return removed;
+}
+
 /* Graphical function: linear interpolation between points, clamped to the
  * first and last y outside the x range. */
 /* `hint`, when given, remembers the segment of the last call: lookups of

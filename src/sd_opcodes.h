@@ -140,6 +140,7 @@
   X(ALLOCA,  SD_F_LIST)  /* ALLOCATE AVAILABLE: share of target b; n requests, 4 profile values each, supply */ \
   X(MKTPRC,  SD_F_LIST)  /* FIND MARKET PRICE: b demands, their profiles, then the supplies and theirs */ \
   X(ATPRICE, SD_F_LIST)  /* DEMAND (b 0) / SUPPLY (b 1) AT PRICE: q, ptype, ppriority, pwidth, price */ \
+  X(SHIFTIF, SD_F_LIST)  /* SHIFT IF TRUE: cond, size, accum, inval, then the first of b stock values shifted */ \
   X(REDUCE,  SD_F_LIST)  /* SUM (b 0), PROD (1), VMIN (2), VMAX (3) of the a listed operands */ \
   X(VSELECT, SD_F_LIST)  /* VECTOR SELECT: (a - 2) / 2 selections, as many values, missing, action */ \
   X(RANDOM,  SD_F_LIST)  /* RANDOM UNIFORM (3 operands: min, max, seed) / NORMAL (5: min, max, mean, sd, seed); call site b */ \

@@ -231,6 +231,15 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(ALLOCP)  { D = sd_allocate(v, pc + 1, (pc->a - 2) / 2, pc->b, 0); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(MKTPRC)  { D = sd_market_price(v, pc + 1, pc->b, pc->a / 5 - pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(ATPRICE) { D = sd_at_price(v, pc + 1, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(SHIFTIF) {
+    /* only in a step's first evaluation (the stocks move once a step: not
+       while initial values are computed, not in Runge-Kutta's later
+       stages, where Time has moved on from the step's start) */
+    int once = ctx->dsc != NULL && V(SD_SLOT_TIME) == V(SD_SLOT_XTIME);
+    D = sd_shift_if_true(v + sd_opnd_slot(pc + 1, 4), pc->b, sd_opnd(v, pc + 1, 0), sd_opnd(v, pc + 1, 1),
+                         sd_opnd(v, pc + 1, 2), sd_opnd(v, pc + 1, 3), once);
+    vmnext(1 + (pc->a + 2) / 3)
+  }
   vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 3) / 2); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {

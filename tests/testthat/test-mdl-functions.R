@@ -487,3 +487,28 @@ test_that("QUEUE FIFO ATTRIB carries an attribute per batch for QUEUE ATTRIB AVE
   expect_equal(unique(out[["no attribute"]]), -2^109)
   expect_equal(out[["in process"]], 100 + cumsum(c(0, head(10 - out$completions, -1))) * 0.5)
 })
+
+test_that("SHIFT IF TRUE moves a level's elements one place on when its condition holds", {
+  # Vensim's reference (SHIFT IF TRUE): the aging-chain example; size
+  # elements from the one given shift along the last subscript, the first
+  # takes inval, the last accumulates (accum) or is replaced, and the
+  # function returns what left the last (0 when accumulating)
+  out <- mdl_run(c("age: IN VITRO, (AGE 1-AGE 3) ~~|", "ageh: (AGE 1-AGE 3) ~~|",
+                   "Population[IN VITRO] = INTEG(10, 0) ~~|", "Population[ageh] = INTEG(0, 0) ~~|",
+                   "yearly = MODULO(Time, 1) = 0 :AND: Time > 0 ~~|",
+                   "a = SHIFT IF TRUE(Population[IN VITRO], yearly, ELMCOUNT(age), 1, 0) ~~|",
+                   "cohort[age] = INTEG(0, 1) ~~|",
+                   "gone = SHIFT IF TRUE(cohort[IN VITRO], Time = 2, 3, 0, 7) ~~|"), final = 5, dt = 0.5)
+  p <- function(e) out[[sprintf("Population[%s]", e)]]
+  t <- out$time
+  # each year 10 arrive and move on; the oldest cohort keeps what reaches it
+  expect_equal(p("IN VITRO"), ifelse(t %% 1 == 0, 0, 5))
+  expect_equal(p("AGE 1")[t >= 1], rep(10, sum(t >= 1)))
+  expect_equal(p("AGE 3")[t == 5], 30)
+  expect_equal(unique(out$a), 0)
+  expect_equal(p("IN VITRO") + p("AGE 1") + p("AGE 2") + p("AGE 3"), 10 * t)   # nothing lost
+  # without accumulating: 3 of the 4 shift once at 2, the third is replaced
+  expect_equal(out[["cohort[IN VITRO]"]][t >= 2], rep(7, sum(t >= 2)))
+  expect_equal(out$gone[t == 2], 1)
+  expect_equal(unique(out[["cohort[AGE 3]"]]), 1)                          # beyond the size given
+})
