@@ -1206,6 +1206,48 @@ static int resolve_call(cc *c, sd_node *n, int depth) {
     *n = *n->args[0];
     return 0;
   }
+  if (b->fn == SD_FN_FIND_ZERO) {
+    /* x[..., e] = FIND ZERO(xs, z, zs, xi, n, skip, tol, max iter,
+       method): the run moves the elements of x (Newton's method, all of
+       them at once) until z is zero; each argument is kept in a variable
+       the run reads.  x's own equation leaves it as the run set it. */
+    static const char *const what[] = { "FIND ZERO scale of x", NULL, "FIND ZERO scale of z", "FIND ZERO guess",
+                                         NULL, "FIND ZERO skip", "FIND ZERO tolerance", "FIND ZERO iterations" };
+    int cur = c->cur, h[8], k, pos = 0;
+    const cvar *me = &c->v[cur];
+    if (n != me->eqn || c->in_init || me->kind != CV_AUX || me->mvar < 0)
+      return fail_at(c, SD_E_DEFINITION, n, "FIND ZERO must be the whole equation of a subscripted auxiliary%s%s",
+                     NULL, NULL);
+    if (n->args[1]->kind != SD_N_VAR)
+      return fail_at(c, SD_E_DEFINITION, n->args[1], "the second argument of FIND ZERO must be the variable to "
+                     "bring to zero, with the equation's subscripts%s%s", NULL, NULL);
+    for (k = 0; k < 8; k++) {
+      h[k] = -1;
+      if (!what[k]) continue;
+      if ((h[k] = add_hidden(c, what[k], CV_AUX)) < 0) return oom(c);
+      c->v[h[k]].eqn = n->args[k];
+    }
+    {
+      /* the element's place along the last subscript (for skip) */
+      int idx = c->v[cur].mvar, nd = c->mnd[idx];
+      pos = (cur - c->mbase[idx]) % c->m->dims[c->mdims[idx][nd - 1]].n;
+    }
+    c->v[cur].simul = 2;
+    c->v[cur].simul_guess = h[3];
+    c->v[cur].zero_z = n->args[1]->ref;
+    c->v[cur].zero_xs = h[0];
+    c->v[cur].zero_zs = h[2];
+    c->v[cur].zero_skip = h[5];
+    c->v[cur].zero_tol = h[6];
+    c->v[cur].zero_iter = h[7];
+    c->v[cur].zero_pos = pos;
+    {
+      sd_node *self = mk_var(c, cur, n);
+      if (!self) return oom(c);
+      *n = *self;
+    }
+    return 0;
+  }
   {
     int done = lower_more(c, n, b->fn);                /* sd_lower.c */
     if (done) return done < 0 ? -1 : 0;
@@ -2592,7 +2634,7 @@ static int fill_program(cc *c, const int *order, int norder, const int *has_time
       for (k = 0; k < norder; k++) {
         cvar *v = &c->v[order[k]];
         int dyn = has_timefn[order[k]];
-        if (v->kind == CV_STOCK) dyn = 1;
+        if (v->kind == CV_STOCK || v->simul == 2) dyn = 1;    /* FIND ZERO: set by the run */
         else if (v->kind == CV_INITIAL) dyn = 0;
         else if (v->kind == CV_AUX && v->init) dyn = 1;
         else for (j = 0; j < deps[order[k]].n && !dyn; j++) dyn = c->v[deps[order[k]].d[j]].dynamic;
@@ -2802,7 +2844,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   }
   /* SIMULTANEOUS variables and their first guesses */
   p->nsim = 0;
-  for (i = 0; i < c.nv; i++) if (c.v[i].simul) p->nsim++;
+  for (i = 0; i < c.nv; i++) if (c.v[i].simul == 1) p->nsim++;
   p->sim_slot = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(int));
   p->sim_guess = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(int));
   p->sim_text = sd_arena_alloc(&p->arena, (size_t)(p->nsim ? p->nsim : 1) * sizeof(char *));
@@ -2810,11 +2852,38 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   {
     int m = 0;
     for (i = 0; i < c.nv; i++) {
-      if (!c.v[i].simul) continue;
+      if (c.v[i].simul != 1) continue;
       p->sim_slot[m] = c.v[i].slot;
       p->sim_guess[m] = c.v[i].simul_guess >= 0 ? c.v[c.v[i].simul_guess].slot : -1;
-      p->sim_text[m] = c.v[i].text;
+      p->sim_text[m] = sd_arena_strdup(&p->arena, c.v[i].text ? c.v[i].text : "?");
+      if (!p->sim_text[m]) { oom(&c); goto done; }
       m++;
+    }
+  }
+  /* FIND ZERO: the elements the run solves for, and the slots of what it
+     reads for each */
+  p->nzero = 0;
+  for (i = 0; i < c.nv; i++) if (c.v[i].simul == 2) p->nzero++;
+  p->zero = sd_arena_alloc(&p->arena, (size_t)(p->nzero ? p->nzero : 1) * sizeof(sd_zero));
+  if (!p->zero) { oom(&c); goto done; }
+  {
+    int m = 0;
+    for (i = 0; i < c.nv; i++) {
+      const cvar *x = &c.v[i];
+      sd_zero *zr;
+      if (x->simul != 2) continue;
+      zr = &p->zero[m++];
+      zr->x = x->slot;
+      zr->z = c.v[x->zero_z].slot;
+      zr->xs = c.v[x->zero_xs].slot;
+      zr->zs = c.v[x->zero_zs].slot;
+      zr->guess = c.v[x->simul_guess].slot;
+      zr->tol = c.v[x->zero_tol].slot;
+      zr->iter = c.v[x->zero_iter].slot;
+      zr->skip = c.v[x->zero_skip].slot;
+      zr->pos = x->zero_pos;
+      zr->text = sd_arena_strdup(&p->arena, x->text ? x->text : "?");
+      if (!zr->text) { oom(&c); goto done; }
     }
   }
   p->ndsc = c.ndsc;

@@ -52,8 +52,9 @@ typedef struct cvar {
   const char **bind_dim, **bind_elem;
   int mvar;              /* the model variable it is (an element of), or -1 */
   int alias;             /* "a = b": shares b's slot, no code of its own */
-  int simul;             /* SIMULTANEOUS: solved by iterating; others read its last iterate */
+  int simul;             /* SIMULTANEOUS (1) or FIND ZERO (2): solved by the run; others read its last iterate */
   int simul_guess;       /* its first guess (a hidden variable), or -1 */
+  int zero_z, zero_xs, zero_zs, zero_tol, zero_iter, zero_skip, zero_pos;  /* FIND ZERO: cvars, position */
   int queue_dsc;         /* QUEUE FIFO: its record among the discrete delays, plus 1 (0: not a queue) */
 } cvar;
 

@@ -95,6 +95,15 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
  * DEPRECIATE STRAIGHTLINE (investment stream). */
 double sd_dsc_out(const double *rec, int k, const double *a, double t, double t0, double dt);
 
+/* A FIND ZERO element: the slots of x, of the z it brings to zero, of
+ * their scales, x's first guess, the tolerance, the iteration limit and
+ * the skip count (x is held at its guess when its place along its last
+ * subscript, pos, is below skip). */
+typedef struct sd_zero {
+  int x, z, xs, zs, guess, tol, iter, skip, pos;
+  const char *text;
+} sd_zero;
+
 struct sd_program {
   sd_arena arena;         /* names, tables, preset lists */
 
@@ -142,6 +151,10 @@ struct sd_program {
   int nsim;
   int *sim_slot, *sim_guess;
   const char **sim_text;
+
+  /* FIND ZERO: the elements solved for by Newton's method */
+  int nzero;
+  sd_zero *zero;
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the

@@ -15,7 +15,7 @@ typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
 
 /* work layout after the value array, in doubles */
 typedef struct layout {
-  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val, *hints, *sim_prev;
+  double *v, *y0, *acc, *ovr_on, *ovr_val, *ctl_on, *ctl_val, *hints, *sim_prev, *zero_work;
 } layout;
 
 static layout lay(const sd_program *p, double *work) {
@@ -30,6 +30,7 @@ static layout lay(const sd_program *p, double *work) {
   L.ctl_val = L.ctl_on + SD_NUM_CONTROL;
   L.hints = L.ctl_val + SD_NUM_CONTROL;
   L.sim_prev = L.hints + p->ntables;
+  L.zero_work = L.sim_prev + p->nsim;
   return L;
 }
 
@@ -42,7 +43,92 @@ static long pipe_length(double delay, double dt) {
 
 size_t sd_run_work_size(const sd_program *p) {
   return (size_t)p->nslots + 4 * (size_t)p->nstocks + 2 * SD_NUM_CONTROL + (size_t)p->ntables +
-         (size_t)p->nsim;
+         (size_t)p->nsim + (size_t)p->nzero * ((size_t)p->nzero + 3);
+}
+
+static int exec_solved(const sd_program *p, sd_exec_fn exec, const sd_ins *code, double *v,
+                       const sd_vmctx *ctx, double *prev, sd_error *err);
+
+/* A block of code with SIMULTANEOUS variables solved (from where they are). */
+static int exec_sim(const sd_program *p, sd_exec_fn exec, const sd_ins *code, double *v, const sd_vmctx *ctx,
+                    double *prev, sd_error *err) {
+  int s;
+  for (s = 0; s < p->nsim; s++) prev[s] = v[p->sim_slot[s]];
+  return exec_solved(p, exec, code, v, ctx, prev, err);
+}
+
+/* FIND ZERO: Newton's method on all its elements at once, from where they
+ * are: the block runs at x, then once with each x moved a little for the
+ * Jacobian of z * zs; x moves by the solution of J dx = -r.  Done when
+ * every |z * zs| is at most the tolerance (the first element's tolerance
+ * and iteration limit stand for all); the last run of the block is at
+ * the solution.  Elements placed before `skip` keep their guess. */
+static int solve_zero(const sd_program *p, sd_exec_fn exec, const sd_ins *code, double *v,
+                      const sd_vmctx *ctx, double *prev, double *w, sd_error *err) {
+  int m = p->nzero, it, maxit, i, j, k;
+  double *J = w, *r = w + (size_t)m * m, *x0 = r + m, *dx = x0 + m, tol;
+  const sd_zero *z = p->zero;
+#define ZACTIVE(q) (!((double)z[q].pos < v[z[q].skip]))
+  if (exec_sim(p, exec, code, v, ctx, prev, err) != 0) return -1;
+  tol = v[z[0].tol];
+  maxit = v[z[0].iter] >= 1 && v[z[0].iter] <= 10000 ? (int)v[z[0].iter] : 100;
+  if (!(tol >= 0)) tol = 1e-9;
+  for (it = 0;; it++) {
+    double worst = 0;
+    for (i = 0; i < m; i++) {
+      r[i] = ZACTIVE(i) ? v[z[i].z] * v[z[i].zs] : 0;
+      if (!(fabs(r[i]) <= worst)) worst = fabs(r[i]);    /* NaN makes it fail */
+    }
+    if (worst <= tol) return 0;
+    if (it >= maxit || worst != worst) break;
+    for (j = 0; j < m; j++) {
+      double h;
+      x0[j] = v[z[j].x];
+      if (!ZACTIVE(j)) { for (i = 0; i < m; i++) J[i * m + j] = i == j; continue; }
+      h = 1e-7 * fmax(fabs(x0[j]), fabs(v[z[j].xs]) > 0 ? 1 / fabs(v[z[j].xs]) : 1);
+      v[z[j].x] = x0[j] + h;
+      if (exec_sim(p, exec, code, v, ctx, prev, err) != 0) return -1;
+      for (i = 0; i < m; i++) J[i * m + j] = ZACTIVE(i) ? (v[z[i].z] * v[z[i].zs] - r[i]) / h : i == j;
+      v[z[j].x] = x0[j];
+    }
+    /* J dx = -r by elimination with partial pivoting */
+    for (i = 0; i < m; i++) dx[i] = -r[i];
+    for (k = 0; k < m; k++) {
+      int piv = k;
+      for (i = k + 1; i < m; i++) if (fabs(J[i * m + k]) > fabs(J[piv * m + k])) piv = i;
+      if (!(fabs(J[piv * m + k]) > 0)) break;
+      if (piv != k) {
+        double t;
+        for (j = 0; j < m; j++) { t = J[k * m + j]; J[k * m + j] = J[piv * m + j]; J[piv * m + j] = t; }
+        t = dx[k]; dx[k] = dx[piv]; dx[piv] = t;
+      }
+      for (i = k + 1; i < m; i++) {
+        double f = J[i * m + k] / J[k * m + k];
+        for (j = k; j < m; j++) J[i * m + j] -= f * J[k * m + j];
+        dx[i] -= f * dx[k];
+      }
+    }
+    if (k < m) break;                                         /* singular */
+    for (k = m - 1; k >= 0; k--) {
+      for (j = k + 1; j < m; j++) dx[k] -= J[k * m + j] * dx[j];
+      dx[k] /= J[k * m + k];
+    }
+    for (j = 0; j < m; j++) v[z[j].x] = x0[j] + dx[j];
+    if (exec_sim(p, exec, code, v, ctx, prev, err) != 0) return -1;
+  }
+#undef ZACTIVE
+  return sd_fail(err, SD_E_RUN, z[0].text, NULL, 0, 0,
+                 "FIND ZERO for '%s' did not bring its z to zero (within %g in %d iterations) at time %g",
+                 z[0].text, tol, maxit, v[SD_SLOT_TIME]);
+}
+
+/* A block of code, solved for SIMULTANEOUS and FIND ZERO variables. */
+static int exec_all(const sd_program *p, sd_exec_fn exec, const sd_ins *code, double *v, const sd_vmctx *ctx,
+                    layout *L, sd_error *err) {
+  if (p->nzero) return solve_zero(p, exec, code, v, ctx, L->sim_prev, L->zero_work, err);
+  if (p->nsim) return exec_sim(p, exec, code, v, ctx, L->sim_prev, err);
+  exec(code, v, ctx);
+  return 0;
 }
 
 /* Run a block of code; with SIMULTANEOUS variables, run it again until
@@ -229,7 +315,12 @@ int sd_run_init(const sd_program *p, const sd_run_opts *o, double *work,
       if (p->sim_guess[i] >= 0) L.v[p->sim_slot[i]] = L.v[p->sim_guess[i]];
       L.sim_prev[i] = L.v[p->sim_slot[i]];
     }
-    if (exec_solved(p, exec, p->init.ins, L.v, &ctx, L.sim_prev, err) != 0) return -1;
+    if (!p->nzero && exec_solved(p, exec, p->init.ins, L.v, &ctx, L.sim_prev, err) != 0) return -1;
+  }
+  if (p->nzero) {
+    /* FIND ZERO: from the guesses */
+    for (i = 0; i < p->nzero; i++) L.v[p->zero[i].x] = L.v[p->zero[i].guess];
+    if (exec_all(p, exec, p->init.ins, L.v, &ctx, &L, err) != 0) return -1;
   }
 
   /* DELAY FIXED pipelines: one slot per TIME STEP of delay */
@@ -353,8 +444,7 @@ static long run_dynamic(const sd_program *p, const sd_run_opts *o, layout L, sd_
   for (k = 0;; k++) {
     double dt, sp, q;
     v[SD_SLOT_TIME] = v[SD_SLOT_XTIME] = t;
-    for (i = 0; i < p->nsim; i++) L.sim_prev[i] = v[p->sim_slot[i]];
-    if (exec_solved(p, exec, p->step.ins, v, ctx, L.sim_prev, err) != 0) return -1;
+    if (exec_all(p, exec, p->step.ins, v, ctx, &L, err) != 0) return -1;
     for (i = 0; i < SD_NUM_CONTROL; i++)        /* settings the caller fixed */
       if (L.ctl_on[i] != 0) v[SD_SLOT_T0 + i] = L.ctl_val[i];
     dt = v[SD_SLOT_DT];
@@ -412,9 +502,8 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   /* a step's equations, solved for SIMULTANEOUS variables from where they
      were (a warm start) */
 #define SOLVE(code) do {                                                   \
-    if (p->nsim == 0) { exec(code, v, &ctx); break; }                       \
-    { int q_; for (q_ = 0; q_ < p->nsim; q_++) L.sim_prev[q_] = v[p->sim_slot[q_]]; } \
-    if (exec_solved(p, exec, code, v, &ctx, L.sim_prev, err) != 0) return -1; \
+    if (p->nsim == 0 && p->nzero == 0) { exec(code, v, &ctx); break; }      \
+    if (exec_all(p, exec, code, v, &ctx, &L, err) != 0) return -1;          \
   } while (0)
   const int ns = p->nstocks;
   const int *ss = p->stock_slot, *rs = p->stock_rate;

@@ -512,3 +512,22 @@ test_that("SHIFT IF TRUE moves a level's elements one place on when its conditio
   expect_equal(out$gone[t == 2], 1)
   expect_equal(unique(out[["cohort[AGE 3]"]]), 1)                          # beyond the size given
 })
+
+test_that("FIND ZERO solves for the variable it defines so that z is zero", {
+  # Vensim's reference (Simultaneous Functions > FIND ZERO): x is the
+  # left-hand side, z the vector to bring to zero; here x1^2 + x2 = 3 and
+  # x2 = x1 + a, so x1 = (-1 + sqrt(1 - 4 (a - 3))) / 2
+  out <- mdl_run(c("i: i1, i2 ~~|", "a = 1 + Time / 10 ~~|", "one[i] = 1 ~~|",
+                   "x[i] = FIND ZERO(one[i], z[i], one[i], one[i], ELMCOUNT(i), 0, 1e-12, 50, 0) ~~|",
+                   "z[i1] = x[i1] * x[i1] + x[i2] - 3 ~~|", "z[i2] = x[i1] - x[i2] + a ~~|",
+                   "stock = INTEG(x[i1], 0) ~~|"), final = 5, method = "rk4")
+  expect_equal(out[["x[i1]"]], (-1 + sqrt(1 - 4 * (out$a - 3))) / 2, tolerance = 1e-12)
+  expect_equal(out[["x[i2]"]], out[["x[i1]"]] + out$a, tolerance = 1e-12)
+  expect_true(all(abs(out[["z[i1]"]]) < 1e-12))
+  # no solution: an error naming the variable and the time
+  err <- tryCatch(mdl_run(c("i: i1 ~~|", "one[i] = 1 ~~|",
+                            "x[i] = FIND ZERO(one[i], z[i], one[i], one[i], 1, 0, 1e-9, 20, 0) ~~|",
+                            "z[i] = x[i] * x[i] + 1 ~~|")), error = identity)
+  expect_s3_class(err, "sdvm_error")
+  expect_match(conditionMessage(err), "FIND ZERO for 'x\\[i1\\]' did not bring its z to zero")
+})
