@@ -16,8 +16,9 @@
 #              times ago: Z_k = INTEG(I(t - start_k T) - I(t - end_k T))
 # With <exponential_leak/> a leak takes f_k of the zone's contents per
 # unit time instead, and the outflow is what survives that over the
-# zone.  <capacity> and <in_limit> limit the inflows.  Arrested,
-# discrete and batch conveyors are refused.
+# zone.  <capacity> and <in_limit> limit the inflows.  An arrayed
+# conveyor is one belt per element.  Arrested, discrete and batch
+# conveyors are refused.
 
 # The conveyors among decls: list by the stock's key of list(stock decl,
 # the flows' overriding equations by flow key, extra records).
@@ -33,15 +34,17 @@ xmile_conveyors <- function(rd, decls, tab) {
         xmile_fail(rd, sprintf(paste0("its conveyor is <%s>: sdvm does not run arrested, discrete or ",
                                       "batch conveyors yet (docs/language.md)"), opt),
                    tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
-    if (length(d$dims))
-      xmile_fail(rd, "arrayed conveyors are not run by sdvm yet (docs/language.md)", tag = "stock",
-                 var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     ctx <- xmile_ctx(rd, tab, d, NULL, rd$macro_names)
     len <- xmile_text(xmile_child(rd, conv, "len"))
     if (xmile_blank(len)) ctx$fail("the conveyor has no transit time (<len>)", NULL)
     T <- sprintf("(%s)", xmile_tr(ctx, len))
     init <- sprintf("(%s)", xmile_tr(ctx, xmile_text(xmile_child(rd, d$node, "eqn"))))
-    ref <- function(key) vensim_name(tab[[key]]$name)
+    # an arrayed conveyor: each element its own belt, the names with the
+    # stock's dimensions
+    on_dims <- function(name, dims) if (length(dims)) sprintf("%s[%s]", vensim_name(name),
+                                                               paste(vapply(dims, vensim_name, ""), collapse = ","))
+                                    else vensim_name(name)
+    ref <- function(key) on_dims(tab[[key]]$name, tab[[key]]$dims)
     ins <- xmile_flow_keys(rd, d, "inflow")
     outs <- xmile_flow_keys(rd, d, "outflow")
     decl_of <- function(key) Filter(function(x) identical(x$key, key), decls)[[1]]
@@ -68,12 +71,14 @@ xmile_conveyors <- function(rd, decls, tab) {
       zname <- sprintf("%s leak zone %s", tab[[d$key]]$name, tab[[k]]$name)
       enter <- if (zs == 0) I else sprintf("DELAY FIXED(%s, %s * %s, %s / %s)", I, zs, T, init, T)
       leave <- sprintf("DELAY FIXED(%s, %s * %s, %s / %s)", I, ze, T, init, T)
-      extra[[length(extra) + 1L]] <- list(name = zname, kind = "stock", init = sprintf("%s * %s", init, w),
-                                          rate = sprintf("%s - %s", enter, leave),
-                                          doc = sprintf("What is on conveyor '%s' in the zone of its leak '%s'",
-                                                        tab[[d$key]]$name, tab[[k]]$name))
-      eqns[[k]] <- if (expo) sprintf("%s * %s", f, vensim_name(zname))
-                   else sprintf("%s * %s / (%s * %s)", f, vensim_name(zname), w, T)
+      zrec <- list(name = zname, kind = "stock", init = sprintf("%s * %s", init, w),
+                   rate = sprintf("%s - %s", enter, leave),
+                   doc = sprintf("What is on conveyor '%s' in the zone of its leak '%s'",
+                                 tab[[d$key]]$name, tab[[k]]$name))
+      if (length(d$dims)) zrec$subs <- d$dims
+      extra[[length(extra) + 1L]] <- zrec
+      eqns[[k]] <- if (expo) sprintf("%s * %s", f, on_dims(zname, d$dims))
+                   else sprintf("%s * %s / (%s * %s)", f, on_dims(zname, d$dims), w, T)
       fractions <- c(fractions, if (expo) sprintf("EXP(-%s * %s * %s)", f, w, T) else f)
     }
     survive <- if (!length(fractions)) "1" else if (expo) paste(fractions, collapse = " * ")

@@ -70,3 +70,33 @@ test_that("a queue is refused as unsupported, naming the stock", {
   expect_s3_class(err, "sdvm_unsupported_error")
   expect_match(conditionMessage(err), "line.*queue")
 })
+
+test_that("an arrayed conveyor is one belt per element", {
+  dimd <- function(x) sprintf('<dimensions><dim name="R"/></dimensions>%s', x)
+  path <- tempfile(fileext = ".xmile")
+  writeLines(c('<?xml version="1.0" encoding="utf-8"?>',
+               '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
+               '<header><vendor>test</vendor><product>test</product></header>',
+               '<sim_specs method="Euler"><start>0</start><stop>6</stop><dt>0.5</dt></sim_specs>',
+               '<dimensions><dim name="R"><elem name="north"/><elem name="south"/></dim></dimensions>',
+               '<model><variables>',
+               sprintf('<stock name="belt">%s<inflow>arriving</inflow><outflow>departing</outflow><outflow>seepage</outflow><conveyor><len>transit[R]</len></conveyor></stock>',
+                       dimd('<eqn>10</eqn>')),
+               sprintf('<flow name="arriving">%s</flow>', dimd('<eqn>IF R = 1 THEN 100 + 10 * TIME ELSE 50</eqn>')),
+               sprintf('<flow name="departing">%s</flow>', dimd('')),
+               sprintf('<flow name="seepage">%s<leak/></flow>', dimd('<eqn>0.1</eqn>')),
+               sprintf('<aux name="transit">%s</aux>', dimd('<eqn>R + 1</eqn>')),
+               # the same belts one by one
+               '<stock name="north belt"><eqn>10</eqn><inflow>n in</inflow><outflow>n out</outflow><outflow>n leak</outflow><conveyor><len>2</len></conveyor></stock>',
+               '<flow name="n in"><eqn>100 + 10 * TIME</eqn></flow>', '<flow name="n out"/>',
+               '<flow name="n leak"><eqn>0.1</eqn><leak/></flow>',
+               '<stock name="south belt"><eqn>10</eqn><inflow>s in</inflow><outflow>s out</outflow><outflow>s leak</outflow><conveyor><len>3</len></conveyor></stock>',
+               '<flow name="s in"><eqn>50</eqn></flow>', '<flow name="s out"/>',
+               '<flow name="s leak"><eqn>0.1</eqn><leak/></flow>',
+               '</variables></model></xmile>'), path)
+  out <- simulate(read_xmile(path))
+  expect_equal(out[["departing[north]"]], out[["n out"]])
+  expect_equal(out[["departing[south]"]], out[["s out"]])
+  expect_equal(out[["seepage[south]"]], out[["s leak"]])
+  expect_equal(out[["belt[north]"]], out[["north belt"]])
+})
