@@ -13,6 +13,9 @@
  *   DELAY BATCH        [kind, n, backlog, batch in process (0: none), the
  *                      time it comes out, initial time]
  *   DELAY PROFILE      [kind, n] [amount coming out at step 0 .. n+1]
+ *   NET PRESENT VALUE  [kind, n, fiscal period, reporting time, offset,
+ *                      start, period now, value of the periods done,
+ *                      this period's sum so far]
  *   QUEUE FIFO         [kind, n, capacity m, oldest batch, batches, total,
  *                      with attributes] [step each batch entered] [its
  *                      amount] [its attribute]
@@ -188,6 +191,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
+  case SD_DSC_NPV: return 9;
   case SD_DSC_PROFILE: return 2 + (size_t)n_steps + 2;
   case SD_DSC_QUEUE: return 7 + 3 * ((size_t)n_steps + 4 + (size_t)queue_initial(v[d->arg[3]], dt));
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
@@ -328,6 +332,27 @@ static void profile_push(const sd_program *p, const sd_dsc *d, const double *v, 
   for (j = 1; j <= (long)s.reach && k + j <= n + 1; j++) b[2 + k + j] += amount * profile_weight(&s, j, dt);
 }
 
+/* NET PRESENT VALUE (Vensim's reference, Financial and Accounting): the
+ * stream is summed over each fiscal period P (from the initial time) and
+ * the sum discounted at rate dr per fiscal period from the point foffset
+ * of the way into its period back to the reporting time fstart:
+ * sum * (1 + dr)^-((period start + foffset P - fstart) / P).  The value
+ * is the periods done plus the current one so far. */
+static double npv_discount(const double *b, double period, double dr) {
+  double P = b[2], tp = b[5] + (period + b[4]) * P;
+  return pow(1 + dr, -(tp - b[3]) / P);
+}
+
+static void npv_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  double P = b[2], t = b[5] + (double)k * dt, period = floor((t - b[5]) / P + 1e-9);
+  if (period != b[6]) {
+    b[7] += b[8] * npv_discount(b, b[6], v[d->arg[1]]);
+    b[8] = 0;
+    b[6] = period;
+  }
+  b[8] += v[d->arg[0]] * dt;
+}
+
 /* Whether the batch in process comes out at step k (time t0 + k dt). */
 static int batch_due(const double *b, long k, double dt) {
   return b[3] != 0 && b[5] + (double)k * dt >= b[4] - 1e-9 * dt;
@@ -363,6 +388,16 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_PROFILE) profile_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_QUEUE) queue_setup(p, d, v, b, n_steps, dt);
+    if (d->kind == SD_DSC_NPV) {
+      /* fiscal period (at least a TIME STEP), reporting time and offset,
+         fixed at the start as the reference says */
+      double P = v[d->arg[2]];
+      b[2] = P >= dt ? P : dt;
+      b[3] = v[d->arg[3]];
+      b[4] = v[d->arg[4]];
+      b[5] = v[SD_SLOT_T0];
+      b[6] = 0;
+    }
     if (d->kind == SD_DSC_BATCH) {
       /* the initial batch comes out at its time (at the start if that is
          not later), as a rate over one step; the backlog waits */
@@ -398,6 +433,8 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
       conveyor_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_BATCH) {
       batch_push(d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_NPV) {
+      npv_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_PROFILE) {
       profile_push(p, d, v, b, k, dt);
     } else if (d->kind == SD_DSC_QUEUE) {
@@ -452,6 +489,7 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
   }
   if (b[0] == SD_DSC_PROFILE) return b[2 + k] / dt;
   if (b[0] == SD_DSC_QUEUE) return queue_read(b, a, k, dt);
+  if (b[0] == SD_DSC_NPV) return b[7] + b[8] * npv_discount(b, b[6], a[0]);
   if (b[0] == SD_DSC_BATCH)                 /* a batch coming out now, as a rate */
     return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */

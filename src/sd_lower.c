@@ -131,9 +131,11 @@ static int lower_sinteg(cc *c, sd_node *n) {
  * arguments).  `table` is the conveyor's profile. */
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
-                                       "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE", "QUEUE FIFO" };
+                                       "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE", "QUEUE FIFO",
+                                       "NET PRESENT VALUE" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
-                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO };
+                               SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO,
+                               SD_FN_NET_PRESENT_VALUE };
   static const int queue_args[] = { 0, 1, 3, 4 };         /* the profile is `table` */
   static const int attrib_args[] = { 0, 1, 6, 8, 2, 3, 7 }; /* QUEUE FIFO ATTRIB (its profiles are tables) */
   int attrib = kind == SD_DSC_QUEUE && n->nargs == 9;
@@ -141,7 +143,7 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
   int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
-            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : 2;
+            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : kind == SD_DSC_NPV ? 5 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
     int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 :
@@ -180,6 +182,11 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_NPV) {
+    rd->nargs = 1;                           /* the output reads the rate now */
+    if (!(rd->args[0] = mk_var(c, in[1], n))) return oom(c);
+    c->v[out].init = mk_num(c, 0, n);        /* nothing accumulated at the start */
+    if (!c->v[out].init) return oom(c);
   } else if (kind == SD_DSC_QUEUE) {
     /* a level: the initial contents at the start; the QUEUE AGE functions
        find its record through the variable */
@@ -300,6 +307,7 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
   case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_BATCH: return lower_discrete(c, n, SD_DSC_BATCH, -1) == 0 ? 1 : -1;
+  case SD_FN_NET_PRESENT_VALUE: return lower_discrete(c, n, SD_DSC_NPV, -1) == 0 ? 1 : -1;
   case SD_FN_NPV: return lower_npv(c, n, 0) == 0 ? 1 : -1;
   case SD_FN_NPVE: return lower_npv(c, n, 1) == 0 ? 1 : -1;
   case SD_FN_SINTEG_STEP: return lower_sinteg(c, n) == 0 ? 1 : -1;

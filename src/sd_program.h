@@ -71,9 +71,12 @@ typedef struct sd_code {
  *                      incoming attribute, its change rate and the
  *                      initial attribute (profiles: `table`, `table2`).
  *                      Its output and the QUEUE AGE/ATTRIB functions
- *                      read it. */
+ *                      read it.
+ *   NET PRESENT VALUE  the stream summed over each fiscal period and
+ *                      discounted from a point in it; arg: stream, rate,
+ *                      fiscal period, reporting time, offset. */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
-       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6 };
+       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6, SD_DSC_NPV = 7 };
 #define SD_DSC_MAXARG 7
 typedef struct sd_dsc {
   int kind;

@@ -531,3 +531,17 @@ test_that("FIND ZERO solves for the variable it defines so that z is zero", {
   expect_s3_class(err, "sdvm_error")
   expect_match(conditionMessage(err), "FIND ZERO for 'x\\[i1\\]' did not bring its z to zero")
 })
+
+test_that("NET PRESENT VALUE sums each fiscal period and discounts it from a point in the period", {
+  # Vensim's reference (NET PRESENT VALUE): the reference's weekly example,
+  # a rate per year and a fiscal period of 52 weeks; foffset 1 discounts a
+  # year's sum from its end, 0 from its start, to the reporting time
+  out <- mdl_run(c("stream = 100 ~~|", "v = NET PRESENT VALUE(stream, 0.08, 52, Time, 1) ~~|",
+                   "v0 = NET PRESENT VALUE(stream, 0.08, 52, Time, 0) ~~|"), final = 156)
+  year <- 5200
+  at <- function(t) out$time == t
+  expect_equal(out$v[at(52)], year / 1.08)
+  expect_equal(out$v[at(156)], year * sum(1.08^-(1:3)))
+  expect_equal(out$v0[at(156)], year * sum(1.08^-(0:2)))
+  expect_equal(out$v[at(26)], 2600 / 1.08)                   # this year's part so far
+})
