@@ -126,6 +126,7 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "shift if true",  SD_FN_SHIFT_IF_TRUE, SD_B_SPECIAL, 5, 5, 0 },
   { "find zero",      SD_FN_FIND_ZERO,    SD_B_SPECIAL, 9, 9, 0 },
   { "net present value", SD_FN_NET_PRESENT_VALUE, SD_B_SPECIAL, 5, 5, 0 },
+  { "depreciate by schedule", SD_FN_DEPRECIATE_BY_SCHEDULE, SD_B_SPECIAL, 5, 5, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {
@@ -148,7 +149,6 @@ static const struct { const char *name, *why; } refused[] = {
   { "simulate", "it starts another simulation from Vensim's user interface" },
   { "external", "it calls an external function compiled into a Vensim DLL, which sdvm cannot load" },
   /* documented, but not implemented yet */
-  { "depreciate by schedule", "it is not implemented in sdvm yet" },
 };
 
 const char *sd_refused_reason(const char *canon) {

@@ -13,6 +13,10 @@
  *   DELAY BATCH        [kind, n, backlog, batch in process (0: none), the
  *                      time it comes out, initial time]
  *   DELAY PROFILE      [kind, n] [amount coming out at step 0 .. n+1]
+ *   DEPRECIATE BY SCHEDULE  [kind, n, periods N, fiscal period, fiscal
+ *                      start, first period, period now, its investment so
+ *                      far] [investment of the last N-1 periods, latest
+ *                      first] [schedule fractions] [initial depreciation]
  *   NET PRESENT VALUE  [kind, n, fiscal period, reporting time, offset,
  *                      start, period now, value of the periods done,
  *                      this period's sum so far]
@@ -192,6 +196,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
   case SD_DSC_NPV: return 9;
+  case SD_DSC_SCHEDULE: return 8 + 3 * (size_t)(d->nvec[0] > 0 ? d->nvec[0] : 1);
   case SD_DSC_PROFILE: return 2 + (size_t)n_steps + 2;
   case SD_DSC_QUEUE: return 7 + 3 * ((size_t)n_steps + 4 + (size_t)queue_initial(v[d->arg[3]], dt));
   case SD_DSC_CONVEYOR: return 7 + 2 * ((size_t)n_steps + 2 + (size_t)conveyor_kept(v[d->arg[4]], dt, n_steps));
@@ -332,6 +337,61 @@ static void profile_push(const sd_program *p, const sd_dsc *d, const double *v, 
   for (j = 1; j <= (long)s.reach && k + j <= n + 1; j++) b[2 + k + j] += amount * profile_weight(&s, j, dt);
 }
 
+/* DEPRECIATE BY SCHEDULE (Vensim's reference, Financial and Accounting):
+ * the schedule's N values (fractions or percents, scaled to add to 1)
+ * spread each fiscal period's investment over that period and the N - 1
+ * after it; the fiscal period is the depreciation time / N, periods
+ * change over at fs + whole periods.  As DEPRECIATE STRAIGHTLINE does,
+ * the current period's share is of the stream as it comes (w0 * str),
+ * the earlier periods' of their sums (w_j * I / period).  The initial
+ * depreciation (init: N values, or one for every period) is added in the
+ * first N periods, for what was invested before the start. */
+static long schedule_period(const double *b, double t) {
+  return (long)floor((t - b[4]) / b[3] + 1e-9);
+}
+
+static void schedule_setup(const sd_dsc *d, const double *v, double *b, double dt) {
+  long N = d->nvec[0] > 0 ? d->nvec[0] : 1, j;
+  double *w = b + 8 + (N - 1), *init = w + N, sum = 0, P;
+  for (j = 0; j < N; j++) sum += (w[j] = v[d->vec[0] + j]);
+  for (j = 0; j < N; j++) w[j] = sum != 0 ? w[j] / sum : NAN;
+  for (j = 0; j < N; j++)
+    init[j] = d->nvec[1] >= N ? v[d->vec[1] + j] : d->nvec[1] == 1 ? v[d->vec[1]] : 0;
+  P = v[d->arg[1]] / (double)N;
+  b[2] = (double)N;
+  b[3] = P >= dt ? P : dt;
+  b[4] = v[d->arg[2]];
+  b[5] = b[6] = (double)schedule_period(b, v[SD_SLOT_T0]);
+  b[7] = 0;
+}
+
+static void schedule_push(const sd_dsc *d, const double *v, double *b, long k, double dt) {
+  long N = (long)b[2], q = schedule_period(b, v[SD_SLOT_T0] + (double)k * dt), j;
+  double *hist = b + 8;
+  while ((long)b[6] < q) {               /* a period ended: its sum joins the history */
+    for (j = N - 2; j > 0; j--) hist[j] = hist[j - 1];
+    if (N > 1) hist[0] = b[7];
+    b[7] = 0;
+    b[6] += 1;
+  }
+  b[7] += v[d->arg[0]] * dt;
+}
+
+static double schedule_out(const double *b, double str, double t) {
+  long N = (long)b[2], q = schedule_period(b, t), lag = q - (long)b[6], j;
+  const double *hist = b + 8, *w = hist + (N - 1), *init = w + N;
+  double out = w[0] * str, P = b[3];
+  for (j = 1; j < N; j++) {
+    double inv;
+    if (j < lag) inv = 0;                              /* periods the record has not seen */
+    else if (j == lag) inv = b[7];                     /* the period still being summed */
+    else inv = hist[j - lag - 1];
+    out += w[j] * inv / P;
+  }
+  if (q - (long)b[5] >= 0 && q - (long)b[5] < N) out += init[q - (long)b[5]];
+  return out;
+}
+
 /* NET PRESENT VALUE (Vensim's reference, Financial and Accounting): the
  * stream is summed over each fiscal period P (from the initial time) and
  * the sum discounted at rate dr per fiscal period from the point foffset
@@ -388,6 +448,7 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_PROFILE) profile_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_QUEUE) queue_setup(p, d, v, b, n_steps, dt);
+    if (d->kind == SD_DSC_SCHEDULE) schedule_setup(d, v, b, dt);
     if (d->kind == SD_DSC_NPV) {
       /* fiscal period (at least a TIME STEP), reporting time and offset,
          fixed at the start as the reference says */
@@ -435,6 +496,8 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
       batch_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_NPV) {
       npv_push(d, v, b, k, dt);
+    } else if (d->kind == SD_DSC_SCHEDULE) {
+      schedule_push(d, v, b, k, dt);
     } else if (d->kind == SD_DSC_PROFILE) {
       profile_push(p, d, v, b, k, dt);
     } else if (d->kind == SD_DSC_QUEUE) {
@@ -490,6 +553,7 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
   if (b[0] == SD_DSC_PROFILE) return b[2 + k] / dt;
   if (b[0] == SD_DSC_QUEUE) return queue_read(b, a, k, dt);
   if (b[0] == SD_DSC_NPV) return b[7] + b[8] * npv_discount(b, b[6], a[0]);
+  if (b[0] == SD_DSC_SCHEDULE) return schedule_out(b, a[0], t0 + (double)k * dt);
   if (b[0] == SD_DSC_BATCH)                 /* a batch coming out now, as a rate */
     return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */

@@ -132,10 +132,11 @@ static int lower_sinteg(cc *c, sd_node *n) {
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
                                        "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE", "QUEUE FIFO",
-                                       "NET PRESENT VALUE" };
+                                       "NET PRESENT VALUE", "DEPRECIATE BY SCHEDULE" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
                                SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO,
-                               SD_FN_NET_PRESENT_VALUE };
+                               SD_FN_NET_PRESENT_VALUE, SD_FN_DEPRECIATE_BY_SCHEDULE };
+  static const int schedule_args[] = { 0, 3, 4 };          /* the schedule and init are read by slot */
   static const int queue_args[] = { 0, 1, 3, 4 };         /* the profile is `table` */
   static const int attrib_args[] = { 0, 1, 6, 8, 2, 3, 7 }; /* QUEUE FIFO ATTRIB (its profiles are tables) */
   int attrib = kind == SD_DSC_QUEUE && n->nargs == 9;
@@ -143,11 +144,12 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
   int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
-            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : kind == SD_DSC_NPV ? 5 : 2;
+            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : kind == SD_DSC_NPV ? 5 : kind == SD_DSC_SCHEDULE ? 3 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
     int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 :
-            kind == SD_DSC_QUEUE ? (attrib ? attrib_args[k] : queue_args[k]) : k;
+            kind == SD_DSC_QUEUE ? (attrib ? attrib_args[k] : queue_args[k]) :
+            kind == SD_DSC_SCHEDULE ? schedule_args[k] : k;
     snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
     if ((in[k] = add_hidden(c, label, CV_AUX)) < 0) return oom(c);
     c->v[in[k]].eqn = n->args[a];
@@ -182,6 +184,13 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_SCHEDULE) {
+    /* the output reads the stream now; at the start nothing of it is
+       depreciated yet beyond the initial depreciation (the record's) */
+    rd->nargs = 1;
+    if (!(rd->args[0] = mk_var(c, in[0], n))) return oom(c);
+    c->v[out].init = mk_num(c, 0, n);
+    if (!c->v[out].init) return oom(c);
   } else if (kind == SD_DSC_NPV) {
     rd->nargs = 1;                           /* the output reads the rate now */
     if (!(rd->args[0] = mk_var(c, in[1], n))) return oom(c);
@@ -232,6 +241,7 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   c->dscv[c->ndsc].kind = kind;
   c->dscv[c->ndsc].table = table;
   c->dscv[c->ndsc].table2 = -1;
+  c->dscv[c->ndsc].nvec[0] = c->dscv[c->ndsc].nvec[1] = 0;
   for (k = 0; k < SD_DSC_MAXARG; k++) c->dscv[c->ndsc].arg[k] = in[k];
   c->ndsc++;
   become_var(c, n, out);
@@ -537,6 +547,41 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
     return resolve_get_data(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_VECTOR_LOOKUP) return resolve_vector_lookup(c, n, depth) == 0 ? 1 : -1;
   if (fn == SD_FN_MARKETP) return resolve_marketp(c, n, depth) == 0 ? 1 : -1;
+  if (fn == SD_FN_DEPRECIATE_BY_SCHEDULE) {
+    /* DEPRECIATE BY SCHEDULE(str, sch[first], init, dtime, fs): the
+       schedule from its element to the end of its last subscript, and
+       init (an element, as many values; or a variable, one), read by slot */
+    int cnt[2] = {0, 0}, ref[2] = {0, 0}, k;
+    if (n != c->v[c->cur].eqn || c->in_init)
+      return fail_at(c, SD_E_DEFINITION, n, "%s must be the whole equation of its variable%s", n->text, NULL);
+    for (k = 0; k < 2; k++) {
+      sd_node *x = n->args[k + 1];
+      int idx = x->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, x->name) : -1;
+      if (idx < 0 || (k == 0 && (x->nsubs == 0 || c->m->vars[idx].ndefs == 0)))
+        return fail_at(c, SD_E_DEFINITION, n, k == 0 ? "the schedule of %s must be an element of a subscripted "
+                       "variable, as in sch[first]%s" : "the initial depreciation of %s must be a variable%s",
+                       n->text, NULL);
+      if (resolve(c, x, depth + 1) != 0) return -1;
+      ref[k] = x->ref;
+      if (x->nsubs > 0 && c->m->vars[idx].ndefs > 0) {
+        int nd = c->mnd[idx], last = c->m->dims[c->mdims[idx][nd - 1]].n, off = x->ref - c->mbase[idx];
+        c->contig[idx] = 1;
+        cnt[k] = last - off % last;
+      } else {
+        cnt[k] = 1;
+      }
+    }
+    if (cnt[0] > 100000)
+      return fail_at(c, SD_E_DEFINITION, n, "%s takes at most 100,000 schedule values%s", n->text, NULL);
+    for (k = 0; k < n->nargs; k++)
+      if ((k == 0 || k >= 3) && resolve(c, n->args[k], depth + 1) != 0) return -1;
+    if (lower_discrete(c, n, SD_DSC_SCHEDULE, -1) != 0) return -1;
+    for (k = 0; k < 2; k++) {
+      c->dscv[c->ndsc - 1].vec[k] = ref[k];
+      c->dscv[c->ndsc - 1].nvec[k] = k == 1 && cnt[1] > cnt[0] ? cnt[0] : cnt[k];
+    }
+    return 1;
+  }
   if (fn == SD_FN_SHIFT_IF_TRUE) {
     /* SHIFT IF TRUE(stock[.., first], cond, size, accum, inval): the
        values from that element to the end of its last subscript, read

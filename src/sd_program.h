@@ -74,15 +74,20 @@ typedef struct sd_code {
  *                      read it.
  *   NET PRESENT VALUE  the stream summed over each fiscal period and
  *                      discounted from a point in it; arg: stream, rate,
- *                      fiscal period, reporting time, offset. */
+ *                      fiscal period, reporting time, offset.
+ *   DEPRECIATE BY SCHEDULE  each fiscal period's investment spread over
+ *                      the next periods by the schedule's fractions; arg:
+ *                      stream, depreciation time, fiscal start (vec: the
+ *                      schedule and the initial depreciation). */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
-       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6, SD_DSC_NPV = 7 };
+       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6, SD_DSC_NPV = 7, SD_DSC_SCHEDULE = 8 };
 #define SD_DSC_MAXARG 7
 typedef struct sd_dsc {
   int kind;
   int arg[SD_DSC_MAXARG];
   int table;              /* DELAY CONVEYOR, DELAY PROFILE, QUEUE FIFO: its profile */
   int table2;             /* QUEUE FIFO ATTRIB: the attributes' profile (else -1) */
+  int vec[2], nvec[2];    /* DEPRECIATE BY SCHEDULE: the first slot and count of its schedule and initial values */
 } sd_dsc;
 
 /* The doubles the discrete delays of p need for a run of n_steps steps

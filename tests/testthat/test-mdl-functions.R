@@ -545,3 +545,22 @@ test_that("NET PRESENT VALUE sums each fiscal period and discounts it from a poi
   expect_equal(out$v0[at(156)], year * sum(1.08^-(0:2)))
   expect_equal(out$v[at(26)], 2600 / 1.08)                   # this year's part so far
 })
+
+test_that("DEPRECIATE BY SCHEDULE spreads each fiscal period's investment by its schedule", {
+  # Vensim's reference (DEPRECIATE BY SCHEDULE): the schedule's fractions
+  # (or percents) over depreciation time / their number fiscal periods; a
+  # flat schedule is DEPRECIATE STRAIGHTLINE, a front-loaded one takes
+  # 40, 30, 20, 10 percent of a period's investment in it and the next three
+  out <- mdl_run(c("y: y1, y2, y3, y4 ~~|", "flat[y] = 1, 1, 1, 1 ~~|", "front[y] = 40, 30, 20, 10 ~~|",
+                   "none = 0 ~~|", "start[y] = 5, 4, 3, 2 ~~|",
+                   "invest = 100 * PULSE(1, 1) + STEP(10, 5) ~~|",
+                   "s = DEPRECIATE BY SCHEDULE(invest, flat[y1], none, 4, INITIAL TIME) ~~|",
+                   "sl = DEPRECIATE STRAIGHTLINE(invest, 4, 1, 0) ~~|",
+                   "f = DEPRECIATE BY SCHEDULE(invest, front[y1], none, 4, INITIAL TIME) ~~|",
+                   "g = DEPRECIATE BY SCHEDULE(0, flat[y1], start[y1], 4, INITIAL TIME) ~~|"),
+                 final = 10, dt = 0.25)
+  at <- out$time %in% 0:10
+  expect_equal(out$s, out$sl)
+  expect_equal(out$f[at], c(0, 40, 30, 20, 10, 4, 7, 9, 10, 10, 10))
+  expect_equal(out$g[at], c(5, 4, 3, 2, 0, 0, 0, 0, 0, 0, 0))      # the initial depreciation, period by period
+})
