@@ -344,7 +344,7 @@ get_vdf <- function(call, name, subs, dims, reader, where, data_mode) {
     col <- if (length(el)) sprintf("%s[%s]", base, paste(el, collapse = ",")) else base
     j <- match(canon_name(col), keys)
     if (is.na(j)) where$fail(sprintf("'%s' holds no variable '%s'", a[1], col))
-    v <- if (call$what == "CONSTANTS") list(name = name, kind = "const", eqn = sprintf("%.17g", tail(d[[j]], 1)))
+    v <- if (call$what == "CONSTANTS") list(name = name, kind = "const", eqn = sprintf("%.17g", utils::tail(d[[j]], 1)))
          else if (call$what == "LOOKUPS") list(name = name, kind = "lookup", x = start + slope * d$time, y = d[[j]])
          else list(name = name, kind = "data", x = start + slope * d$time, y = d[[j]],
                    mode = data_modes[max(data_mode, 1L)])
