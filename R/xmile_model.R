@@ -173,6 +173,8 @@ xmile_tr <- function(ctx, text) {
 # Whether a stock or flow is non-negative: its own <non_negative>, else
 # the model's <behavior>.
 xmile_nonneg <- function(rd, d) {
+  # a queue never goes below zero: it gives what it holds
+  if (d$tag == "stock" && !is.null(xmile_child(rd, d$node, "queue"))) return(TRUE)
   ch <- xmile_child(rd, d$node, "non_negative")
   if (!is.null(ch)) return(xmile_flag(ch))
   isTRUE(rd$behavior[[d$tag]])
@@ -201,6 +203,14 @@ xmile_translate_model <- function(rd, decls, tab = NULL, macros = rd$macro_names
   limits <- unlist(lapply(conv, `[[`, "limits"), recursive = FALSE, use.names = FALSE)
   names(limits) <- unlist(lapply(conv, function(cv) names(cv$limits)))
   attr(clip, "conveyor") <- list(eqns = flow_eqns, limits = limits)
+  # queues (Stella's help, Queue computation): a queue takes whatever
+  # flows in and wants to send everything on; an outflow without an
+  # equation asks for all it holds, limited by a capacity or inflow limit
+  # of the conveyor downstream, later outflows taking what is left
+  qout <- list()
+  for (d in decls) if (d$tag == "stock" && !is.null(xmile_child(rd, d$node, "queue")))
+    for (k in xmile_flow_keys(rd, d, "outflow")) qout[[k]] <- d$raw
+  attr(clip, "queue") <- qout
   rd$extra <- list()
   recs <- c(unlist(lapply(decls, function(d) xmile_records(rd, tab, d, clip, macros)), recursive = FALSE),
             unlist(lapply(conv, `[[`, "extra"), recursive = FALSE, use.names = FALSE))
@@ -221,11 +231,8 @@ xmile_records <- function(rd, tab, d, clip, macros) {
   for (ch in xml2::xml_children(node)) {
     tag <- xmile_tag(rd, ch)
     ok <- c("eqn", "init_eqn", "inflow", "outflow", "non_negative", "dimensions", "element", "gf",
-            if (d$tag == "gf") c("xpts", "ypts", "xscale", "yscale"), if (d$tag == "stock") "conveyor",
+            if (d$tag == "gf") c("xpts", "ypts", "xscale", "yscale"), if (d$tag == "stock") c("conveyor", "queue"),
             if (d$tag == "flow") "leak", xmile_benign)
-    if (d$tag == "stock" && tag == "queue")
-      xmile_fail(rd, "it is a queue: sdvm does not run XMILE queues yet (docs/language.md lists what it supports)",
-                 tag = d$tag, var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     if (!grepl(":", tag, fixed = TRUE) && !tag %in% ok)
       xmile_fail(rd, sprintf("unknown element <%s> in this variable", tag), tag = d$tag, var = d$raw,
                  line = d$line, class = if (tag == "conveyor") "sdvm_definition_error" else "sdvm_parse_error")
@@ -325,6 +332,8 @@ xmile_record <- function(rd, tab, d, enode, ctx, info, clip) {
   cv <- attr(clip, "conveyor")
   if (d$tag == "flow" && !is.null(cv$eqns[[d$key]])) return(list(name = d$name, kind = "flow", eqn = cv$eqns[[d$key]]))
   # aux or flow
+  if (xmile_blank(eqn) && d$tag == "flow" && !is.null(attr(clip, "queue")[[d$key]]))
+    eqn <- sprintf('"%s" / DT', gsub('"', '\\\\"', attr(clip, "queue")[[d$key]]))
   if (xmile_blank(eqn)) {
     if (is.null(info$gf)) ctx$fail("it has no equation (<eqn>)", NULL)
     eqn <- "TIME"                      # a graphical function of time

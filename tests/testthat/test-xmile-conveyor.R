@@ -65,10 +65,23 @@ test_that("arrested and discrete conveyors are refused with their option named",
   }
 })
 
-test_that("a queue is refused as unsupported, naming the stock", {
-  err <- tryCatch(conveyor_model('<stock name="line"><eqn>0</eqn><queue/></stock>', character()), error = identity)
-  expect_s3_class(err, "sdvm_unsupported_error")
-  expect_match(conditionMessage(err), "line.*queue")
+test_that("a queue sends on all it holds, as much as the conveyor downstream takes", {
+  # Stella's help (Queue computation): a queue takes whatever flows in and
+  # wants to flow everything through its outflows, held back only by an
+  # inflow-limited or capacity-constrained conveyor downstream
+  m <- conveyor_model(
+    c('<stock name="line"><eqn>0</eqn><inflow>arrivals</inflow><outflow>entering</outflow><queue/></stock>',
+      '<stock name="belt"><eqn>0</eqn><inflow>entering</inflow><outflow>done</outflow>',
+      '<conveyor><len>2</len><in_limit>6</in_limit></conveyor></stock>',
+      '<stock name="free line"><eqn>0</eqn><inflow>a2</inflow><outflow>out2</outflow><queue/></stock>'),
+    c('<flow name="arrivals"><eqn>10</eqn></flow>', '<flow name="entering"/>', '<flow name="done"/>',
+      '<flow name="a2"><eqn>10</eqn></flow>', '<flow name="out2"/>'), stop = 8, dt = 0.5)
+  out <- simulate(m)
+  expect_equal(unique(out$entering[-1]), 6)               # the conveyor takes 6 a time unit
+  # 10 arrive, 6 leave a time unit (the first DT's 5 wait a DT)
+  expect_equal(out$line, ifelse(out$time > 0, 5 + 4 * (out$time - 0.5), 0))
+  expect_equal(unique(out[["free line"]][-1]), 5)         # one DT's arrivals, sent on the next DT
+  expect_equal(unique(out$out2[-1]), 10)
 })
 
 test_that("an arrayed conveyor is one belt per element", {
