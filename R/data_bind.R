@@ -226,6 +226,7 @@ fill_missing_data <- function(m) {
 data_fn_pattern <- "^[[:space:]]*(TIME[[:space:]]+SHIFT|CUMULATEF?)[[:space:]]*\\((.*)\\)[[:space:]]*$"
 
 derive_data <- function(m) {
+  m <- raw_points(m)
   hit <- which(vapply(m$vars, function(v) !is.null(v$data_mode) && identical(v$kind, "aux") &&
                         grepl(data_fn_pattern, v$eqn, ignore.case = TRUE), NA))
   if (!length(hit)) return(m)
@@ -284,5 +285,36 @@ derive_data <- function(m) {
     vars <- c(vars, if (length(mine)) lapply(mine, `[[`, "v") else list(m$vars[[k]]))
   }
   m$vars <- vars
+  m
+}
+
+# A :RAW: data equation with an expression (x :RAW: := a / b) has values
+# only where its data do: at the points all its data variables share (any
+# of them, under X IF MISSING), :NA: between.  Its expression is computed
+# each step; a hidden raw series of ones at those points masks it.  (Its
+# data variables are found by their names in the expression; scalar
+# equations only.)
+raw_points <- function(m) {
+  is_data <- vapply(m$vars, function(v) identical(v$kind, "data") && length(v$x) > 0 && !length(v$subs), NA)
+  if (!any(is_data)) return(m)
+  dnames <- vapply(m$vars[is_data], function(v) canon_name(v$name), "")
+  add <- list()
+  for (k in seq_along(m$vars)) {
+    v <- m$vars[[k]]
+    if (!identical(v$data_mode, "raw") || !identical(v$kind, "aux") || length(v$subs) ||
+        grepl(data_fn_pattern, v$eqn, ignore.case = TRUE)) next
+    text <- paste0(" ", gsub("[^[:alnum:]_$]+", " ", canon_name(v$eqn)), " ")
+    used <- which(vapply(dnames, function(nm) grepl(paste0(" ", gsub(" ", " ", nm, fixed = TRUE), " "),
+                                                      text, fixed = TRUE), NA))
+    if (!length(used)) next
+    pts <- lapply(m$vars[is_data][used], `[[`, "x")
+    any_of <- grepl("^[[:space:]]*X[[:space:]]+IF[[:space:]]+MISSING", v$eqn, ignore.case = TRUE)
+    at <- if (any_of) sort(unique(unlist(pts))) else Reduce(intersect, pts)
+    mask <- paste(v$name, "data points")
+    add[[length(add) + 1]] <- list(name = mask, kind = "data", x = at, y = rep(1, length(at)), mode = "raw",
+                                   source = v$source)
+    m$vars[[k]]$eqn <- sprintf("IF THEN ELSE(%s > 0, %s, :NA:)", vensim_name(mask), v$eqn)
+  }
+  m$vars <- c(m$vars, add)
   m
 }

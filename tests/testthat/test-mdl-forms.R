@@ -209,3 +209,19 @@ test_that("the data functions TIME SHIFT, CUMULATE, CUMULATEF and X IF MISSING",
   expect_error(simulate(read_vensim(file.path(dir, "bad.mdl")), data = file.path(dir, "x.dat")),
                "shift of TIME SHIFT must be a number or a constant", class = "sdvm_definition_error")
 })
+
+test_that("a :RAW: data equation has values only where its data do", {
+  # Vensim's reference (Data Equations, :RAW:): :NA: where there are no
+  # data; a data equation is computed where all its data have points
+  # (any of them under X IF MISSING)
+  dir <- tempfile("raw"); dir.create(dir)
+  writeLines(c("hist ~~|", "other ~~|", "r :RAW: := hist / other ~~|", "rx :RAW: := X IF MISSING(hist + other, 0) ~~|",
+               "INITIAL TIME = 0 ~~|", "FINAL TIME = 4 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = 1 ~~|"),
+             file.path(dir, "m.mdl"))
+  writeLines(c("hist", "0\t10", "4\t30", "other", "0\t1", "2\t2", "4\t5"), file.path(dir, "obs.dat"))
+  out <- simulate(read_vensim(file.path(dir, "m.mdl")), data = file.path(dir, "obs.dat"))
+  na <- -2^109
+  expect_equal(out$r, c(10, na, na, na, 6))
+  expect_equal(out$rx[c(2, 4)], c(na, na))
+  expect_equal(out$rx[c(1, 5)], c(11, 35))
+})
