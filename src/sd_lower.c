@@ -22,6 +22,9 @@
 #include "sd_compile_impl.h"
 #include "sd_math.h"
 
+static int element_run(cc *c, sd_node *n, sd_node *x, int depth, const char *what, int *count, int *stride,
+                       int *total);
+
 /* Vensim writes :NA: as -2^109 */
 #define SD_NA (-6.4903710731685345e+32)
 
@@ -342,19 +345,10 @@ static int resolve_marketp(cc *c, sd_node *n, int depth) {
   double size;
   int k, j, a = 0, cnt = 0;
   for (k = 0; k < 2; k++) {
-    int idx, nd, last, off;
+    int run, stride, tot;
     vec[k] = n->args[k];
-    if (vec[k]->kind != SD_N_VAR || vec[k]->nsubs == 0)
-      return fail_at(c, SD_E_DEFINITION, n, "the request and priority of %s must be elements of subscripted "
-                     "variables, as in demand[first]%s", n->text, NULL);
-    idx = sd_strmap_get(&c->m->index, vec[k]->name);
-    if (idx < 0 || c->m->vars[idx].ndefs == 0)
-      return fail_at(c, SD_E_NAME, vec[k], "'%s' is not a subscripted variable%s", vec[k]->text, NULL);
-    if (resolve(c, vec[k], depth + 1) != 0) return -1;
-    nd = c->mnd[idx];
-    last = c->m->dims[c->mdims[idx][nd - 1]].n;
-    off = vec[k]->ref - c->mbase[idx];
-    if (k == 0 || last - off % last < cnt) cnt = last - off % last;
+    if (element_run(c, n, vec[k], depth, k ? "the priority" : "the request", &run, &stride, &tot) != 0) return -1;
+    if (k == 0 || run < cnt) cnt = run;
   }
   for (k = 2; k < 5; k++)
     if (resolve(c, n->args[k], depth + 1) != 0) return -1;
@@ -385,11 +379,12 @@ static int resolve_marketp(cc *c, sd_node *n, int depth) {
 /* The slot (cvar) of an element argument `x` of `n` and how many
  * elements follow it to the end of its last subscript (*count), with
  * `stride` the size of that last subscript. */
-static int element_run(cc *c, sd_node *n, sd_node *x, int depth, int *count, int *stride, int *total) {
+static int element_run(cc *c, sd_node *n, sd_node *x, int depth, const char *what, int *count, int *stride,
+                       int *total) {
   int idx, nd, last, off, k, tot = 1;
   if (x->kind != SD_N_VAR || x->nsubs == 0)
-    return fail_at(c, SD_E_DEFINITION, n, "the arguments of %s must be elements of subscripted variables, "
-                   "as in demand[first]%s", n->text, NULL);
+    return fail_at(c, SD_E_DEFINITION, n, "%s of %s must be an element of a subscripted variable, as in x[first]",
+                   what, n->text);
   idx = sd_strmap_get(&c->m->index, x->name);
   if (idx < 0 || c->m->vars[idx].ndefs == 0)
     return fail_at(c, SD_E_NAME, x, "'%s' is not a subscripted variable%s", x->text, NULL);
@@ -415,7 +410,7 @@ static int resolve_market(cc *c, sd_node *n, sd_fn fn, int depth) {
   int a = 0, k, j, m;
   if (fn != SD_FN_FIND_MARKET_PRICE) {
     int cnt, stride, tot;
-    if (resolve(c, n->args[0], depth + 1) != 0 || element_run(c, n, n->args[1], depth, &cnt, &stride, &tot) != 0 ||
+    if (resolve(c, n->args[0], depth + 1) != 0 || element_run(c, n, n->args[1], depth, "the profile", &cnt, &stride, &tot) != 0 ||
         resolve(c, n->args[2], depth + 1) != 0) return -1;
     if (cnt < 4)
       return fail_at(c, SD_E_DEFINITION, n->args[1], "the profile of %s needs 4 values (ptype, ppriority, pwidth, "
@@ -435,8 +430,9 @@ static int resolve_market(cc *c, sd_node *n, sd_fn fn, int depth) {
   {
     int cnt[2], stride[2], tot[2], pc, ps, pt;
     for (k = 0; k < 2; k++) {
-      if (element_run(c, n, n->args[2 * k], depth, &cnt[k], &stride[k], &tot[k]) != 0 ||
-          element_run(c, n, n->args[2 * k + 1], depth, &pc, &ps, &pt) != 0) return -1;
+      if (element_run(c, n, n->args[2 * k], depth, k ? "the supply" : "the demand", &cnt[k], &stride[k],
+                      &tot[k]) != 0 ||
+          element_run(c, n, n->args[2 * k + 1], depth, "a profile", &pc, &ps, &pt) != 0) return -1;
       if (pc < 4 || (long)(cnt[k] - 1) * ps + 4 > pt)
         return fail_at(c, SD_E_DEFINITION, n->args[2 * k + 1], "each profile of %s needs 4 values (ptype, "
                        "ppriority, pwidth, pextra), one row for each quantity%s", n->text, NULL);
@@ -477,21 +473,11 @@ static int table_arg(cc *c, sd_node *n, sd_node *tn) {
  * (dependencies); num holds their count. */
 static int resolve_vector_lookup(cc *c, sd_node *n, int depth) {
   sd_node *vec = n->args[0], **args;
-  int idx, nd, last, off, count, k;
-  if (vec->kind != SD_N_VAR || vec->nsubs == 0)
-    return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be an element of a subscripted "
-                   "variable, as in vec[first]%s", n->text, NULL);
-  idx = sd_strmap_get(&c->m->index, vec->name);
-  if (idx < 0 || c->m->vars[idx].ndefs == 0)
-    return fail_at(c, SD_E_NAME, vec, "'%s' is not a subscripted variable%s", vec->text, NULL);
-  if (resolve(c, vec, depth + 1) != 0) return -1;
+  int count, stride, tot, k;
+  if (element_run(c, n, vec, depth, "the first argument", &count, &stride, &tot) != 0) return -1;
   for (k = 1; k < 5; k++)
     if (resolve(c, n->args[k], depth + 1) != 0) return -1;
-  c->contig[idx] = 1;                      /* read by slot at run time */
-  nd = c->mnd[idx];
-  last = c->m->dims[c->mdims[idx][nd - 1]].n;
-  off = vec->ref - c->mbase[idx];
-  count = last - off % last;
+  c->contig[sd_strmap_get(&c->m->index, vec->name)] = 1;   /* read by slot at run time */
   if (count > SD_VECLKP_MAX)
     return fail_at(c, SD_E_DEFINITION, n, "VECTOR LOOKUP reads at most 4096 values%s%s", NULL, NULL);
   if (expanded(c, n, count) != 0) return -1;
@@ -587,21 +573,14 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
        values from that element to the end of its last subscript, read
        and written by slot; operands cond, size, accum, inval, element */
     sd_node *vec = n->args[0], **args;
-    int idx, nd, last, off;
-    if (vec->kind != SD_N_VAR || vec->nsubs == 0)
-      return fail_at(c, SD_E_DEFINITION, n, "the first argument of %s must be an element of a subscripted "
-                     "level, as in Population[first]%s", n->text, NULL);
-    idx = sd_strmap_get(&c->m->index, vec->name);
-    if (idx < 0 || c->m->vars[idx].ndefs == 0 || c->v[c->mbase[idx]].kind != CV_STOCK)
+    int idx = vec->kind == SD_N_VAR ? sd_strmap_get(&c->m->index, vec->name) : -1, count, stride, tot;
+    if (idx >= 0 && c->m->vars[idx].ndefs > 0 && c->v[c->mbase[idx]].kind != CV_STOCK)
       return fail_at(c, SD_E_DEFINITION, vec, "'%s' is not a subscripted level (SHIFT IF TRUE moves a level's "
                      "values)%s", vec->text, NULL);
-    if (resolve(c, vec, depth + 1) != 0) return -1;
+    if (element_run(c, n, vec, depth, "the first argument", &count, &stride, &tot) != 0) return -1;
     for (i = 1; i < 5; i++)
       if (resolve(c, n->args[i], depth + 1) != 0) return -1;
     c->contig[idx] = 1;                      /* written by slot at run time */
-    nd = c->mnd[idx];
-    last = c->m->dims[c->mdims[idx][nd - 1]].n;
-    off = vec->ref - c->mbase[idx];
     args = sd_arena_alloc(&c->ast, 5 * sizeof(sd_node *));
     if (!args) return oom(c);
     for (i = 0; i < 4; i++) args[i] = n->args[i + 1];
@@ -609,7 +588,7 @@ int resolve_more(cc *c, sd_node *n, sd_fn fn, int depth) {
     vec->done = 1;
     n->args = args;
     n->nargs = 5;
-    n->num = last - off % last;
+    n->num = count;
     return 1;
   }
   if (fn == SD_FN_FIND_MARKET_PRICE || fn == SD_FN_DEMAND_AT_PRICE || fn == SD_FN_SUPPLY_AT_PRICE)
