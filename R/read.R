@@ -289,7 +289,10 @@ with_library_macros <- function(text) {
   for (nm in names(library_macros)) {
     call <- sprintf("(^|[^[:alnum:]_ ])[[:space:]]*%s[[:space:]]*\\(", nm)
     defined <- sprintf(":MACRO:[[:space:]]*%s[[:space:]]*\\(", nm)
-    if (grepl(call, text, ignore.case = TRUE) && !grepl(defined, text, ignore.case = TRUE))
+    # a variable or lookup of the model with that name keeps it
+    own <- sprintf("(^|[|\n])[[:space:]]*%s[[:space:]]*(=|\\[|:|~|\\([[:space:]]*[\\(\\[])", nm)
+    if (grepl(call, text, ignore.case = TRUE) && !grepl(defined, text, ignore.case = TRUE) &&
+        !grepl(own, text, ignore.case = TRUE))
       add <- c(add, library_macros[[nm]])
   }
   if (!length(add)) return(text)

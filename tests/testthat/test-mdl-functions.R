@@ -435,6 +435,9 @@ test_that("DELAYP is DELAY3 with its pipeline named after the colon", {
                    "d3 = DELAY3(x, 6) ~~|", "wip = INTEG(x - y, 0) ~~|"), final = 30, dt = 0.25)
   expect_equal(out$y, out$d3)
   expect_equal(out[["in transit"]], out$wip, tolerance = 1e-12)
+  # a model's own DELAYP (here a lookup) keeps the name
+  own <- mdl_run(c("{UTF-8}", "DELAYP((0,0),(10,10)) ~~|", "y = DELAYP(Time) ~~|"), final = 2)
+  expect_equal(own$y, c(0, 1, 2))
 })
 
 test_that("QUEUE FIFO keeps its contents' ages, first in first out, for the QUEUE AGE functions", {
