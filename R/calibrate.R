@@ -145,7 +145,23 @@ calib_local <- function(ev, x, lower, upper, optimizer, control) {
   if (optimizer == "nlminb") {
     ctl <- utils::modifyList(list(eval.max = 400, iter.max = 300), control)
     r <- stats::nlminb(x, ev$value, ev$gradient, lower = lower, upper = upper, control = ctl)
-    list(x = r$par, value = r$objective, converged = r$convergence == 0, message = r$message,
+    # PORT's "false convergence" usually means its quadratic model broke
+    # down on a kink (lookups, IF THEN ELSE); a fresh start from there
+    # often finishes the job
+    settled <- FALSE
+    for (k in 1:3) {
+      if (r$convergence == 0 || !grepl("false convergence", r$message)) break
+      r2 <- stats::nlminb(r$par, ev$value, ev$gradient, lower = lower, upper = upper, control = ctl)
+      improved <- r2$objective < r$objective - 1e-10 * abs(r$objective)
+      if (!improved) {
+        # restarted at the point, the search found nothing better: a minimum
+        settled <- TRUE
+        r$message <- paste(r$message, "(a restart from there found no better point)")
+        break
+      }
+      r <- r2
+    }
+    list(x = r$par, value = r$objective, converged = r$convergence == 0 || settled, message = r$message,
          iterations = r$iterations)
   } else {
     r <- stats::optim(x, ev$value, ev$gradient, method = "L-BFGS-B", lower = lower, upper = upper,
@@ -268,7 +284,7 @@ calib_result <- function(prob, obj, ev, best, searches) {
   V <- matrix(NA_real_, np, np, dimnames = list(par$name, par$name))
   if (!anyNA(J)) {
     info <- if (!is.null(obj$info)) obj$info(J, mu, p$extra, np) else calib_hessian(prob, obj, p$z, p$extra)
-    V[] <- tryCatch(solve(info), error = function(e) {
+    V[] <- if (all(is.infinite(diag(info)))) 0 else tryCatch(solve(info), error = function(e) {
       warning("The information matrix is singular at the estimate: some parameters are not identified by the data; vcov() is NA.",
               call. = FALSE)
       matrix(NA_real_, np, np)

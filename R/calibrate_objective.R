@@ -70,6 +70,8 @@ calib_objective <- function(prob, objective, weights = NULL, sigma = NULL, size 
         # Gauss-Newton: residual variance from the fit
         info = function(J, mu, extra, p) {
           s2 <- sum((w * (mu - y))^2) / max(1, n - p)
+          # an exact fit: no error left, so no uncertainty either
+          if (s2 <= 0) return(diag(Inf, ncol(J)))
           crossprod(J * w) / s2
         },
         loglik = function(f) -n / 2 * (log(2 * pi * f / n) + 1) + sum(log(w)),
