@@ -216,12 +216,17 @@ calib_predict <- function(prob, Z) {
       out[, cols[j]] <<- x
     }
   }
+  failed <- function(r) !is.null(names(r)) && identical(names(r)[1], "code")
+  # Ctrl-C, or memory running out, stops the whole fit; a run that fails
+  # only counts as a bad fit
+  fatal <- function(r) if (engine_error_classes[r$code] %in% c("sdvm_interrupt", "sdvm_memory_error")) engine_abort(r)
   res <- run_batch(seq_len(n))
-  if (!is.null(names(res)) && identical(names(res)[1], "code")) {
+  if (failed(res)) {
+    fatal(res)
     # some run failed: run each alone so the others still count
     for (j in seq_len(n)) {
       r <- run_batch(j)
-      if (is.null(names(r)) || !identical(names(r)[1], "code")) fill(r, j)
+      if (failed(r)) fatal(r) else fill(r, j)
     }
   } else {
     fill(res, seq_len(n))
