@@ -35,7 +35,10 @@
 #' @param data Observations: a data frame or data file paths (see Data).
 #' @param params The parameters to estimate: a named list whose elements
 #'   are `c(lower, upper)`, or `list(lower =, upper =, start =, log =)`.
-#'   Names are constants or stocks (a stock's name means its initial value).
+#'   Names are constants, stocks (a stock's name means its initial value)
+#'   or lookups (a lookup's name means a factor on its output values, 1
+#'   being the model's own table; each value of such a factor is a rebuilt
+#'   program, so these fits run one model at a time).
 #' @param start Optional named starting values (default: the model's own
 #'   values where they lie within the bounds, else the middle of the range).
 #' @param log Parameters to search on the log scale: names, or `TRUE` for

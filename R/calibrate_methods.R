@@ -191,10 +191,15 @@ print.summary.sdvm_fit <- function(x, ...) {
 #' @export
 simulate.sdvm_fit <- function(object, nsim = 1, seed = NULL, ...) {
   cf <- object$coefficients
-  if (nsim == 1) return(simulate(object$model, params = as.list(cf), ...))
+  par <- object$problem$par
+  # lookup scale factors are part of the model, the rest are parameters
+  run_at <- function(theta, ...) {
+    m <- if (any(par$scale)) scaled_lookups(object$model, par$name[par$scale], theta[par$scale]) else object$model
+    simulate(m, params = as.list(theta[!par$scale]), ...)
+  }
+  if (nsim == 1) return(run_at(cf, ...))
   V <- object$vcov
   if (anyNA(V)) sdvm_abort("vcov() is NA: parameters cannot be drawn.", "sdvm_param_error")
-  par <- object$problem$par
   zhat <- to_z(par, cf)
   D <- diag(ifelse(par$log, 1 / cf, 1), length(cf))
   Vz <- D %*% V %*% D
@@ -203,7 +208,14 @@ simulate.sdvm_fit <- function(object, nsim = 1, seed = NULL, ...) {
   Z <- sweep(draws, 2, zhat, "+")
   X <- from_z_matrix(par, Z)
   X <- sweep(sweep(X, 2, par$lower, pmax), 2, par$upper, pmin)
-  simulate(object$model, params = as.data.frame(X, check.names = FALSE), ...)
+  if (!any(par$scale)) return(simulate(object$model, params = as.data.frame(X, check.names = FALSE), ...))
+  runs <- lapply(seq_len(nsim), function(i) {
+    r <- run_at(stats::setNames(X[i, ], par$name), ...)
+    cbind(run = i, as.data.frame(r, check.names = FALSE))
+  })
+  out <- do.call(rbind, runs)
+  rownames(out) <- NULL
+  structure(out, class = c("sdvm_result", "data.frame"))
 }
 
 #' Plot a calibration

@@ -30,11 +30,19 @@ calib_params <- function(model, params, start = NULL, log = NULL) {
                "sdvm_param_error", variable = bad)
   }
   kind <- info$kind[pos]
-  if (any(!kind %in% c("const", "stock")))
-    sdvm_abort(sprintf(paste0("'%s' is a %s: calibration moves constants and the initial values of stocks ",
-                              "(a variable with an equation cannot be a parameter)."),
-                       nm[!kind %in% c("const", "stock")][1], kind[!kind %in% c("const", "stock")][1]),
-               "sdvm_param_error", variable = nm[!kind %in% c("const", "stock")][1])
+  movable <- c("const", "stock", "lookup")
+  if (any(!kind %in% movable))
+    sdvm_abort(sprintf(paste0("'%s' is a %s: calibration moves constants, the initial values of stocks ",
+                              "and scale factors of lookups (a variable with an equation cannot be a parameter)."),
+                       nm[!kind %in% movable][1], kind[!kind %in% movable][1]),
+               "sdvm_param_error", variable = nm[!kind %in% movable][1])
+  # a lookup's parameter multiplies its output values (1: as the model has it)
+  for (i in which(kind == "lookup")) {
+    v <- model$vars[[match(info$key[pos[i]], canon_name(vapply(model$vars, `[[`, "", "name")))]]
+    if (is.null(v) || !is.numeric(v$y) || is.list(v$y))
+      sdvm_abort(sprintf("'%s' is a lookup sdvm cannot scale (an arrayed or computed lookup).", nm[i]),
+                 "sdvm_param_error", variable = nm[i])
+  }
   part <- function(x, field, i) if (is.list(x)) x[[field]] else if (field == "lower") x[1] else if (field == "upper") x[2] else NULL
   lower <- upper <- st <- numeric(length(nm))
   lg <- logical(length(nm))
@@ -75,8 +83,9 @@ calib_params <- function(model, params, start = NULL, log = NULL) {
   # no start given: the model's own value when it lies within the bounds,
   # else the middle of the range (on the parameter's scale)
   if (anyNA(st)) {
-    own <- unlist(base_values(model, info$name[pos[is.na(st)]]))
-    st[is.na(st)] <- own
+    need <- is.na(st) & kind != "lookup"
+    if (any(need)) st[need] <- unlist(base_values(model, info$name[pos[need]]))
+    st[is.na(st)] <- 1
   }
   for (i in seq_along(nm)) {
     if (!is.numeric(st[i]) || !is.finite(st[i]))
@@ -89,7 +98,8 @@ calib_params <- function(model, params, start = NULL, log = NULL) {
       st[i] <- if (lg[i]) sqrt(lower[i] * upper[i]) else (lower[i] + upper[i]) / 2
     }
   }
-  list(name = info$name[pos], given = nm, lower = lower, upper = upper, start = st, log = lg)
+  list(name = info$name[pos], given = nm, lower = lower, upper = upper, start = st, log = lg,
+       scale = kind == "lookup")
 }
 
 to_z <- function(par, x) ifelse(par$log, log(x), x)
@@ -181,7 +191,7 @@ calib_problem <- function(model, data, params, start = NULL, log = NULL, threads
   list(model = model, par = par, obs = obs, vars = vars, series = match(obs$variable, vars),
        grid = grid, lo = lo, hi = hi, frac = frac, dt = dt, method = method,
        threads = if (is.null(threads)) default_threads() else check_threads(threads),
-       idx = as.integer(match(canon_name(par$name), info$key) - 1L),
+       idx = as.integer(match(canon_name(par$name[!par$scale]), info$key) - 1L),
        out_idx = select_vars(vars, info),
        counter = new.env(parent = emptyenv()))
 }
@@ -190,15 +200,29 @@ calib_problem <- function(model, data, params, start = NULL, log = NULL, threads
 # in z space): a matrix with one column per point; a column of NA where
 # a run failed.  Counts the runs made.
 calib_predict <- function(prob, Z) {
-  Z <- matrix(Z, ncol = length(prob$par$name))
-  vals <- t(from_z_matrix(prob$par, Z))
-  storage.mode(vals) <- "double"
+  if (!is.matrix(Z)) Z <- matrix(Z, ncol = length(prob$par$name))
+  all_vals <- t(from_z_matrix(prob$par, Z))
+  storage.mode(all_vals) <- "double"
+  n <- ncol(all_vals)
+  if (any(prob$par$scale)) {
+    # lookup scale factors change the program: one rebuilt model per point
+    out <- matrix(NA_real_, nrow(prob$obs), n)
+    for (j in seq_len(n)) {
+      sub <- prob
+      sub$model <- scaled_lookups(prob$model, prob$par$name[prob$par$scale], all_vals[prob$par$scale, j])
+      sub$par <- lapply(prob$par, function(x) x[!prob$par$scale])
+      info <- compiled(sub$model)$vars
+      sub$out_idx <- select_vars(prob$vars, info)
+      out[, j] <- calib_predict(sub, Z[j, !prob$par$scale, drop = FALSE])
+    }
+    return(out)
+  }
+  vals <- all_vals
   cache <- compiled(prob$model)
   settings <- run_settings(NULL, NULL, prob$dt, prob$dt)
   meth <- run_method(prob$method, NULL, prob$model$settings$precision)
   run_batch <- function(cols) .Call(C_sdvm_batch, cache$ptr, prob$idx, vals[, cols, drop = FALSE], settings,
                                     meth, prob$out_idx, 0L, prob$threads)
-  n <- ncol(vals)
   nt <- length(prob$grid)
   out <- matrix(NA_real_, nrow(prob$obs), n)
   fill <- function(res, cols) {
@@ -240,4 +264,15 @@ from_z_matrix <- function(par, Z) {
   X[, par$log] <- exp(Z[, par$log])
   colnames(X) <- par$name
   X
+}
+
+# The model with the output values of the named lookups multiplied by
+# `factors` (a fresh definition, compiled on first use).
+scaled_lookups <- function(model, names, factors) {
+  keys <- canon_name(vapply(model$vars, `[[`, "", "name"))
+  for (k in seq_along(names)) {
+    i <- match(canon_name(names[k]), keys)
+    model$vars[[i]]$y <- model$vars[[i]]$y * factors[k]
+  }
+  definition_only(model)
 }

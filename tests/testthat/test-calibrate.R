@@ -116,6 +116,26 @@ test_that("a stock's initial value and several series with weights are estimated
   expect_equal(sort(unique(fitted(fit)$variable)), c("Outflow seen", "Tank"))
 })
 
+test_that("a lookup's scale factor is estimated with a constant", {
+  # the truth: the lookup's values times 1.5, and an offset of 0.5
+  truth_model <- sd_model(stop = 10, dt = 0.25) |>
+    sd_stock("Level", init = 0, inflows = "inflow") |>
+    sd_flow("inflow", "effect(Time) * gain + offset") |>
+    sd_lookup("effect", x = c(0, 5, 10), y = 1.5 * c(1, 2, 1.5)) |>
+    sd_const("gain", 2) |> sd_const("offset", 0.5)
+  m2 <- sd_model(stop = 10, dt = 0.25) |>
+    sd_stock("Level", init = 0, inflows = "inflow") |>
+    sd_flow("inflow", "effect(Time) * gain + offset") |>
+    sd_lookup("effect", x = c(0, 5, 10), y = c(1, 2, 1.5)) |>
+    sd_const("gain", 2) |> sd_const("offset", 0)
+  obs <- simulate(truth_model, saveper = 1, vars = "Level")
+  fit <- sd_calibrate(m2, obs, list(effect = c(0.2, 5), offset = c(-2, 2)))
+  expect_equal(unname(coef(fit)), c(1.5, 0.5), tolerance = 1e-5)
+  expect_equal(simulate(fit, vars = "Level")$Level, simulate(truth_model, vars = "Level")$Level,
+               tolerance = 1e-6)
+  expect_equal(length(unique(simulate(fit, nsim = 3, seed = 1, vars = "Level")$run)), 3L)
+})
+
 test_that("Poisson counts and a user objective", {
   m <- sir_model()
   clean <- simulate(m, params = list(beta = 1.7, gamma = 0.45), saveper = 1, vars = "I")
