@@ -17,8 +17,16 @@
 # With <exponential_leak/> a leak takes f_k of the zone's contents per
 # unit time instead, and the outflow is what survives that over the
 # zone.  <capacity> and <in_limit> limit the inflows.  An arrayed
-# conveyor is one belt per element.  Arrested, discrete and batch
-# conveyors are refused.
+# conveyor is one belt per element.
+#
+# <arrest>, an expression: while it is true the belt stands.  Stella's
+# help (Oven Computation, "Arrest if"; conveyors are arrested the same
+# way) says that then no new material comes on or goes out and the time
+# left to each batch is not counted down.  So the inflows are 0, the
+# outflow and the leaks are 0, and the delays count only the steps the
+# belt moved: the engine's XMILE CONVEYOR, DELAY MATERIAL in belt steps,
+# takes the place of DELAY MATERIAL and DELAY FIXED above.
+# Discrete and batch conveyors are refused.
 
 # The conveyors among decls: list by the stock's key of list(stock decl,
 # the flows' overriding equations by flow key, extra records).
@@ -26,15 +34,29 @@ xmile_conveyors <- function(rd, decls, tab) {
   out <- list()
   for (d in decls) {
     if (d$tag != "stock") next
+    if (!is.null(xmile_child(rd, d$node, "oven")))
+      xmile_fail(rd, "it is a Stella oven: sdvm does not run ovens (docs/language.md)",
+                 tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     conv <- xmile_child(rd, d$node, "conveyor")
     if (is.null(conv)) next
-    for (opt in c("arrest", "discrete", "batch_integrity", "one_at_a_time"))
+    for (opt in c("discrete", "batch_integrity", "one_at_a_time"))
       if (!is.null(xmile_child(rd, conv, opt)) &&
           !identical(tolower(trimws(xmile_text(xmile_child(rd, conv, opt)))), "false"))
-        xmile_fail(rd, sprintf(paste0("its conveyor is <%s>: sdvm does not run arrested, discrete or ",
+        xmile_fail(rd, sprintf(paste0("its conveyor is <%s>: sdvm does not run discrete or ",
                                       "batch conveyors yet (docs/language.md)"), opt),
                    tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     ctx <- xmile_ctx(rd, tab, d, NULL, rd$macro_names)
+    arrest_text <- xmile_text(xmile_child(rd, conv, "arrest"))
+    arrest <- if (xmile_blank(arrest_text) || tolower(trimws(arrest_text)) == "false") NULL
+              else sprintf("(%s)", xmile_tr(ctx, arrest_text))
+    # a delay of the inflow by `frac` transit times, the initial contents
+    # flowing out evenly meanwhile
+    belt <- function(frac) {
+      delay <- if (frac == 1) T else sprintf("%s * %s", frac, T)
+      if (is.null(arrest)) sprintf("DELAY FIXED(%s, %s, %s / %s)", I, delay, init, T)
+      else sprintf("XMILE CONVEYOR(%s, %s, %s / %s, %s)", I, delay, init, T, arrest)
+    }
+    moving <- if (is.null(arrest)) "" else sprintf(" * (%s = 0)", arrest)
     len <- xmile_text(xmile_child(rd, conv, "len"))
     if (xmile_blank(len)) ctx$fail("the conveyor has no transit time (<len>)", NULL)
     T <- sprintf("(%s)", xmile_tr(ctx, len))
@@ -56,6 +78,23 @@ xmile_conveyors <- function(rd, decls, tab) {
     I <- if (length(ins)) paste0("(", paste(vapply(ins, ref, ""), collapse = " + "), ")") else "0"
     eqns <- list(); extra <- list()
     fractions <- character()
+    # steps the belt has moved: with an arrest, a hidden counter
+    if (is.null(arrest)) {
+      steps <- "((Time - INITIAL TIME) / TIME STEP)"
+    } else {
+      sname <- sprintf("%s belt steps", tab[[d$key]]$name)
+      srec <- list(name = sname, kind = "stock", init = "0",
+                   rate = sprintf("IF THEN ELSE(%s, 0, 1 / TIME STEP)", arrest),
+                   doc = sprintf("The steps conveyor '%s' has moved (it stands while arrested)", tab[[d$key]]$name))
+      if (length(d$dims)) srec$subs <- d$dims
+      extra[[length(extra) + 1L]] <- srec
+      steps <- on_dims(sname, d$dims)
+    }
+    # the part of the belt the initial contents leaving now have travelled
+    # (counting this step, so that what leaves and what leaks add up to
+    # the initial contents), and what of them the leaks took on the way
+    past <- sprintf("((%s + 1) * TIME STEP / %s)", steps, T)
+    init_leaks <- character()
     for (k in leaks) {
       ld <- decl_of(k)
       lctx <- xmile_ctx(rd, tab, ld, NULL, rd$macro_names)
@@ -69,35 +108,46 @@ xmile_conveyors <- function(rd, decls, tab) {
                    tag = "flow", var = ld$raw, line = ld$line)
       w <- ze - zs
       zname <- sprintf("%s leak zone %s", tab[[d$key]]$name, tab[[k]]$name)
-      enter <- if (zs == 0) I else sprintf("DELAY FIXED(%s, %s * %s, %s / %s)", I, zs, T, init, T)
-      leave <- sprintf("DELAY FIXED(%s, %s * %s, %s / %s)", I, ze, T, init, T)
+      enter <- if (zs == 0) I else belt(zs)
+      leave <- belt(ze)
       zrec <- list(name = zname, kind = "stock", init = sprintf("%s * %s", init, w),
                    rate = sprintf("%s - %s", enter, leave),
                    doc = sprintf("What is on conveyor '%s' in the zone of its leak '%s'",
                                  tab[[d$key]]$name, tab[[k]]$name))
       if (length(d$dims)) zrec$subs <- d$dims
       extra[[length(extra) + 1L]] <- zrec
-      eqns[[k]] <- if (expo) sprintf("%s * %s", f, on_dims(zname, d$dims))
-                   else sprintf("%s * %s / (%s * %s)", f, on_dims(zname, d$dims), w, T)
+      eqns[[k]] <- if (expo) sprintf("%s * %s%s", f, on_dims(zname, d$dims), moving)
+                   else sprintf("%s * %s / (%s * %s)%s", f, on_dims(zname, d$dims), w, T, moving)
       fractions <- c(fractions, if (expo) sprintf("EXP(-%s * %s * %s)", f, w, T) else f)
+      overlap <- sprintf("MAX(0, %s - MAX(%s, 1 - %s))", ze, zs, past)
+      init_leaks <- c(init_leaks, if (expo) sprintf("%s * %s * %s", f, overlap, T)
+                                  else sprintf("%s * %s / %s", f, overlap, w))
     }
     survive <- if (!length(fractions)) "1" else if (expo) paste(fractions, collapse = " * ")
                else sprintf("(1 - %s)", paste(fractions, collapse = " - "))
+    # the initial contents leave evenly over the first transit time, less
+    # what the leaks took of each part on its way from where it was
+    init_survive <- if (!length(init_leaks)) "1" else if (expo) sprintf("EXP(-(%s))", paste(init_leaks, collapse = " + "))
+                    else sprintf("(1 - %s)", paste(init_leaks, collapse = " - "))
+    init_out <- sprintf("IF THEN ELSE(%s <= 1 + 1e-9, %s / %s * %s, 0)%s", past, init, T, init_survive, moving)
     if (!is.na(main))
-      eqns[[main]] <- sprintf("%s * DELAY MATERIAL(%s, %s, %s / %s, 0)", survive, I, T, init, T)
+      eqns[[main]] <- if (is.null(arrest)) sprintf("%s * DELAY MATERIAL(%s, %s, 0, 0) + %s", survive, I, T, init_out)
+                      else sprintf("%s * XMILE CONVEYOR(%s, %s, 0, %s) + %s", survive, I, T, arrest, init_out)
     # inflow limits: capacity (what the belt may hold) and in_limit (a rate)
     cap <- xmile_text(xmile_child(rd, conv, "capacity"))
     lim <- xmile_text(xmile_child(rd, conv, "in_limit"))
     limits <- list()
+    # nothing comes on while the belt stands
+    if (!is.null(arrest)) for (k in ins) limits[[k]] <- list(arrest = arrest)
     if (!xmile_blank(cap) || !xmile_blank(lim)) {
       if (length(ins) != 1)
         xmile_fail(rd, "a conveyor with a capacity or an inflow limit needs exactly one inflow",
                    tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
-      limits[[ins]] <- list(
+      limits[[ins]] <- c(limits[[ins]], list(
         cap = if (!xmile_blank(cap)) sprintf("MAX(0, ((%s) - %s) / TIME STEP + %s)", xmile_tr(ctx, cap),
                                             ref(d$key), paste(c(if (!is.na(main)) ref(main), vapply(leaks, ref, "")),
                                                                 collapse = " + ")),
-        lim = if (!xmile_blank(lim)) sprintf("(%s)", xmile_tr(ctx, lim)))
+        lim = if (!xmile_blank(lim)) sprintf("(%s)", xmile_tr(ctx, lim))))
     }
     out[[d$key]] <- list(eqns = eqns, extra = extra, limits = limits)
   }

@@ -354,6 +354,7 @@ xmile_record <- function(rd, tab, d, enode, ctx, info, clip) {
     lim <- cv$limits[[d$key]]                                          # into a conveyor
     if (!is.null(lim$lim)) e <- sprintf("MIN(%s, %s)", e, lim$lim)
     if (!is.null(lim$cap)) e <- sprintf("MIN(%s, %s)", e, lim$cap)
+    if (!is.null(lim$arrest)) e <- sprintf("IF THEN ELSE(%s, 0, %s)", lim$arrest, e)
     cl <- clip[[d$key]]
     if (!is.null(cl)) {
       # the outflow of a non-negative stock takes at most what the stock

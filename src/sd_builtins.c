@@ -127,6 +127,10 @@ static const sd_builtin table[SD_FN__COUNT] = {
   { "find zero",      SD_FN_FIND_ZERO,    SD_B_SPECIAL, 9, 9, 0 },
   { "net present value", SD_FN_NET_PRESENT_VALUE, SD_B_SPECIAL, 5, 5, 0 },
   { "depreciate by schedule", SD_FN_DEPRECIATE_BY_SCHEDULE, SD_B_SPECIAL, 5, 5, 0 },
+  /* an XMILE conveyor's belt (input, transit time, initial rate out,
+   * arrested): what the XMILE reader writes for conveyors that can be
+   * arrested (xmile_conveyor.R), not a Vensim function */
+  { "xmile conveyor", SD_FN_XMILE_CONVEYOR, SD_B_SPECIAL, 4, 4, 0 },
 };
 
 const sd_builtin *sd_builtin_find(const char *canon) {

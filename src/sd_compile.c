@@ -1583,7 +1583,8 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
                                n->ref == SD_FN_QUEUE_AGE_IN_RANGE || n->ref == SD_FN_QUEUE_AGE_OLDEST ||
                                n->ref == SD_FN_QUEUE_FIFO_ATTRIB || n->ref == SD_FN_QUEUE_ATTRIB_AVERAGE ||
                                n->ref == SD_FN_QUEUE_ATTRIB_QUANTITY || n->ref == SD_FN_SHIFT_IF_TRUE ||
-                               n->ref == SD_FN_NET_PRESENT_VALUE || n->ref == SD_FN_DEPRECIATE_BY_SCHEDULE)) *timefn = 1;
+                               n->ref == SD_FN_NET_PRESENT_VALUE || n->ref == SD_FN_DEPRECIATE_BY_SCHEDULE ||
+                               n->ref == SD_FN_XMILE_CONVEYOR)) *timefn = 1;
   for (i = 0; i < n->nargs; i++)
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
@@ -2022,7 +2023,8 @@ static int gen_call(cc *c, const sd_node *n, int dst) {
   if (b->fn == SD_FN_DELAY_INFORMATION || b->fn == SD_FN_DELAY_MATERIAL ||
       b->fn == SD_FN_DEPRECIATE_STRAIGHTLINE || b->fn == SD_FN_DELAY_CONVEYOR || b->fn == SD_FN_DELAY_BATCH ||
       b->fn == SD_FN_DELAY_PROFILE || b->fn == SD_FN_QUEUE_FIFO || b->fn == SD_FN_QUEUE_FIFO_ATTRIB ||
-      b->fn == SD_FN_NET_PRESENT_VALUE || b->fn == SD_FN_DEPRECIATE_BY_SCHEDULE)
+      b->fn == SD_FN_NET_PRESENT_VALUE || b->fn == SD_FN_DEPRECIATE_BY_SCHEDULE ||
+      b->fn == SD_FN_XMILE_CONVEYOR)
     return gen_list(c, SDI_DSCOUT, n, (int)n->num, dst);
   if (b->fn == SD_FN_SHIFT_IF_TRUE) return gen_list(c, SDI_SHIFTIF, n, (int)n->num, dst);
   if (b->fn == SD_FN_VECTOR_LOOKUP) {

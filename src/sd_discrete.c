@@ -27,6 +27,9 @@
  *                      still on the belt, amount leaving, the step it
  *                      leaves at] [position of batch 0 .. m-1] [amount
  *                      of batch 0 .. m-1]
+ *   XMILE CONVEYOR     [kind, n, delay at step 0, steps the belt moved]
+ *                      [sum arriving at belt step 0 .. n+1] [inputs
+ *                      arriving at belt step 0 .. n+1]
  * The compiler makes each delay's inputs hidden variables; the run reads
  * their slots here, and the VM's DSCOUT instruction reads the record.
  */
@@ -194,6 +197,7 @@ static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double 
   switch (d->kind) {
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
   case SD_DSC_MATERIAL: return 3 + 2 * ((size_t)n_steps + 2);
+  case SD_DSC_BELT: return 4 + 2 * ((size_t)n_steps + 2);
   case SD_DSC_BATCH: return 6;
   case SD_DSC_NPV: return 9;
   case SD_DSC_SCHEDULE: return 8 + 3 * (size_t)(d->nvec[0] > 0 ? d->nvec[0] : 1);
@@ -444,7 +448,7 @@ void sd_dsc_setup(const sd_program *p, const double *v, double *rec, long n_step
     memset(b, 0, len * sizeof(double));
     b[0] = d->kind;
     b[1] = (double)n_steps;
-    if (d->kind == SD_DSC_MATERIAL) b[2] = NAN;           /* the delay, known at step 0 */
+    if (d->kind == SD_DSC_MATERIAL || d->kind == SD_DSC_BELT) b[2] = NAN;  /* the delay, known at step 0 */
     if (d->kind == SD_DSC_CONVEYOR) conveyor_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_PROFILE) profile_setup(p, d, v, b, n_steps, dt);
     if (d->kind == SD_DSC_QUEUE) queue_setup(p, d, v, b, n_steps, dt);
@@ -505,6 +509,21 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
     } else if (d->kind == SD_DSC_INFORMATION) {
       b[3 + k] = v[d->arg[0]];
       b[2] = (double)(k + 1);
+    } else if (d->kind == SD_DSC_BELT) {
+      /* as DELAY MATERIAL, in steps the belt moved: an arrested belt
+         (Stella: nothing comes on or goes out, and the time left to
+         each batch is not counted down) neither takes the input nor
+         moves */
+      double T = v[d->arg[1]], m = floor(T / dt + 0.5);
+      long beta = (long)b[3], at;
+      if (b[2] != b[2]) b[2] = T;
+      if (v[d->arg[2]] != 0) continue;
+      b[3] = (double)(beta + 1);
+      if (!(m >= 1)) m = 1;
+      if (m > (double)(n + 1 - beta)) continue;             /* after the run */
+      at = beta + (long)m;
+      b[4 + at] += v[d->arg[0]];
+      b[4 + (n + 2) + at] += 1;
     } else if (d->kind == SD_DSC_MATERIAL) {
       /* it leaves after its delay, counted in whole TIME STEPs as DELAY
          FIXED counts it, and at least one step later */
@@ -558,6 +577,20 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
     return batch_due(b, k, dt) ? b[3] / dt : 0;
   if (b[0] == SD_DSC_CONVEYOR)              /* what leaves now, as a rate */
     return (long)b[6] == k ? b[5] / dt : 0;
+  if (b[0] == SD_DSC_BELT) {
+    /* what reaches the end of the belt now (a: the initial rate out,
+       arrested): nothing while arrested; the initial contents while the
+       first batch travels */
+    long beta = (long)b[3];
+    double m;
+    if (a[1] != 0) return 0;
+    if (beta > n + 1) beta = n + 1;
+    if (b[4 + (n + 2) + beta] > 0) return b[4 + beta];
+    if (b[2] != b[2]) return a[0];
+    m = floor(b[2] / dt + 0.5);
+    if (!(m >= 1)) m = 1;
+    return (double)beta < m ? a[0] : 0;
+  }
   if (b[0] == SD_DSC_MATERIAL) {
     /* what arrives now (a: initial value, missing value); the initial
        value while the first delay runs, else the missing value when

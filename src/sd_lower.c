@@ -135,22 +135,25 @@ static int lower_sinteg(cc *c, sd_node *n) {
 static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   static const char *const what[] = { "DELAY INFORMATION", "DELAY MATERIAL", "DEPRECIATE STRAIGHTLINE",
                                        "DELAY CONVEYOR", "DELAY BATCH", "DELAY PROFILE", "QUEUE FIFO",
-                                       "NET PRESENT VALUE", "DEPRECIATE BY SCHEDULE" };
+                                       "NET PRESENT VALUE", "DEPRECIATE BY SCHEDULE", "XMILE CONVEYOR" };
   static const sd_fn fns[] = { SD_FN_DELAY_INFORMATION, SD_FN_DELAY_MATERIAL, SD_FN_DEPRECIATE_STRAIGHTLINE,
                                SD_FN_DELAY_CONVEYOR, SD_FN_DELAY_BATCH, SD_FN_DELAY_PROFILE, SD_FN_QUEUE_FIFO,
-                               SD_FN_NET_PRESENT_VALUE, SD_FN_DEPRECIATE_BY_SCHEDULE };
+                               SD_FN_NET_PRESENT_VALUE, SD_FN_DEPRECIATE_BY_SCHEDULE, SD_FN_XMILE_CONVEYOR };
   static const int schedule_args[] = { 0, 3, 4 };          /* the schedule and init are read by slot */
   static const int queue_args[] = { 0, 1, 3, 4 };         /* the profile is `table` */
   static const int attrib_args[] = { 0, 1, 6, 8, 2, 3, 7 }; /* QUEUE FIFO ATTRIB (its profiles are tables) */
   int attrib = kind == SD_DSC_QUEUE && n->nargs == 9;
   static const int conveyor_args[] = { 0, 1, 2, 4, 5 };   /* the profile is `table` */
+  static const int belt_args[] = { 0, 1, 3 };             /* input, transit time, arrested */
   char label[64];
   int in[SD_DSC_MAXARG], out, k;
   int nin = kind == SD_DSC_BATCH ? 6 : kind == SD_DSC_CONVEYOR ? 5 : kind == SD_DSC_DEPRECIATE ? 4 :
-            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : kind == SD_DSC_NPV ? 5 : kind == SD_DSC_SCHEDULE ? 3 : 2;
+            kind == SD_DSC_PROFILE || kind == SD_DSC_QUEUE ? (attrib ? 7 : 4) : kind == SD_DSC_NPV ? 5 : kind == SD_DSC_SCHEDULE ? 3 :
+            kind == SD_DSC_BELT ? 3 : 2;
   sd_node *rd;
   for (k = 0; k < nin; k++) {
     int a = kind == SD_DSC_CONVEYOR ? conveyor_args[k] : kind == SD_DSC_PROFILE ? k + 1 :
+            kind == SD_DSC_BELT ? belt_args[k] :
             kind == SD_DSC_QUEUE ? (attrib ? attrib_args[k] : queue_args[k]) :
             kind == SD_DSC_SCHEDULE ? schedule_args[k] : k;
     snprintf(label, sizeof label, "%s argument %d", what[kind], a + 1);
@@ -175,7 +178,7 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
   rd->text = n->text;
   rd->num = c->ndsc;
   rd->done = 1;
-  rd->nargs = kind == SD_DSC_INFORMATION ? 3 : kind == SD_DSC_MATERIAL ? 2 : kind == SD_DSC_DEPRECIATE ? 1 : 0;
+  rd->nargs = kind == SD_DSC_INFORMATION ? 3 : kind == SD_DSC_MATERIAL || kind == SD_DSC_BELT ? 2 : kind == SD_DSC_DEPRECIATE ? 1 : 0;
   rd->args = sd_arena_alloc(&c->ast, 3 * sizeof(sd_node *));
   if (!rd->args) return oom(c);
   if (kind == SD_DSC_INFORMATION) {
@@ -187,6 +190,13 @@ static int lower_discrete(cc *c, sd_node *n, int kind, int table) {
     rd->args[0] = n->args[2];
     rd->args[1] = n->args[3];
     c->v[out].init = n->args[2];
+  } else if (kind == SD_DSC_BELT) {
+    /* the output reads the initial rate and whether the belt stands now */
+    rd->args[0] = n->args[2];
+    if (!(rd->args[1] = mk_var(c, in[2], n))) return oom(c);
+    c->v[out].init = mk_bin(c, SD_OP_MUL, n->args[2],
+                            mk_bin(c, SD_OP_EQ, mk_var(c, in[2], n), mk_num(c, 0, n), n), n);
+    if (!c->v[out].init) return oom(c);
   } else if (kind == SD_DSC_SCHEDULE) {
     /* the output reads the stream now; at the start nothing of it is
        depreciated yet beyond the initial depreciation (the record's) */
@@ -318,6 +328,7 @@ int lower_more(cc *c, sd_node *n, sd_fn fn) {
   }
   case SD_FN_DELAY_INFORMATION: return lower_discrete(c, n, SD_DSC_INFORMATION, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_MATERIAL: return lower_discrete(c, n, SD_DSC_MATERIAL, -1) == 0 ? 1 : -1;
+  case SD_FN_XMILE_CONVEYOR: return lower_discrete(c, n, SD_DSC_BELT, -1) == 0 ? 1 : -1;
   case SD_FN_DEPRECIATE_STRAIGHTLINE: return lower_discrete(c, n, SD_DSC_DEPRECIATE, -1) == 0 ? 1 : -1;
   case SD_FN_DELAY_BATCH: return lower_discrete(c, n, SD_DSC_BATCH, -1) == 0 ? 1 : -1;
   case SD_FN_NET_PRESENT_VALUE: return lower_discrete(c, n, SD_DSC_NPV, -1) == 0 ? 1 : -1;

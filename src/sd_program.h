@@ -78,9 +78,13 @@ typedef struct sd_code {
  *   DEPRECIATE BY SCHEDULE  each fiscal period's investment spread over
  *                      the next periods by the schedule's fractions; arg:
  *                      stream, depreciation time, fiscal start (vec: the
- *                      schedule and the initial depreciation). */
+ *                      schedule and the initial depreciation).
+ *   XMILE CONVEYOR     DELAY MATERIAL on a belt that stops while the
+ *                      conveyor is arrested: delays count the steps the
+ *                      belt moved; arg: input, transit time, arrested. */
 enum { SD_DSC_INFORMATION = 0, SD_DSC_MATERIAL = 1, SD_DSC_DEPRECIATE = 2, SD_DSC_CONVEYOR = 3,
-       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6, SD_DSC_NPV = 7, SD_DSC_SCHEDULE = 8 };
+       SD_DSC_BATCH = 4, SD_DSC_PROFILE = 5, SD_DSC_QUEUE = 6, SD_DSC_NPV = 7, SD_DSC_SCHEDULE = 8,
+       SD_DSC_BELT = 9 };
 #define SD_DSC_MAXARG 7
 typedef struct sd_dsc {
   int kind;

@@ -56,8 +56,79 @@ test_that("capacity and inflow limit hold back what a conveyor takes in", {
   expect_equal(max(out$belt), 100)
 })
 
-test_that("arrested and discrete conveyors are refused with their option named", {
-  for (opt in c("<arrest>1</arrest>", "<discrete/>")) {
+test_that("an arrested conveyor stands: nothing comes on, nothing goes out, no time passes on the belt", {
+  # Stella's help, Oven Computation ("Arrest if"): when arrested no new
+  # material comes on or goes out, and the time remaining is not counted
+  # down.  Belt of 3 time units, dt 1, inflow 10 a unit, arrested from
+  # time 4 up to (not including) time 6.
+  m <- conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow>',
+      '<conveyor><len>3</len><arrest>TIME &gt;= 4 AND TIME &lt; 6</arrest></conveyor></stock>',
+      '<stock name="done"><eqn>0</eqn><inflow>out</inflow></stock>'),
+    c('<flow name="in"><eqn>10</eqn></flow>', '<flow name="out"/>'), stop = 10, dt = 1)
+  out <- simulate(m)
+  # batches enter at times 0, 1, 2, 3 (belt steps 0..3), none at 4 and 5,
+  # then 6, 7, ... (belt steps 4, 5, ...); a batch leaves 3 belt steps
+  # later: belt steps 3, 4, 5 are times 3, 6, 7 -- nothing leaves at 4, 5
+  expect_equal(out[["in"]], c(10, 10, 10, 10, 0, 0, 10, 10, 10, 10, 10))
+  expect_equal(out$out, c(0, 0, 0, 10, 0, 0, 10, 10, 10, 10, 10))
+  expect_equal(out$belt, c(0, 10, 20, 30, 30, 30, 30, 30, 30, 30, 30))
+  # without the arrest it is the plain conveyor
+  plain <- simulate(conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow>',
+      '<conveyor><len>3</len><arrest>0</arrest></conveyor></stock>'),
+    c('<flow name="in"><eqn>10</eqn></flow>', '<flow name="out"/>'), stop = 10, dt = 1))
+  expect_equal(plain$out, c(0, 0, 0, rep(10, 8)))
+})
+
+test_that("an arrested conveyor keeps its initial contents and its leaks stand too", {
+  m <- conveyor_model(
+    c('<stock name="belt"><eqn>40</eqn><outflow>out</outflow><outflow>leak</outflow>',
+      '<conveyor><len>4</len><arrest>TIME &gt;= 1 AND TIME &lt; 3</arrest></conveyor></stock>',
+      '<stock name="leaked"><eqn>0</eqn><inflow>leak</inflow></stock>',
+      '<stock name="done"><eqn>0</eqn><inflow>out</inflow></stock>'),
+    c('<flow name="out"/>', '<flow name="leak" leak_start="0" leak_end="1"><eqn>0.25</eqn><leak/></flow>'),
+    stop = 8, dt = 1)
+  out <- simulate(m)
+  # the initial 40 lie evenly on the 4 slats of the belt, 10 each; the
+  # belt moves at times 0, 3, 4, 5 (it stands at 1 and 2).  The leak takes
+  # 25% of a parcel over the whole belt, evenly: the parcel leaving at the
+  # (k+1)-th move has travelled (k+1)/4 of it from where it lay, so leaves
+  # with 10 * (1 - 0.25 * (k + 1) / 4); the leak takes 0.25 / 4 of what is
+  # on the belt's zone (40, 30, 20, 10 at the moves) a step
+  expect_equal(out$out, c(9.375, 0, 0, 8.75, 8.125, 7.5, 0, 0, 0))
+  expect_equal(out$leak, c(2.5, 0, 0, 1.875, 1.25, 0.625, 0, 0, 0))
+  # nothing is lost or made, and nothing is left on the belt
+  expect_equal(out$belt + out$leaked + out$done, rep(40, 9))
+  expect_equal(out$belt[7:9], c(0, 0, 0))
+})
+
+test_that("a conveyor with initial contents and a leak in part of the belt empties in one transit time", {
+  m <- conveyor_model(
+    c('<stock name="belt"><eqn>60</eqn><outflow>out</outflow><outflow>leak</outflow>',
+      '<conveyor><len>3</len></conveyor></stock>',
+      '<stock name="leaked"><eqn>0</eqn><inflow>leak</inflow></stock>',
+      '<stock name="done"><eqn>0</eqn><inflow>out</inflow></stock>'),
+    c('<flow name="out"/>', '<flow name="leak" leak_start="0.5" leak_end="1"><eqn>0.3</eqn><leak/></flow>'),
+    stop = 6, dt = 0.5)
+  out <- simulate(m)
+  expect_equal(out$belt + out$leaked + out$done, rep(60, nrow(out)))
+  expect_equal(out$belt[out$time >= 3], rep(0, sum(out$time >= 3)))
+  # the parcel that lay in the first half leaked 30% (the whole zone),
+  # the first to leave almost nothing: out at the first step is
+  # 60 / 3 * (1 - 0.3 * (1/6) / 0.5)
+  expect_equal(out$out[1], 20 * (1 - 0.3 * (1 / 6) / 0.5))
+  expect_equal(tail(out$out[out$time < 3], 1), 20 * (1 - 0.3))
+})
+
+test_that("a Stella oven is refused, not run as a plain stock", {
+  err <- tryCatch(conveyor_model('<stock name="kiln"><eqn>0</eqn><oven/></stock>', character()), error = identity)
+  expect_s3_class(err, "sdvm_unsupported_error")
+  expect_match(conditionMessage(err), "oven")
+})
+
+test_that("discrete and batch conveyors are refused with their option named", {
+  for (opt in c("<discrete/>", "<batch_integrity/>")) {
     err <- tryCatch(conveyor_model(sprintf('<stock name="belt"><eqn>0</eqn><conveyor><len>2</len>%s</conveyor></stock>', opt),
                                    character()), error = identity)
     expect_s3_class(err, "sdvm_unsupported_error")
