@@ -19,14 +19,19 @@
 # zone.  <capacity> and <in_limit> limit the inflows.  An arrayed
 # conveyor is one belt per element.
 #
-# <arrest>, an expression: while it is true the belt stands.  Stella's
-# help (Oven Computation, "Arrest if"; conveyors are arrested the same
-# way) says that then no new material comes on or goes out and the time
-# left to each batch is not counted down.  So the inflows are 0, the
+# <arrest>, an expression: while it is true the belt stands.  XMILE 1.0
+# (Conveyor options): all inflows and outflows are forced to zero and the
+# conveyor stops moving, time suspended for all material on it (Stella's
+# Oven Computation says the same of arrested ovens).  So the inflows, the
 # outflow and the leaks are 0, and the delays count only the steps the
 # belt moved: the engine's XMILE CONVEYOR, DELAY MATERIAL in belt steps,
 # takes the place of DELAY MATERIAL and DELAY FIXED above.
-# Discrete and batch conveyors are refused.
+# <sample>, an expression: the transit time is updated only while it is
+# true (by default every DT).  A leak's fraction is its <leak> element's
+# text, else its equation; with no outflow tagged <leak>, the outflows
+# after the first are the leaks (XMILE's convention).
+# Discrete and batch conveyors (discrete, batch_integrity) and integer
+# leaks are refused.
 
 # The conveyors among decls: list by the stock's key of list(stock decl,
 # the flows' overriding equations by flow key, extra records).
@@ -39,11 +44,17 @@ xmile_conveyors <- function(rd, decls, tab) {
                  tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     conv <- xmile_child(rd, d$node, "conveyor")
     if (is.null(conv)) next
-    for (opt in c("discrete", "batch_integrity", "one_at_a_time"))
-      if (!is.null(xmile_child(rd, conv, opt)) &&
-          !identical(tolower(trimws(xmile_text(xmile_child(rd, conv, opt)))), "false"))
+    # an option set as an element (<discrete/>, <discrete>true</...>) or
+    # as an attribute (discrete="true")
+    option_on <- function(opt) {
+      el <- xmile_child(rd, conv, opt)
+      (!is.null(el) && !identical(tolower(trimws(xmile_text(el))), "false")) ||
+        identical(tolower(xml2::xml_attr(conv, opt)), "true")
+    }
+    for (opt in c("discrete", "batch_integrity"))
+      if (option_on(opt))
         xmile_fail(rd, sprintf(paste0("its conveyor is <%s>: sdvm does not run discrete or ",
-                                      "batch conveyors yet (docs/language.md)"), opt),
+                                      "batch conveyors (docs/language.md)"), opt),
                    tag = "stock", var = d$raw, line = d$line, class = "sdvm_unsupported_error")
     ctx <- xmile_ctx(rd, tab, d, NULL, rd$macro_names)
     arrest_text <- xmile_text(xmile_child(rd, conv, "arrest"))
@@ -60,6 +71,9 @@ xmile_conveyors <- function(rd, decls, tab) {
     len <- xmile_text(xmile_child(rd, conv, "len"))
     if (xmile_blank(len)) ctx$fail("the conveyor has no transit time (<len>)", NULL)
     T <- sprintf("(%s)", xmile_tr(ctx, len))
+    sample <- xmile_text(xmile_child(rd, conv, "sample"))
+    if (!xmile_blank(sample) && !tolower(trimws(sample)) %in% c("1", "true"))
+      T <- sprintf("SAMPLE IF TRUE(%s, %s, %s)", xmile_tr(ctx, sample), T, T)
     init <- sprintf("(%s)", xmile_tr(ctx, xmile_text(xmile_child(rd, d$node, "eqn"))))
     # an arrayed conveyor: each element its own belt, the names with the
     # stock's dimensions
@@ -71,6 +85,7 @@ xmile_conveyors <- function(rd, decls, tab) {
     outs <- xmile_flow_keys(rd, d, "outflow")
     decl_of <- function(key) Filter(function(x) identical(x$key, key), decls)[[1]]
     is_leak <- vapply(outs, function(k) !is.null(xmile_child(rd, decl_of(k)$node, "leak")), NA)
+    if (!any(is_leak) && length(outs) > 1) is_leak <- seq_along(outs) > 1
     main <- outs[!is_leak][1]
     leaks <- outs[is_leak]
     expo <- !is.null(xmile_child(rd, conv, "exponential_leak")) ||
@@ -98,7 +113,15 @@ xmile_conveyors <- function(rd, decls, tab) {
     for (k in leaks) {
       ld <- decl_of(k)
       lctx <- xmile_ctx(rd, tab, ld, NULL, rd$macro_names)
-      f <- sprintf("(%s)", xmile_tr(lctx, xmile_text(xmile_child(rd, ld$node, "eqn"))))
+      if (!is.null(xmile_child(rd, ld$node, "leak_integers")))
+        xmile_fail(rd, "its leak is <leak_integers/>: sdvm does not round leaks to whole units (docs/language.md)",
+                   tag = "flow", var = ld$raw, line = ld$line, class = "sdvm_unsupported_error")
+      ftext <- xmile_text(xmile_child(rd, ld$node, "leak"))
+      if (xmile_blank(ftext)) ftext <- xmile_text(xmile_child(rd, ld$node, "eqn"))
+      if (xmile_blank(ftext))
+        xmile_fail(rd, "a conveyor's leak needs its fraction (in <leak> or <eqn>)",
+                   tag = "flow", var = ld$raw, line = ld$line)
+      f <- sprintf("(%s)", xmile_tr(lctx, ftext))
       zs <- suppressWarnings(as.numeric(xml2::xml_attr(ld$node, "leak_start")))
       ze <- suppressWarnings(as.numeric(xml2::xml_attr(ld$node, "leak_end")))
       if (is.na(zs)) zs <- 0

@@ -121,6 +121,38 @@ test_that("a conveyor with initial contents and a leak in part of the belt empti
   expect_equal(tail(out$out[out$time < 3], 1), 20 * (1 - 0.3))
 })
 
+test_that("a conveyor samples its transit time only when <sample> is true", {
+  # XMILE 1.0: when the sample expression is true the transit time is
+  # updated from its equation; batches entering otherwise keep the last one
+  m <- conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow>',
+      '<conveyor><len>IF TIME &lt; 3 THEN 2 ELSE 4</len><sample>TIME &gt;= 6</sample></conveyor></stock>'),
+    c('<flow name="in"><eqn>IF TIME = 0 OR TIME = 4 OR TIME = 7 THEN 10 ELSE 0</eqn></flow>', '<flow name="out"/>'),
+    stop = 14, dt = 1)
+  out <- simulate(m)
+  # the batch of time 0 takes 2; that of time 4 still 2 (not sampled since
+  # the start); that of time 7 the sampled 4
+  expect_equal(out$time[out$out > 0], c(2, 6, 11))
+})
+
+test_that("a leak's fraction may sit in <leak>, and untagged outflows after the first are leaks", {
+  tagged <- conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow><outflow>loss</outflow>',
+      '<conveyor><len>2</len></conveyor></stock>'),
+    c('<flow name="in"><eqn>10</eqn></flow>', '<flow name="out"/>', '<flow name="loss"><leak>0.2</leak></flow>'),
+    stop = 6, dt = 1)
+  untagged <- conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow><outflow>loss</outflow>',
+      '<conveyor><len>2</len></conveyor></stock>'),
+    c('<flow name="in"><eqn>10</eqn></flow>', '<flow name="out"/>', '<flow name="loss"><eqn>0.2</eqn></flow>'),
+    stop = 6, dt = 1)
+  a <- simulate(tagged)
+  b <- simulate(untagged)
+  expect_equal(a$out[a$time >= 2], rep(8, 5))      # 80% of 10 survives
+  expect_equal(b$out, a$out)
+  expect_equal(b$loss, a$loss)
+})
+
 test_that("a Stella oven is refused, not run as a plain stock", {
   err <- tryCatch(conveyor_model('<stock name="kiln"><eqn>0</eqn><oven/></stock>', character()), error = identity)
   expect_s3_class(err, "sdvm_unsupported_error")
