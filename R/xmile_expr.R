@@ -684,6 +684,38 @@ xmile_emit_call <- function(node, ctx, agg) {
       sprintf("(VECTOR ELM MAP(%s[%s], (%s) - 1) + 1)", vensim_name(order), vensim_name(ctx$dims[[dim]][1]),
               em(args[[2]]))
     },
+    # Stella's discrete builtins on a conveyor (Stella's help, Discrete
+    # builtins): its transit time now, the transit time of the material
+    # entering now (held while nothing enters), its capacity
+    transtime = , proctime = , capacity = {
+      arity(1)
+      gi <- if (args[[1]]$t == "name" && is.null(args[[1]]$subs)) ctx$resolve(args[[1]]$v)
+      cv <- gi$conveyor
+      if (is.null(cv)) {
+        if (f == "capacity" && !is.null(gi) && gi$tag == "stock")
+          ctx$fail("CAPACITY of an oven: sdvm does not run ovens (docs/language.md)", node$pos,
+                   class = "sdvm_unsupported_error")
+        ctx$fail(sprintf("the argument of %s must name a conveyor", toupper(node$f)), node$pos)
+      }
+      if (length(gi$dims) && f != "capacity")
+        ctx$fail(sprintf("%s of an arrayed conveyor is not supported", toupper(node$f)), node$pos,
+                 class = "sdvm_unsupported_error")
+      if (f == "capacity") return(if (xmile_blank(cv$capacity)) "(1e308 * 10)" else sprintf("(%s)", xmile_translate(cv$capacity, ctx)))
+      T <- sprintf("(%s)", xmile_translate(cv$len, ctx))
+      if (!xmile_blank(cv$sample) && !tolower(trimws(cv$sample)) %in% c("1", "true"))
+        T <- sprintf("SAMPLE IF TRUE(%s, %s, %s)", xmile_translate(cv$sample, ctx), T, T)
+      if (f == "transtime") return(T)
+      ins <- vapply(cv$inflows, function(x) {
+        ii <- ctx$resolve(x)
+        if (is.null(ii)) ctx$fail(sprintf("the conveyor's inflow '%s' is not defined", x), node$pos)
+        vensim_name(ii$name)
+      }, "")
+      if (!length(ins)) return(T)
+      sprintf("SAMPLE IF TRUE(%s > 0, %s, %s)", paste(ins, collapse = " + "), T, T)
+    },
+    qlen = , qelem = , ostate = , cooktime = ctx$fail(sprintf(
+      "%s cannot be run: sdvm's queues do not keep batches apart and it does not run ovens (docs/language.md)",
+      toupper(node$f)), node$pos, class = "sdvm_unsupported_error"),
     endval = , self = ctx$fail(sprintf(
       "%s cannot be run: %s (docs/language.md lists the XMILE and Stella builtins with what sdvm supports)",
       toupper(node$f), if (f %in% c("endval", "self")) "it needs the previous run of an interactive session"

@@ -119,6 +119,15 @@ xmile_table <- function(rd, decls) {
       xmile_fail(rd, sprintf("'%s' is defined twice", d$name), tag = d$tag, var = d$raw, line = d$line)
     gf <- xmile_gf(rd, if (d$tag == "gf") d$node else xmile_child(rd, d$node, "gf"), d$tag, d$raw)
     info <- list(name = d$name, dims = d$dims, tag = d$tag)
+    conv <- if (d$tag == "stock") xmile_child(rd, d$node, "conveyor")
+    if (!is.null(conv)) {
+      # what TRANSTIME, PROCTIME and CAPACITY need (xmile_expr.R)
+      info$conveyor <- list(len = xmile_text(xmile_child(rd, conv, "len")),
+                            capacity = xmile_text(xmile_child(rd, conv, "capacity")),
+                            sample = xmile_text(xmile_child(rd, conv, "sample")),
+                            inflows = vapply(xml2::xml_find_all(d$node, "./*[local-name()='inflow']"),
+                                             function(x) trimws(xml2::xml_text(x)), ""))
+    }
     if (!is.null(gf)) {
       # "name (gf)" for every table: the engine reads a table named like a
       # builtin ("step") called with one argument as that builtin
@@ -141,7 +150,6 @@ xmile_ctx <- function(rd, tab, d, elems = NULL, macros = rd$macro_names) {
     rd$dims[[name]] <- elems
     ctx$dims[[name]] <- elems
   }
-  ctx$add_var <- function(rec) rd$extra[[xmile_canon(rec$name)]] <- rec
   ctx$add_var <- function(rec) rd$extra[[xmile_canon(rec$name)]] <- rec
   ctx$lhs_dims <- d$dims
   ctx$lhs_elems <- elems

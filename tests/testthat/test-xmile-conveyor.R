@@ -153,6 +153,24 @@ test_that("a leak's fraction may sit in <leak>, and untagged outflows after the 
   expect_equal(b$loss, a$loss)
 })
 
+test_that("TRANSTIME, PROCTIME and CAPACITY report a conveyor's settings; QLEN and oven builtins are refused", {
+  m <- conveyor_model(
+    c('<stock name="belt"><eqn>0</eqn><inflow>in</inflow><outflow>out</outflow>',
+      '<conveyor><len>1 + TIME</len><capacity>500</capacity></conveyor></stock>',
+      '<aux name="tt"><eqn>TRANSTIME(belt)</eqn></aux>', '<aux name="pt"><eqn>PROCTIME(belt)</eqn></aux>',
+      '<aux name="cap"><eqn>CAPACITY(belt)</eqn></aux>'),
+    c('<flow name="in"><eqn>IF TIME &lt;= 2 THEN 5 ELSE 0</eqn></flow>', '<flow name="out"/>'), stop = 5, dt = 1)
+  out <- simulate(m)
+  expect_equal(out$tt, 1 + out$time)
+  # material enters up to time 2: PROCTIME follows the transit time, then holds 3
+  expect_equal(out$pt, c(1, 2, 3, 3, 3, 3))
+  expect_equal(unique(out$cap), 500)
+  err <- tryCatch(conveyor_model(c('<stock name="line"><eqn>0</eqn><queue/></stock>',
+                                   '<aux name="n"><eqn>QLEN(line)</eqn></aux>'), character()), error = identity)
+  expect_s3_class(err, "sdvm_unsupported_error")
+  expect_match(conditionMessage(err), "QLEN")
+})
+
 test_that("a Stella oven is refused, not run as a plain stock", {
   err <- tryCatch(conveyor_model('<stock name="kiln"><eqn>0</eqn><oven/></stock>', character()), error = identity)
   expect_s3_class(err, "sdvm_unsupported_error")
