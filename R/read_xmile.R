@@ -47,43 +47,95 @@ read_xmile <- function(path) {
   rd$vensim <- !is.null(hdr) && any(grepl("vensim|ventana", vapply(
     c(xmile_children(rd, hdr, "vendor"), xmile_children(rd, hdr, "product")), xml2::xml_text, ""),
     ignore.case = TRUE))
-  rd$settings <- xmile_sim_specs(rd, xmile_child(rd, root, "sim_specs"))
+  # included files (XMILE 1.0, Includes): their dimensions, models and
+  # macros join this file's, and their sim_specs serve when it has none
+  included <- xmile_includes(rd, hdr, path)
+  specs <- xmile_child(rd, root, "sim_specs")
+  for (r in included) if (is.null(specs)) specs <- xmile_child(rd, r, "sim_specs")
+  rd$settings <- xmile_sim_specs(rd, specs)
   rd$dims <- xmile_dimensions(rd, xmile_child(rd, root, "dimensions"))
+  for (r in included) rd$dims <- xmile_merge_dims(rd, rd$dims, xmile_dimensions(rd, xmile_child(rd, r, "dimensions")))
   rd$behavior <- xmile_behavior(rd, xmile_child(rd, root, "behavior"))
+  imports <- list()
   for (ch in xml2::xml_children(root)) {
     tag <- xmile_tag(rd, ch)
     if (!tag %in% c("header", "sim_specs", "dimensions", "behavior", "model", "macro", "model_units",
                     "units", "prefs", "style", "data", "default_format", "format", "globals",
                     "equation_prefs") && !grepl(":", tag))
       xmile_fail(rd, sprintf("unknown element <%s> in <xmile>", tag), tag = tag, node = ch, class = "sdvm_parse_error")
-    # imports replace variables' values with a file's when the model
-    # runs; ignoring them would give other numbers than Stella's
-    if (tag == "data")
-      for (imp in xmile_children(rd, ch, "import"))
-        if (!identical(tolower(xml2::xml_attr(imp, "enabled", default = "true")), "false"))
-          xmile_fail(rd, sprintf(paste0("the model imports data from '%s' (<data><import>): sdvm does not read ",
-                                        "Stella's data imports yet (docs/language.md); give the values with ",
-                                        "simulate(params =) or remove the import"),
-                                 xml2::xml_attr(imp, "resource", default = "?")),
-                     tag = tag, node = ch, class = "sdvm_unsupported_error")
+    # imports replace variables' values with a file's (xmile_data.R)
+    if (tag == "data") imports <- c(imports, xmile_import_specs(rd, ch))
   }
-  models <- Filter(function(n) xmile_tag(rd, n) == "model", xml2::xml_children(root))
+  tops <- c(list(xml2::xml_children(root)), lapply(included, xml2::xml_children))
+  of_tag <- function(tag) unlist(lapply(tops, function(ch) Filter(function(n) xmile_tag(rd, n) == tag, ch)),
+                                 recursive = FALSE)
+  models <- of_tag("model")
   if (!length(models)) xmile_fail(rd, "the file has no <model>", class = "sdvm_definition_error")
   mnames <- vapply(models, function(n) { a <- xml2::xml_attr(n, "name"); if (is.na(a)) "" else a }, "")
   main <- which(mnames == "")
   if (!length(main)) main <- if (length(models) == 1) 1L else
     xmile_fail(rd, "no unnamed (main) <model> among several", class = "sdvm_definition_error")
   rd$models <- stats::setNames(models, xmile_canon(mnames))
-  rd$macros <- xmile_macro_decls(rd, Filter(function(n) xmile_tag(rd, n) == "macro", xml2::xml_children(root)))
+  rd$macros <- xmile_macro_decls(rd, of_tag("macro"))
   decls <- xmile_flatten(rd, models[[main[1]]], prefix = "", links = list(), depth = 0)
   vars <- xmile_translate_model(rd, decls)
   macros <- lapply(rd$macros, function(mc) xmile_translate_macro(rd, mc))
   names(macros) <- vapply(rd$macros, `[[`, "", "name")
   name <- if (!is.null(hdr) && !is.null(xmile_child(rd, hdr, "name"))) xml2::xml_text(xmile_child(rd, hdr, "name")) else ""
-  new_model(list(name = if (nzchar(trimws(name))) trimws(name) else tools::file_path_sans_ext(basename(path)),
-                 file = path, time_units = rd$settings$time_units,
-                 settings = rd$settings[c("start", "stop", "dt", "saveper", "method")],
-                 dims = rd$dims, dim_maps = list(), macros = macros, vars = vars))
+  m <- new_model(list(name = if (nzchar(trimws(name))) trimws(name) else tools::file_path_sans_ext(basename(path)),
+                      file = path, time_units = rd$settings$time_units,
+                      settings = rd$settings[c("start", "stop", "dt", "saveper", "method")],
+                      dims = rd$dims, dim_maps = list(), macros = macros, vars = vars))
+  if (length(imports)) m <- xmile_apply_imports(rd, m, imports, path)
+  m
+}
+
+# The roots of the files the header includes, and of those they include
+# (each file once): relative paths from the including file's folder (with
+# * wildcards), absolute ones (falling back to the file name beside the
+# model, as the specification says).  URLs are refused: sdvm does not
+# download.
+xmile_includes <- function(rd, hdr, path, seen = normalizePath(path), depth = 0) {
+  inc <- if (!is.null(hdr)) xmile_child(rd, hdr, "includes")
+  if (is.null(inc)) return(list())
+  if (depth > 20) xmile_fail(rd, "includes nest more than 20 deep", tag = "includes", class = "sdvm_definition_error")
+  out <- list()
+  for (node in xmile_children(rd, inc, "include")) {
+    res <- trimws(xml2::xml_attr(node, "resource", default = ""))
+    if (!nzchar(res)) xmile_fail(rd, "an <include> has no resource", tag = "include", class = "sdvm_definition_error")
+    if (grepl("^[a-z]+://", res, ignore.case = TRUE) && !grepl("^file://", res, ignore.case = TRUE))
+      xmile_fail(rd, sprintf(paste0("it includes '%s' from the web: sdvm does not download; save the file ",
+                                    "beside the model and include it by its path"), res),
+                 tag = "include", class = "sdvm_unsupported_error")
+    p <- sub("^file://", "", res, ignore.case = TRUE)
+    files <- if (is_absolute_path(p)) p else file.path(dirname(path), p)
+    files <- if (grepl("[*?]", files)) Sys.glob(files) else files
+    if (length(files) == 1 && !file.exists(files) && is_absolute_path(p))
+      files <- file.path(dirname(path), basename(p))
+    if (!length(files) || !all(file.exists(files)))
+      sdvm_abort(sprintf("'%s' includes '%s', which does not exist.", basename(path), res), "sdvm_io_error",
+                 file = path)
+    for (f in files) {
+      key <- normalizePath(f)
+      if (key %in% seen) next
+      seen <- c(seen, key)
+      r <- xmile_read_doc(f)
+      out <- c(out, list(r), xmile_includes(rd, xmile_child(rd, r, "header"), f, seen, depth + 1))
+    }
+  }
+  out
+}
+
+# Dimensions of an included file join the model's; one name with two
+# different definitions is an error.
+xmile_merge_dims <- function(rd, dims, more) {
+  for (nm in names(more)) {
+    if (!is.null(dims[[nm]]) && !identical(dims[[nm]], more[[nm]]))
+      xmile_fail(rd, sprintf("dimension '%s' is defined differently in an included file", nm), tag = "dim",
+                 var = nm, class = "sdvm_definition_error")
+    dims[[nm]] <- more[[nm]]
+  }
+  dims
 }
 
 # --- the document ------------------------------------------------------------

@@ -273,6 +273,37 @@ test_that("macros defined in XMILE are called by name", {
   expect_equal(out$b, c(0, 3, 6, 9))
 })
 
+test_that("included files bring their macros, models and dimensions (XMILE 1.0, Includes)", {
+  dir <- tempfile(); dir.create(file.path(dir, "lib"), recursive = TRUE)
+  hdr <- '<header><vendor>t</vendor><product version="1">t</product>%s</header>'
+  xm <- function(h, body) c('<?xml version="1.0" encoding="utf-8"?>',
+                             '<xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">',
+                             sprintf(hdr, h), body, '</xmile>')
+  writeLines(xm("", c('<macro name="TWICE"><eqn>x * 2</eqn><parm>x</parm></macro>',
+                      '<dimensions><dim name="Region"><elem name="north"/><elem name="south"/></dim></dimensions>')),
+             file.path(dir, "lib", "macros.xmile"))
+  writeLines(xm("", c('<model name="tank"><variables><stock name="level"><eqn>1</eqn><inflow>fill</inflow></stock>',
+                      '<flow name="fill"><eqn>2</eqn></flow></variables></model>')),
+             file.path(dir, "lib", "tank.xmile"))
+  main <- file.path(dir, "main.xmile")
+  writeLines(xm("", '<sim_specs><start>0</start><stop>3</stop><dt>1</dt></sim_specs>'), file.path(dir, "lib", "specs.xmile"))
+  writeLines(xm('<includes><include resource="lib/*.xmile"/></includes>',
+                c('<model><variables><aux name="a"><eqn>TWICE(TIME)</eqn></aux>',
+                  '<aux name="r"><dimensions><dim name="Region"/></dimensions><eqn>10</eqn></aux>',
+                  '<module name="tank"/><aux name="seen"><eqn>tank.level</eqn></aux></variables></model>')), main)
+  out <- simulate(read_xmile(main))
+  expect_equal(out$a, 2 * out$time)
+  expect_equal(out$`r[north]`, rep(10, 4))
+  expect_equal(out$seen, c(1, 3, 5, 7))
+  # a missing file, and a URL, are named
+  writeLines(xm('<includes><include resource="nowhere.xmile"/></includes>',
+                '<model><variables><aux name="a"><eqn>1</eqn></aux></variables></model>'), main)
+  expect_error(read_xmile(main), "nowhere.xmile", class = "sdvm_io_error")
+  writeLines(xm('<includes><include resource="http://example.org/std-1.0.xml"/></includes>',
+                '<model><variables><aux name="a"><eqn>1</eqn></aux></variables></model>'), main)
+  expect_error(read_xmile(main), "does not download", class = "sdvm_unsupported_error")
+})
+
 test_that("sim_specs: reciprocal dt, method, time units; isee extensions are ignored", {
   f <- xmile_file(paste(aux("x", "1", '<isee:stuff a="1"/>'),
                         '<stock name="s" isee:x="1"><eqn>0</eqn><inflow>x</inflow></stock>'),
@@ -374,11 +405,35 @@ test_that("a dimension name as a value is the element's number, and a' transpose
   expect_match(conditionMessage(e), "not one of this variable's dimensions")
 })
 
-test_that("a data import is refused rather than ignored; a disabled one is ignored", {
-  imp <- '<data><import type="CSV" enabled="%s" resource="r1" worksheet="Sheet1"/></data>'
-  e <- expect_error(run_xmile(aux("x", "1"), extra = sprintf(imp, "true")), class = "sdvm_unsupported_error")
-  expect_match(conditionMessage(e), "imports data from 'r1'")
-  expect_equal(run_xmile(aux("x", "1"), extra = sprintf(imp, "false"))$x[1], 1)
+test_that("data imports set constants, graphical functions and stocks; a disabled one is ignored", {
+  dir <- tempfile(); dir.create(dir)
+  # a time series (vertical), and single values (horizontal, no time)
+  writeLines(c("Time,price,demand curve", "0,10,1", "2,14,3", "4,18,5"), file.path(dir, "series.csv"))
+  writeLines(c("capacity,7", "stock start,100"), file.path(dir, "values.csv"))
+  body <- paste(aux("price", "1"), aux("capacity", "1"),
+                '<gf name="demand curve"><xscale min="0" max="1"/><ypts>0,0</ypts></gf>',
+                aux("seen", "demand_curve(TIME)"),
+                '<stock name="stock start"><eqn>0</eqn></stock>')
+  imp <- paste0('<data><import type="CSV" resource="series.csv"/>',
+                '<import type="CSV" orientation="horizontal" resource="values.csv"/>',
+                '<import type="CSV" enabled="false" resource="absent.csv"/></data>')
+  f <- file.path(dir, "m.xmile")
+  writeLines(xmile_doc(body, stop = 4, extra = imp), f)
+  out <- simulate(read_xmile(f))
+  expect_equal(out$price, 10 + 2 * out$time)              # interpolated between 0, 2 and 4
+  expect_equal(out$seen, 1 + out$time)                     # the table's points
+  expect_equal(unique(out$capacity), 7)
+  expect_equal(out$`stock start`[1], 100)
+  # into a variable with an equation: refused, naming it; a missing file named
+  writeLines(c("Time,seen", "0,1"), file.path(dir, "bad.csv"))
+  writeLines(xmile_doc(body, stop = 4, extra = '<data><import resource="bad.csv"/></data>'), f)
+  expect_error(read_xmile(f), "'seen'.*has an equation", class = "sdvm_unsupported_error")
+  writeLines(xmile_doc(body, stop = 4, extra = '<data><import resource="none.csv"/></data>'), f)
+  expect_error(read_xmile(f), "none.csv", class = "sdvm_io_error")
+  # names the model lacks are reported
+  writeLines(c("Time,price,nothing", "0,1,2"), file.path(dir, "extra.csv"))
+  writeLines(xmile_doc(body, stop = 4, extra = '<data><import resource="extra.csv"/></data>'), f)
+  expect_warning(read_xmile(f), "'nothing', which is not in the model")
 })
 
 test_that("a subscript computed from an expression or a variable picks that element", {
