@@ -12,8 +12,11 @@
 #' outflows, flows, auxiliaries, graphical functions (continuous,
 #' extrapolate and discrete; `<xpts>` or `<xscale>`), modules (flattened:
 #' the variables of module `m` are named `m.x`, and each `<connect>` gives
-#' an input its source), macros, and ignores vendor extensions (`isee:`
-#' elements).  Stella's semantics are kept where they differ from
+#' an input its source), macros, conveyors (transit time, capacity, inflow
+#' limit, leaks, arrest, sampling) and queues, the files the header
+#' includes, data imports (`<data><import>` of CSV and Excel tables), and
+#' ignores vendor extensions (`isee:` elements); `docs/language.md` lists
+#' every construct and builtin with what sdvm does with it.  Stella's semantics are kept where they differ from
 #' Vensim's: `PULSE(amount, first, interval)` adds `amount` over one time
 #' step; a non-negative flow (`<non_negative/>`, a uniflow) is never below
 #' zero; the outflows of a non-negative stock take at most what the stock
