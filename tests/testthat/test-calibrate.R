@@ -164,6 +164,9 @@ test_that("multi-start and a global search find the global minimum", {
   g <- sd_calibrate(m, obs, bounds, global = "DEoptim", seed = 1)
   expect_equal(unname(coef(g)), c(0.45, 80), tolerance = 1e-4)
   expect_equal(g$searches$from[1], "global")
+  skip_if_not_installed("nloptr")
+  n <- sd_calibrate(m, obs, bounds, global = "nloptr", seed = 1)
+  expect_equal(unname(coef(n)), c(0.45, 80), tolerance = 1e-4)
 })
 
 test_that("a fit simulates, draws parameters for bands, prints and plots", {
