@@ -1,19 +1,20 @@
-# Plots of results with base graphics only: lines over time for one run,
-# quantile bands for batches.
+# plot() of results: the ggplot2 picture (autoplot.R) when ggplot2 is
+# installed, else the same panels drawn with base graphics.
 
 #' Plot simulation results
 #'
-#' One run: the chosen variables over time, one line each.  A batch: for
-#' each chosen variable, bands of quantiles across runs around the median
-#' (see [sd_bands()]).
+#' Draws a result of [simulate()], [sd_sweep()] or [sd_compare()] as
+#' described in [autoplot.sdvm_result()]: one panel per variable with its
+#' own scale and its units, batches as bands or one line per run, sweeps
+#' and comparisons as one line per setting or scenario.  With ggplot2
+#' installed the plot is a ggplot (printed); without it, base graphics draw
+#' the same panels.  `plot(a, b)` compares two runs.
 #'
-#' @param x A result of [simulate()] (format `"long"`, the default).
-#' @param vars Variables to plot (Vensim-style names, matched ignoring case
-#'   and underscores).  Default: for one run all of them (at most 8), for a
-#'   batch the first.
-#' @param probs For batches, the quantiles drawn as bands.
-#' @param ... Passed to [graphics::matplot()] (one run) or to the plot of
-#'   the bands.
+#' @param x A result of [simulate()] (format `"long"`, the default), of
+#'   [sd_sweep()] or of [sd_compare()].
+#' @param y Optional: a second run to compare with `x`.
+#' @inheritParams autoplot.sdvm_result
+#' @param ... Passed on to [graphics::plot()] in the base-graphics version.
 #' @return `x`, invisibly.
 #' @export
 #' @examples
@@ -21,39 +22,75 @@
 #'   sd_stock("Teacup Temperature", init = 180, outflows = "Heat Loss") |>
 #'   sd_flow("Heat Loss", "(Teacup Temperature - Room Temperature) / 10") |>
 #'   sd_const("Room Temperature", 70)
-#' plot(simulate(m), vars = c("Teacup Temperature", "Room Temperature"))
+#' plot(simulate(m))
 #' runs <- simulate(m, params = data.frame("Room Temperature" = seq(0, 40, by = 5),
 #'                                         check.names = FALSE))
 #' plot(runs, vars = "Teacup Temperature")
-plot.sdvm_result <- function(x, vars = NULL, probs = c(0.05, 0.25, 0.5, 0.75, 0.95), ...) {
+plot.sdvm_result <- function(x, y = NULL, vars = NULL, facet = TRUE, style = NULL, highlight = NULL,
+                             probs = c(0.05, 0.25, 0.5, 0.75, 0.95), ...) {
   if (all(c("variable", "value") %in% names(x)))
     sdvm_abort("Plot the default (\"long\") format of simulate()'s result.", "sdvm_run_error")
-  value_cols <- setdiff(names(x), c("run", "time", "parameter", "setting"))
-  batch <- !is.null(x$run)
-  if (is.null(vars)) {
-    vars <- if (batch) value_cols[1] else utils::head(value_cols, 8)
+  shown <- x
+  if (!is.null(y)) {
+    if (!inherits(y, "sdvm_result")) sdvm_abort("`y` must be a second run to compare.", "sdvm_param_error")
+    runs <- list(x, y)
+    names(runs) <- c(deparse1(substitute(x)), deparse1(substitute(y)))
+    if (identical(names(runs)[1], names(runs)[2])) names(runs) <- c("first", "second")
+    shown <- sd_compare(runs)
+  }
+  if (requireNamespace("ggplot2", quietly = TRUE) && !isTRUE(getOption("sdvm.base_graphics"))) {
+    print(autoplot.sdvm_result(shown, vars = vars, facet = facet, style = style, highlight = highlight,
+                               probs = probs))
   } else {
-    k <- match(canon_name(vars), canon_name(value_cols))
-    if (anyNA(k))
-      sdvm_abort(sprintf("'%s' is not a column of this result.", vars[is.na(k)][1]),
-                 "sdvm_name_error", variable = vars[is.na(k)][1])
-    vars <- value_cols[k]
+    base_plot_result(shown, vars, facet, style, highlight, probs, ...)
   }
-  if (batch) {
-    if (length(vars) > 1) {
-      op <- graphics::par(mfrow = grDevices::n2mfrow(length(vars)))
-      on.exit(graphics::par(op))
-    }
-    for (v in vars) plot(sd_bands(x, v, probs), ...)
-    return(invisible(x))
-  }
-  y <- do.call(cbind, unclass(x)[vars])
-  cols <- grDevices::palette.colors(max(2, length(vars)), "Okabe-Ito")[seq_along(vars)]
-  graphics::matplot(x$time, y, type = "l", lty = 1, lwd = 2, col = cols, xlab = "Time",
-                    ylab = if (length(vars) == 1) vars else "", ...)
-  if (length(vars) > 1)
-    graphics::legend("topright", legend = vars, col = cols, lty = 1, lwd = 2, bty = "n")
   invisible(x)
+}
+
+# The same picture with base graphics: a grid of panels (or one).
+base_plot_result <- function(x, vars, facet, style, highlight, probs, ...) {
+  kind <- result_kind(x)
+  cols <- plot_columns(x, vars, if (kind == "run") 12 else 4)
+  df <- plot_frame(x, cols)
+  labels <- attr(df, "panels")
+  panels <- if (facet) levels(df$panel) else list(levels(df$panel))
+  if (length(panels) > 1) {
+    op <- graphics::par(mfrow = grDevices::n2mfrow(length(panels)), mar = c(4, 4, 3, 1))
+    on.exit(graphics::par(op))
+  }
+  nruns <- length(unique(df$run))
+  if (is.null(style)) style <- if (kind == "batch" && nruns > 20) "bands" else "spaghetti"
+  for (pn in panels) {
+    d <- df[df$panel %in% pn, , drop = FALSE]
+    main <- if (length(pn) == 1) labels[[pn]] else ""
+    lines_of <- interaction(d$group, d$series, d$panel, drop = TRUE, lex.order = TRUE)
+    graphics::plot(range(d$time), range(d$value, finite = TRUE), type = "n", main = main,
+                   xlab = attr(df, "time_label"), ylab = "", cex.main = 0.9, ...)
+    if (kind == "batch" && style == "bands") {
+      q <- band_frame(d, probs)
+      np <- length(probs)
+      for (s in unique(q$series)) {
+        qs <- q[q$series == s, ]
+        for (i in seq_len(np %/% 2))
+          graphics::polygon(c(qs$time, rev(qs$time)), c(qs[[paste0("q", i)]], rev(qs[[paste0("q", np + 1 - i)]])),
+                            col = grDevices::adjustcolor("#0072B2", alpha.f = 0.15 + 0.15 * i), border = NA)
+        if (np %% 2 == 1) graphics::lines(qs$time, qs[[paste0("q", (np + 1) / 2)]], col = "#0072B2", lwd = 2)
+      }
+    } else {
+      keys <- if (kind == "run") interaction(d$series, d$panel, drop = TRUE) else factor(d$group, levels = unique(d$group))
+      cols_k <- if (kind == "batch") rep(grDevices::adjustcolor("#0072B2", 0.5), nlevels(keys)) else plot_colours(nlevels(keys))
+      for (ln in levels(lines_of)) {
+        i <- which(lines_of == ln)
+        graphics::lines(d$time[i], d$value[i], col = cols_k[as.integer(keys[i[1]])], lwd = 2)
+      }
+      if (kind != "batch" && nlevels(keys) > 1)
+        graphics::legend("topright", legend = levels(keys), col = cols_k, lwd = 2, bty = "n", cex = 0.8)
+    }
+    if (!is.null(highlight) && kind == "batch") {
+      h <- d[d$run == highlight, ]
+      for (s in unique(h$series)) graphics::lines(h$time[h$series == s], h$value[h$series == s], lwd = 2)
+    }
+  }
 }
 
 #' @rdname sd_bands

@@ -189,7 +189,14 @@ mdl_model <- function(recs, path, files = character(), data_sources = character(
     if (is_get[i]) get_vars(i, recs, dims, reader, get_where(recs, i, path))
     else list(mdl_var(i, recs))
   }), recursive = FALSE)
-  new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path,
+  # the unit of time: the units of FINAL TIME, else TIME STEP ("Month")
+  time_units <- NULL
+  for (k in c(2L, 3L, 1L)) {
+    i <- control[k]
+    u <- if (!is.na(i) && !is.null(recs$units)) clean_units(recs$units[i]) else NA_character_
+    if (is.null(time_units) && !is.na(u)) time_units <- u
+  }
+  new_model(list(name = tools::file_path_sans_ext(basename(path)), file = path, time_units = time_units,
                  settings = settings, setting_source = setting_source, dims = dims, dim_maps = dim_maps,
                  macros = macros, vars = vars, data_sources = data_sources,
                  files = if (length(files)) files else NULL))

@@ -21,3 +21,6 @@
 #' @importFrom stats simulate
 #' @export
 stats::simulate
+
+# the .data pronoun of ggplot2's aesthetics (autoplot.R)
+utils::globalVariables(".data")

@@ -84,7 +84,8 @@ sd_sweep <- function(model, values, ...) {
   setting <- unlist(values, use.names = FALSE)
   res <- c(list(run = out$run, parameter = which_param[out$run], setting = setting[out$run]),
            unclass(out)[-1])
-  structure(res, class = c("sdvm_result", "data.frame"), row.names = c(NA_integer_, -length(out$run)))
+  structure(res, class = c("sdvm_result", "data.frame"), row.names = c(NA_integer_, -length(out$run)),
+            units = attr(out, "units"), time_units = attr(out, "time_units"))
 }
 
 # The model's own values of constants or stocks (their initial values),

@@ -113,7 +113,9 @@ simulate.sdvm_model <- function(object, nsim = 1, seed = NULL, params = NULL,
     out <- sd_run(object, params = params, start = start, stop = stop, dt = dt,
                   saveper = saveper, method = method, vars = vars, precision = precision)
   }
-  shape_result(out, format, object)
+  out <- shape_result(out, format, object)
+  if (format == "long") out <- with_units(out, object)
+  out
 }
 
 # The work behind simulate(); `dispatch` picks the interpreter loop

@@ -103,6 +103,8 @@ split_subscripts <- function(names) {
 #' as.data.frame(simulate(m), format = "tidy")[1:3, ]
 as.data.frame.sdvm_result <- function(x, row.names = NULL, optional = FALSE, format = NULL, ...) {
   class(x) <- "data.frame"
+  attr(x, "units") <- NULL
+  attr(x, "time_units") <- NULL
   if (is.null(format)) return(x)
   format <- match.arg(format, c("tidy", "wide"))
   long <- !("variable" %in% names(x) && "value" %in% names(x))

@@ -1,7 +1,7 @@
 # Batch runs: simulate() with a data frame of parameters, or nsim sampled
 # runs, all in C on several threads.
 
-plain <- function(x) { class(x) <- "data.frame"; x }
+plain <- function(x) as.data.frame(x)   # values only (units and class dropped)
 
 # The runs of a batch, each compared with the same run made alone.
 expect_rows_match_single_runs <- function(m, p, batch, ...) {

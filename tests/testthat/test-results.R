@@ -59,11 +59,12 @@ test_that("plots draw runs and bands with base graphics", {
   f <- tempfile(fileext = ".pdf")
   grDevices::pdf(f)
   on.exit({ grDevices::dev.off(); unlink(f) })
+  withr::local_options(list(sdvm.base_graphics = TRUE))   # (ggplot2 draws otherwise: test-plots.R)
   one <- simulate(m)
   expect_identical(plot(one, vars = c("teacup temperature", "Room Temperature")), one)
   expect_equal(graphics::par("usr")[1:2], c(0, 30) + c(-1, 1) * 0.04 * 30)
   runs <- simulate(m, params = data.frame(`Room Temperature` = c(0, 50, 100), check.names = FALSE))
-  expect_identical(plot(runs), runs)
+  expect_identical(plot(runs, vars = "Teacup Temperature", style = "bands"), runs)
   # the y axis spans the bands: from the lowest 5% quantile to 180
   b <- sd_bands(runs, "Teacup Temperature")
   expect_equal(graphics::par("usr")[3:4], range(unclass(b)[-1]) + c(-1, 1) * 0.04 * diff(range(unclass(b)[-1])))
