@@ -16,7 +16,7 @@
 #' variables' units and the time axis the model's unit of time; long names
 #' are wrapped; colours are colour-blind safe (Okabe-Ito).
 #'
-#' @param object,x A result of [simulate()] (format `"long"`), of
+#' @param object A result of [simulate()] (format `"long"`), of
 #'   [sd_sweep()] or of [sd_compare()].
 #' @param vars Variables to plot (Vensim-style names; an array's name
 #'   takes all its elements).  Default: the first 12 (one run) or 4.
@@ -32,10 +32,12 @@
 #' if (requireNamespace("ggplot2", quietly = TRUE)) {
 #'   m <- sd_model(stop = 30, dt = 0.25, time_units = "Minute") |>
 #'     sd_stock("Teacup Temperature", init = 180, outflows = "Heat Loss", units = "Degrees") |>
-#'     sd_flow("Heat Loss", "(Teacup Temperature - Room Temperature) / 10", units = "Degrees/Minute") |>
+#'     sd_flow("Heat Loss", "(Teacup Temperature - Room Temperature) / 10",
+#'             units = "Degrees/Minute") |>
 #'     sd_const("Room Temperature", 70, units = "Degrees")
 #'   ggplot2::autoplot(simulate(m))
-#'   ggplot2::autoplot(sd_sweep(m, list("Room Temperature" = c(20, 50, 80))), vars = "Teacup Temperature")
+#'   sweep <- sd_sweep(m, list("Room Temperature" = c(20, 50, 80)))
+#'   ggplot2::autoplot(sweep, vars = "Teacup Temperature")
 #' }
 NULL
 

@@ -64,10 +64,15 @@ base_plot_result <- function(x, vars, facet, style, highlight, probs, ...) {
     d <- df[df$panel %in% pn, , drop = FALSE]
     main <- if (length(pn) == 1) labels[[pn]] else ""
     lines_of <- interaction(d$group, d$series, d$panel, drop = TRUE, lex.order = TRUE)
-    graphics::plot(range(d$time), range(d$value, finite = TRUE), type = "n", main = main,
+    bands <- kind == "batch" && style == "bands"
+    q <- if (bands) band_frame(d, probs)
+    # the bands' span, or the lines' (and a highlighted run's)
+    yr <- if (bands) range(unlist(q[grep("^q", names(q))]), if (!is.null(highlight)) d$value[d$run == highlight],
+                           finite = TRUE)
+          else range(d$value, finite = TRUE)
+    graphics::plot(range(d$time), yr, type = "n", main = main,
                    xlab = attr(df, "time_label"), ylab = "", cex.main = 0.9, ...)
-    if (kind == "batch" && style == "bands") {
-      q <- band_frame(d, probs)
+    if (bands) {
       np <- length(probs)
       for (s in unique(q$series)) {
         qs <- q[q$series == s, ]

@@ -16,6 +16,7 @@ test_that("results carry the model's units and unit of time", {
   expect_equal(attr(out, "units")[["Room Temperature"]], "Degrees")   # the range annotation dropped
   expect_equal(attr(out, "time_units"), "Minute")
   expect_null(attr(as.data.frame(out), "units"))
+  skip_if_no_corpus()
   m <- read_vensim(corpus_path("world3", "wrld3-03.mdl"))
   w <- simulate(m, vars = c("population", "food"), saveper = 50)
   expect_equal(attr(w, "time_units"), "year")
@@ -114,6 +115,7 @@ test_that("the main plot types look as they did (vdiffr snapshots)", {
 })
 
 test_that("printing a large model or result shows a short overview", {
+  skip_if_no_corpus()
   m <- read_vensim(corpus_path("world3", "wrld3-03.mdl"))
   txt <- format(m)
   expect_lt(length(txt), 20)
