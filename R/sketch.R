@@ -1,0 +1,98 @@
+# Vensim's sketch: the views after the equations of a .mdl file
+# ("\\\---/// Sketch information"), one "*Name" header per view, then one
+# object per line (Vensim's documented V300 sketch format):
+#   10,id,name,x,y,w,h,shape,bits,...   a variable (shape 3: a stock box;
+#                                        bits without 1: a shadow, <name>)
+#   11,id,0,x,y,w,h,...                 a flow's valve
+#   12,id,48,x,y,w,h,...                a cloud; 12,id,0,... a comment
+#                                        whose text is the next line
+#   1,id,from,to,shape,hid,pol,thick,...,n|(x,y)...|
+#                                        an arrow; thick 22 a flow pipe
+#                                        (shape 4: its head at `to`);
+#                                        (x,y) the curve's control point
+# Positions are the centres of the objects, y growing downwards; w and h
+# half the width and height.
+
+# The views of the sketch of the .mdl at `path`: a list by view name of
+# list(elements = data.frame(id, type, name, x, y, w, h, shadow),
+# arrows = data.frame(id, from, to, pipe, head, cx, cy, polarity)).
+read_sketch <- function(path) {
+  if (is.null(path) || !file.exists(path)) return(list())
+  lines <- readLines(path, warn = FALSE, encoding = "UTF-8")
+  lines <- sub("\r$", "", lines)
+  marks <- which(startsWith(lines, "\\\\\\---///"))
+  if (!length(marks)) return(list())
+  body <- lines[marks[1]:length(lines)]
+  stop_at <- which(startsWith(body, "///---\\\\\\"))
+  if (length(stop_at)) body <- body[seq_len(stop_at[1] - 1L)]
+  views <- list()
+  cur <- NULL
+  pending_comment <- NA_integer_
+  add_view <- function(name) {
+    key <- name
+    k <- 2L
+    while (!is.null(views[[key]])) { key <- sprintf("%s (%d)", name, k); k <- k + 1L }
+    views[[key]] <<- list(el = list(), ar = list())
+    key
+  }
+  for (ln in body) {
+    if (startsWith(ln, "*") && is.na(pending_comment)) { cur <- add_view(substring(ln, 2)); next }
+    if (is.null(cur)) next
+    if (!is.na(pending_comment)) {
+      # the text of a comment object
+      e <- views[[cur]]$el[[pending_comment]]
+      e$name <- ln
+      views[[cur]]$el[[pending_comment]] <- e
+      pending_comment <- NA_integer_
+      next
+    }
+    if (!grepl("^[0-9]+,", ln)) next
+    head <- sub("\\|.*$", "", ln)
+    f <- strsplit(head, ",", fixed = TRUE)[[1]]
+    type <- suppressWarnings(as.integer(f[1]))
+    num <- function(i) suppressWarnings(as.numeric(f[i]))
+    if (type %in% c(10L, 11L, 12L) && length(f) >= 9) {
+      kind <- switch(as.character(type),
+        "10" = if (identical(num(8), 3)) "stock" else "variable",
+        "11" = "valve",
+        "12" = if (identical(f[3], "48")) "cloud" else "comment")
+      name <- if (type == 10L) sketch_name(f[3]) else ""
+      bits <- num(9)
+      views[[cur]]$el[[length(views[[cur]]$el) + 1L]] <- list(
+        id = as.integer(f[2]), type = kind, name = name, x = num(4), y = num(5), w = num(6), h = num(7),
+        shadow = type == 10L && !is.na(bits) && bitwAnd(as.integer(bits), 1L) == 0L)
+      # a comment's text follows on its own line (when it is text: bits 4)
+      if (kind == "comment" && !is.na(bits) && bitwAnd(as.integer(bits), 4L) != 0L)
+        pending_comment <- length(views[[cur]]$el)
+    } else if (identical(type, 1L) && length(f) >= 8) {
+      pts <- regmatches(ln, gregexpr("\\(-?[0-9.]+,-?[0-9.]+\\)", ln))[[1]]
+      cx <- cy <- NA_real_
+      if (length(pts)) {
+        xy <- as.numeric(strsplit(gsub("[()]", "", pts[1]), ",")[[1]])
+        if (!(xy[1] == 0 && xy[2] == 0)) { cx <- xy[1]; cy <- xy[2] }
+      }
+      views[[cur]]$ar[[length(views[[cur]]$ar) + 1L]] <- list(
+        id = as.integer(f[2]), from = as.integer(f[3]), to = as.integer(f[4]),
+        pipe = identical(num(8), 22), head = !identical(num(5), 100), cx = cx, cy = cy,
+        polarity = switch(as.character(num(7)), "43" = "+", "45" = "-", ""))
+    }
+  }
+  lapply(views, function(v) {
+    el <- if (length(v$el)) do.call(rbind, lapply(v$el, as.data.frame, stringsAsFactors = FALSE)) else
+      data.frame(id = integer(), type = character(), name = character(), x = numeric(), y = numeric(),
+                 w = numeric(), h = numeric(), shadow = logical())
+    ar <- if (length(v$ar)) do.call(rbind, lapply(v$ar, as.data.frame, stringsAsFactors = FALSE)) else
+      data.frame(id = integer(), from = integer(), to = integer(), pipe = logical(), head = logical(),
+                 cx = numeric(), cy = numeric(), polarity = character())
+    # (objects without a position cannot be drawn)
+    list(elements = el[is.finite(el$x) & is.finite(el$y), , drop = FALSE], arrows = ar)
+  })
+}
+
+# A name as the sketch writes it: quoted names keep their content; the
+# sketch writes line breaks in names as \n.
+sketch_name <- function(x) {
+  x <- gsub("\\\\n", " ", x)
+  x <- sub('^"(.*)"$', "\\1", x)
+  trimws(gsub("[[:space:]]+", " ", x))
+}
