@@ -1,14 +1,15 @@
 #' Draw a model's stock-and-flow diagram
 #'
-#' Draws a view of the diagram saved with a Vensim model (its sketch):
+#' Draws a view of the diagram saved with a model: a Vensim model's sketch
+#' or an XMILE file's `<views>`:
 #' stocks as boxes, flows as pipes with their valves and clouds, the other
 #' variables by name (shadow variables in grey, as `<name>`), information
 #' arrows with their curvature, and comments.  `plot(model)` draws it.
 #' Variables can be coloured by values, for example each variable's
 #' final value relative to its start.
 #'
-#' @param model A model read by [read_vensim()] (its file holds the
-#'   sketch).
+#' @param model A model read by [read_vensim()] or [read_xmile()] (its
+#'   file holds the diagram).
 #' @param view The view: its number or name (`sd_views()` lists them).
 #' @param values Optional named numbers (by variable name) that colour the
 #'   variables, with a legend titled `values_label`.
@@ -25,7 +26,7 @@
 sd_diagram <- function(model, view = 1, values = NULL, values_label = "value") {
   need_ggplot()
   check_model(model)
-  views <- read_sketch(model$file)
+  views <- model_views(model)
   if (!length(views))
     sdvm_abort(sprintf("'%s' has no diagram (no sketch saved with the model).",
                        if (is.null(model$name)) "The model" else model$name), "sdvm_definition_error")
@@ -41,7 +42,7 @@ sd_diagram <- function(model, view = 1, values = NULL, values_label = "value") {
     views[[k]]
   }
   title <- if (is.numeric(view)) names(views)[view] else view
-  diagram_plot(v$elements, v$arrows, title, values, values_label)
+  diagram_plot(v$elements, v$arrows, title, values, values_label, paths = v$paths)
 }
 
 #' @rdname sd_diagram
@@ -49,7 +50,7 @@ sd_diagram <- function(model, view = 1, values = NULL, values_label = "value") {
 #' @export
 sd_views <- function(model) {
   check_model(model)
-  names(read_sketch(model$file))
+  names(model_views(model))
 }
 
 #' @rdname sd_diagram
@@ -62,7 +63,7 @@ plot.sdvm_model <- function(x, view = 1, ...) {
 }
 
 # The drawing of one view.
-diagram_plot <- function(el, ar, title, values = NULL, values_label = "value") {
+diagram_plot <- function(el, ar, title, values = NULL, values_label = "value", paths = NULL) {
   gg <- asNamespace("ggplot2")
   pos <- el[c("id", "x", "y", "w", "h", "type")]
   at <- function(id) pos[match(id, pos$id), , drop = FALSE]
@@ -96,6 +97,15 @@ diagram_plot <- function(el, ar, title, values = NULL, values_label = "value") {
       p <- p + gg$geom_segment(data = heads, gg$aes(x = .data$x, y = .data$y, xend = .data$xend, yend = .data$yend),
                                colour = "grey35", linewidth = 0.4,
                                arrow = grid::arrow(length = grid::unit(2.2, "mm"), type = "closed"))
+  }
+  # pipes given as paths (XMILE): source to destination, the head at the end
+  if (!is.null(paths) && nrow(paths)) {
+    p <- p + gg$geom_path(data = paths, gg$aes(x = .data$x, y = .data$y, group = .data$flow),
+                          colour = "grey35", linewidth = 2.2) +
+      gg$geom_path(data = paths, gg$aes(x = .data$x, y = .data$y, group = .data$flow), colour = "white",
+                   linewidth = 0.9) +
+      gg$geom_path(data = paths, gg$aes(x = .data$x, y = .data$y, group = .data$flow), colour = "grey35",
+                   linewidth = 0.4, arrow = grid::arrow(length = grid::unit(2.2, "mm"), type = "closed"))
   }
   # information arrows, curved through their control point
   info <- ar[!ar$pipe & ar$from %in% pos$id & ar$to %in% pos$id, , drop = FALSE]

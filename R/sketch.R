@@ -96,3 +96,85 @@ sketch_name <- function(x) {
   x <- sub('^"(.*)"$', "\\1", x)
   trimws(gsub("[[:space:]]+", " ", x))
 }
+
+# The stock-and-flow views of an XMILE file (<views><view>), in the form
+# read_sketch() gives, plus `paths`: each flow's pipe as points, source to
+# destination.  XMILE positions are centres with y growing downwards;
+# stocks default to 45 x 35; a connector leaves its source at `angle`
+# degrees counterclockwise from the right.
+read_xmile_views <- function(path) {
+  doc <- tryCatch(xmile_read_doc(path), error = function(e) NULL)
+  if (is.null(doc)) return(list())
+  views <- xml2::xml_find_all(doc, "//*[local-name()='views']/*[local-name()='view']")
+  out <- list()
+  for (k in seq_along(views)) {
+    v <- views[[k]]
+    type <- xml2::xml_attr(v, "type")
+    if (!is.na(type) && type != "stock_flow") next
+    kids <- xml2::xml_children(v)
+    tag <- xml2::xml_name(kids)
+    num <- function(n, a, d = NA_real_) { x <- suppressWarnings(as.numeric(xml2::xml_attr(n, a))); if (is.na(x)) d else x }
+    el <- list(); paths <- list(); conns <- list()
+    add <- function(type, name, x, y, w, h, shadow = FALSE)
+      el[[length(el) + 1L]] <<- list(id = length(el) + 1L, type = type, name = name, x = x, y = y, w = w, h = h,
+                                    shadow = shadow)
+    for (i in seq_along(kids)) {
+      n <- kids[[i]]
+      nm <- gsub("_", " ", xmile_display(xml2::xml_attr(n, "name")))
+      if (tag[i] == "stock") add("stock", nm, num(n, "x"), num(n, "y"), num(n, "width", 45) / 2, num(n, "height", 35) / 2)
+      else if (tag[i] %in% c("aux", "module")) add("variable", nm, num(n, "x"), num(n, "y"), 20, 8)
+      else if (tag[i] == "flow") {
+        add("valve", nm, num(n, "x"), num(n, "y"), 6, 8)        # connectors to the flow meet its valve
+        add("variable", nm, num(n, "x"), num(n, "y") + 16, 20, 8)
+        pts <- xml2::xml_find_all(n, ".//*[local-name()='pt']")
+        if (length(pts) >= 2)
+          paths[[length(paths) + 1L]] <- data.frame(flow = nm, x = vapply(pts, num, 0, a = "x"),
+                                                    y = vapply(pts, num, 0, a = "y"))
+      } else if (tag[i] == "alias") {
+        of <- xml2::xml_find_first(n, "./*[local-name()='of']")
+        if (!inherits(of, "xml_missing"))
+          add("variable", gsub("_", " ", xmile_display(xml2::xml_text(of))), num(n, "x"), num(n, "y"), 20, 8, TRUE)
+      } else if (tag[i] == "connector") {
+        from <- xml2::xml_text(xml2::xml_find_first(n, "./*[local-name()='from']"))
+        to <- xml2::xml_text(xml2::xml_find_first(n, "./*[local-name()='to']"))
+        conns[[length(conns) + 1L]] <- list(from = xmile_display(from), to = xmile_display(to), angle = num(n, "angle"))
+      }
+    }
+    if (!length(el)) next
+    el <- do.call(rbind, lapply(el, as.data.frame, stringsAsFactors = FALSE))
+    # a pipe's end that meets no stock is a cloud
+    for (p in paths) for (j in c(1L, nrow(p))) {
+      inside <- el$type == "stock" & abs(el$x - p$x[j]) <= el$w + 2 & abs(el$y - p$y[j]) <= el$h + 2
+      if (!any(inside)) el <- rbind(el, data.frame(id = nrow(el) + 1L, type = "cloud", name = "", x = p$x[j],
+                                                   y = p$y[j], w = 8, h = 8, shadow = FALSE))
+    }
+    key <- canon_name(el$name)
+    ar <- do.call(rbind, lapply(conns, function(cn) {
+      a <- which(key == canon_name(cn$from) & !el$shadow)[1]
+      if (is.na(a)) a <- which(key == canon_name(cn$from))[1]
+      b <- which(key == canon_name(cn$to) & !el$shadow)[1]
+      if (is.na(a) || is.na(b)) return(NULL)
+      cx <- cy <- NA_real_
+      if (!is.na(cn$angle)) {
+        d <- sqrt((el$x[b] - el$x[a])^2 + (el$y[b] - el$y[a])^2) / 2
+        px <- el$x[a] + d * cos(cn$angle * pi / 180); py <- el$y[a] - d * sin(cn$angle * pi / 180)
+        cx <- (el$x[a] + 2 * px + el$x[b]) / 4; cy <- (el$y[a] + 2 * py + el$y[b]) / 4
+      }
+      data.frame(id = 0L, from = el$id[a], to = el$id[b], pipe = FALSE, head = TRUE, cx = cx, cy = cy,
+                 polarity = "", stringsAsFactors = FALSE)
+    }))
+    if (is.null(ar)) ar <- data.frame(id = integer(), from = integer(), to = integer(), pipe = logical(),
+                                      head = logical(), cx = numeric(), cy = numeric(), polarity = character())
+    name <- xml2::xml_attr(v, "name")
+    out[[if (is.na(name)) sprintf("View %d", length(out) + 1L) else name]] <-
+      list(elements = el, arrows = ar, paths = if (length(paths)) do.call(rbind, paths))
+  }
+  out
+}
+
+# The views of a model's file, Vensim or XMILE.
+model_views <- function(model) {
+  f <- model$file
+  if (is.null(f) || !file.exists(f)) return(list())
+  if (tolower(tools::file_ext(f)) %in% c("xmile", "stmx", "itmx")) read_xmile_views(f) else read_sketch(f)
+}

@@ -96,6 +96,30 @@ test_that("every corpus model with a sketch draws to PNG", {
   expect_gt(drawn, 100L)
 })
 
+test_that("XMILE views are drawn from their positions", {
+  skip_if_no_corpus()
+  skip_if_not_installed("ggplot2")
+  m <- read_xmile(corpus_path("test-models", "samples", "teacup", "teacup.stmx"))
+  p <- sd_diagram(m)
+  el <- attr(p, "elements")
+  # <stock x="132" y="97" name="teacup temperature"/>, default 45 x 35
+  st <- el[el$type == "stock", ]
+  expect_equal(unlist(st[c("x", "y", "w", "h")], use.names = FALSE), c(132, 97, 22.5, 17.5))
+  # <flow x="231.25" y="92" ...>: its valve; <aux x="285" y="43" name="characteristic time"/>
+  expect_equal(unlist(el[el$type == "valve", c("x", "y")], use.names = FALSE), c(231.25, 92))
+  expect_equal(unlist(el[el$name == "characteristic time" & el$type == "variable", c("x", "y")], use.names = FALSE),
+               c(285, 43))
+  # the pipe's far end (332, 92) meets no stock: a cloud
+  expect_equal(unlist(el[el$type == "cloud", c("x", "y")], use.names = FALSE), c(332, 92))
+  # three connectors, all to the flow's valve
+  ar <- attr(p, "arrows")
+  expect_equal(nrow(ar), 3L)
+  expect_true(all(el$type[match(ar$to, el$id)] == "valve"))
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f, 800, 600); print(p); grDevices::dev.off()
+  expect_gt(file.size(f), 3000)
+})
+
 test_that("a model without a sketch, or a view that is not there, is a clear error", {
   skip_if_not_installed("ggplot2")
   expect_error(sd_diagram(teacup_model()), "no diagram", class = "sdvm_definition_error")
