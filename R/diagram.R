@@ -6,7 +6,9 @@
 #' variables by name (shadow variables in grey, as `<name>`), information
 #' arrows with their curvature, and comments.  `plot(model)` draws it.
 #' Variables can be coloured by values, for example each variable's
-#' final value relative to its start.
+#' final value relative to its start.  A model with no saved diagram (one
+#' built in R) is laid out automatically: igraph's layered (Sugiyama)
+#' layout, material flowing left to right.
 #'
 #' @param model A model read by [read_vensim()] or [read_xmile()] (its
 #'   file holds the diagram).
@@ -27,9 +29,8 @@ sd_diagram <- function(model, view = 1, values = NULL, values_label = "value") {
   need_ggplot()
   check_model(model)
   views <- model_views(model)
-  if (!length(views))
-    sdvm_abort(sprintf("'%s' has no diagram (no sketch saved with the model).",
-                       if (is.null(model$name)) "The model" else model$name), "sdvm_definition_error")
+  # no saved diagram: a layered layout of the variables
+  if (!length(views)) views <- list("Automatic layout" = auto_view(model))
   v <- if (is.numeric(view)) {
     if (view < 1 || view > length(views))
       sdvm_abort(sprintf("The model has %d view%s; there is no view %s.", length(views),

@@ -120,9 +120,33 @@ test_that("XMILE views are drawn from their positions", {
   expect_gt(file.size(f), 3000)
 })
 
-test_that("a model without a sketch, or a view that is not there, is a clear error", {
+test_that("a model built in R is laid out automatically, in layers", {
   skip_if_not_installed("ggplot2")
-  expect_error(sd_diagram(teacup_model()), "no diagram", class = "sdvm_definition_error")
+  skip_if_not_installed("igraph")
+  m <- teacup_model()
+  p <- sd_diagram(m)
+  el <- attr(p, "elements")
+  ar <- attr(p, "arrows")
+  expect_equal(sort(el$name[el$type == "stock"]), "Teacup Temperature")
+  expect_equal(sum(el$type == "valve"), 1L)
+  expect_equal(sum(el$type == "cloud"), 1L)          # heat goes out of the model
+  # information: both constants and the stock feed the flow's valve
+  valve <- el$id[el$type == "valve"]
+  info <- ar[!ar$pipe, ]
+  expect_setequal(el$name[match(info$from[info$to == valve], el$id)],
+                  c("Teacup Temperature", "Room Temperature", "Characteristic Time"))
+  # material runs left to right: the stock left of its outflow's valve
+  expect_lt(el$x[el$name == "Teacup Temperature" & el$type == "stock"], el$x[el$type == "valve"])
+  f <- tempfile(fileext = ".png")
+  grDevices::png(f, 800, 600); print(p); grDevices::dev.off()
+  expect_gt(file.size(f), 3000)
+  expect_equal(sdvm:::equation_refs(list(vars = list(
+    list(name = "k", kind = "const", eqn = "1"), list(name = "k rate", kind = "const", eqn = "2"),
+    list(name = "y", kind = "aux", eqn = "K_Rate * 2 + k"))))[[3]], c("k rate", "k"))
+})
+
+test_that("a view that is not there is a clear error", {
+  skip_if_not_installed("ggplot2")
   m <- read_vensim(system.file("models", "teacup.mdl", package = "sdvm"))
   expect_error(sd_diagram(m, view = 9), "no view 9", class = "sdvm_param_error")
   expect_error(sd_diagram(m, view = "Nowhere"), "no view 'Nowhere'", class = "sdvm_param_error")
