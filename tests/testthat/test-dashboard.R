@@ -11,9 +11,10 @@ test_that("the dashboard has a slider per constant and re-runs on change", {
   html <- as.character(sdvm:::dashboard_parts(m, ranges = list(`Room Temperature` = c(0, 100)))$ui)
   expect_match(html, "Room Temperature")
   expect_match(html, "Characteristic Time")
-  expect_match(html, 'data-max="100"')
   shiny::testServer(app, {
-    session$setInputs(p1 = 70, p2 = 10, vars = "Teacup Temperature")
+    session$setInputs(shown = c("Room Temperature", "Characteristic Time"), p1 = 70, p2 = 10,
+                      vars = "Teacup Temperature")
+    expect_match(as.character(output$sliders$html), 'data-max="100"')
     r1 <- result()
     session$setInputs(p1 = 20)
     r2 <- result()
@@ -24,6 +25,61 @@ test_that("the dashboard has a slider per constant and re-runs on change", {
   })
   expect_error(run_dashboard(m, params = "nope"), class = "sdvm_name_error")
   expect_error(run_dashboard(m, ranges = list(`Room Temperature` = c(5, 1))), class = "sdvm_param_error")
+})
+
+test_that("the sliders shown are the constants that matter: annotated ranges, else sensitivity", {
+  skip_if_not_installed("shiny")
+  m <- teacup_model() |> sd_const("unused constant", 3)
+  picked <- sdvm:::constants_that_matter(m, c("Room Temperature", "Characteristic Time", "unused constant"),
+                                         "Teacup Temperature")
+  expect_setequal(picked, c("Room Temperature", "Characteristic Time"))   # the unused one moves nothing
+  f <- tempfile(fileext = ".mdl")
+  writeLines(c("Level = INTEG(inflow, 0) ~ Widgets ~ |", "inflow = rate * a * b * c ~ Widgets/Month ~ |",
+               "rate = 5 ~ Widgets/Month [0,20,0.5] ~ |", "a = 1 ~ Dmnl [0,2] ~ |", "b = 1 ~ Dmnl [0.5,1.5,0.1] ~ |",
+               "c = 1 ~ Dmnl ~ |",
+               "INITIAL TIME = 0 ~ Month ~ |", "FINAL TIME = 10 ~ Month ~ |", "TIME STEP = 1 ~ Month ~ |",
+               "SAVEPER = 1 ~ Month ~ |"), f)
+  mv <- read_vensim(f)
+  expect_equal(sdvm:::range_annotations(mv)[["rate"]], c(0, 20, 0.5))
+  expect_setequal(sdvm:::constants_that_matter(mv, c("rate", "a", "b", "c"), "Level"), c("rate", "a", "b"))
+  app <- run_dashboard(mv)
+  shiny::testServer(app, {
+    session$setInputs(shown = c("rate", "a", "b"), vars = "Level")
+    html <- as.character(output$sliders$html)
+    expect_match(html, 'data-min="0" data-max="20" data-from="5" data-step="0.5"')
+    expect_match(html, 'data-min="0.5" data-max="1.5" data-from="1" data-step="0.1"')
+  })
+})
+
+test_that("runs can be kept, compared, analysed for sensitivity and downloaded; the diagram picks outputs", {
+  skip_if_not_installed("shiny")
+  m <- dashboard_model()
+  app <- run_dashboard(m, ranges = list(`Room Temperature` = c(0, 100)))
+  shiny::testServer(app, {
+    session$setInputs(shown = c("Room Temperature", "Characteristic Time"), p1 = 70, p2 = 10,
+                      vars = "Teacup Temperature")
+    session$setInputs(keep = 1)
+    session$setInputs(p1 = 20)
+    expect_equal(names(kept()), "run 1")
+    expect_equal(kept()[[1]]$params$`Room Temperature`, 70)
+    csv <- output$download
+    d <- utils::read.csv(csv, check.names = FALSE)
+    expect_equal(unique(d$scenario), c("run 1", "current"))
+    expect_equal(d$`Teacup Temperature`[d$scenario == "current"],
+                 simulate(m, params = list(`Room Temperature` = 20, `Characteristic Time` = 10),
+                          vars = "Teacup Temperature")$`Teacup Temperature`)
+    session$setInputs(nsens = 20, run_sens = 1)
+    expect_equal(length(unique(sens()$run)), 20L)
+    expect_true(all(sens()$`Teacup Temperature`[sens()$time == 0] == 180))
+    session$setInputs(clear = 1)
+    expect_length(kept(), 0)
+  })
+  # a click on the diagram: the nearest plottable variable
+  el <- data.frame(name = c("Teacup Temperature", "Heat Loss to Room", ""), x = c(300, 400, 500),
+                   y = c(200, 200, 200))
+  expect_equal(sdvm:::nearest_variable(el, 390, -210, c("Teacup Temperature", "Heat Loss to Room")),
+               "Heat Loss to Room")
+  expect_true(is.na(sdvm:::nearest_variable(el, 390, -210, "other")))
 })
 
 test_that("in a browser, moving a slider changes the plotted run as the model says", {
@@ -61,4 +117,20 @@ test_that("in a browser, moving a slider changes the plotted run as the model sa
   expect_lt(after$`Teacup Temperature`, before$`Teacup Temperature`)
   # the plot was redrawn
   expect_false(identical(app$get_value(output = "plot")$src, img_before))
+  # every tab shows its picture; screenshots go to _screenshots/ for review
+  # (not committed)
+  shots <- file.path(getwd(), "_screenshots")
+  dir.create(shots, showWarnings = FALSE)
+  app$get_screenshot(file.path(shots, "dashboard-run.png"))
+  app$click("keep")
+  app$set_inputs(p1 = 60)
+  expect_equal(app$get_value(export = "kept"), "run 1")
+  for (tab in c("Compare", "Diagram", "Sensitivity")) {
+    app$set_inputs(tab = tab)
+    if (tab == "Sensitivity") app$click("run_sens")
+    app$wait_for_idle(duration = 500, timeout = 30000)
+    out <- c(Compare = "compare", Diagram = "diagram", Sensitivity = "sensitivity")[[tab]]
+    expect_match(app$get_value(output = out)$src, "^data:image/png")
+    app$get_screenshot(file.path(shots, sprintf("dashboard-%s.png", tolower(tab))))
+  }
 })
