@@ -25,15 +25,27 @@ model_time_units <- function(m) {
 with_units <- function(out, m) {
   cols <- setdiff(names(out), c("run", "time", "parameter", "setting"))
   if (!length(cols)) return(out)
-  keys <- vapply(m$vars, function(v) canon_name(v$name), "")
-  units <- vapply(m$vars, function(v) clean_units(v$units), "")
-  u <- units[match(canon_name(sub("\\[.*$", "", cols)), keys)]
+  um <- model_units(m)
+  u <- um$units[match(canon_name(sub("\\[.*$", "", cols)), um$keys)]
   names(u) <- cols
   u <- u[!is.na(u)]
   if (length(u)) attr(out, "units") <- u
-  tu <- model_time_units(m)
-  if (!is.na(tu)) attr(out, "time_units") <- tu
+  if (!is.na(um$time)) attr(out, "time_units") <- um$time
   out
+}
+
+# Every variable's units (canonical names, cleaned), worked out once per
+# model and kept with its compiled program: a run of C-LEARN must not pay
+# for 1,200 regular expressions.
+model_units <- function(m) {
+  cache <- m$.cache
+  if (!is.null(cache) && !is.null(cache$units)) return(cache$units)
+  raw <- vapply(m$vars, function(v) if (is.null(v$units) || !length(v$units)) NA_character_ else as.character(v$units[1]), "")
+  cleaned <- trimws(sub("\\[[^]]*\\]\\s*$", "", raw))
+  cleaned[!is.na(cleaned) & !nzchar(cleaned)] <- NA_character_
+  um <- list(keys = canon_name(vapply(m$vars, `[[`, "", "name")), units = cleaned, time = model_time_units(m))
+  if (is.environment(cache)) cache$units <- um
+  um
 }
 
 # The units of result columns (NA where unknown).
