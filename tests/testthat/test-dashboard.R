@@ -121,6 +121,7 @@ test_that("in a browser, moving a slider changes the plotted run as the model sa
   # (not committed)
   shots <- file.path(getwd(), "_screenshots")
   dir.create(shots, showWarnings = FALSE)
+  unlink(file.path(shots, "dashboard-*.png"))          # (shinytest2 does not overwrite)
   app$get_screenshot(file.path(shots, "dashboard-run.png"))
   app$click("keep")
   app$set_inputs(p1 = 60)
