@@ -16,7 +16,8 @@
 #' constants the outputs are most sensitive to (one batch of runs with
 #' each constant moved by 10%; constants that change nothing, such as unit
 #' conversions, are left out).  Any constant can be added by searching for
-#' it.  Other tabs: the model's diagram (click a variable to plot it), the
+#' it; the sliders are grouped by the view of the diagram that shows
+#' their constant, and labelled with its units.  Other tabs: the model's diagram (click a variable to plot it), the
 #' kept runs compared with the current one, a sensitivity analysis (a
 #' Latin hypercube over the sliders' ranges, drawn as bands), and a
 #' download of the runs as CSV.
@@ -76,12 +77,28 @@ dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
     c(r, step)
   }
   for (nm in names(ranges)) if (nm %in% consts) bounds(nm)      # (bad ranges fail here, not in the app)
+  um <- model_units(model)
   slider_of <- function(nm) {
     b <- bounds(nm)
-    shiny::sliderInput(sprintf("p%d", match(nm, consts)), nm, min = b[1], max = b[2], value = base[[nm]], step = b[3])
+    u <- um$units[match(canon_name(nm), um$keys)]
+    label <- if (is.na(u)) nm else sprintf("%s (%s)", nm, u)
+    shiny::sliderInput(sprintf("p%d", match(nm, consts)), label, min = b[1], max = b[2], value = base[[nm]], step = b[3])
   }
-  has_diagram <- tryCatch(length(model_views(model)) > 0, error = function(e) FALSE)
-  views <- if (has_diagram) names(model_views(model)) else character()
+  all_views <- tryCatch(model_views(model), error = function(e) list())
+  views <- names(all_views)
+  # the view each constant is drawn in (its first), to group the sliders
+  view_of <- stats::setNames(rep(NA_character_, length(consts)), consts)
+  for (vn in rev(views)) {
+    hit <- canon_name(consts) %in% canon_name(all_views[[vn]]$elements$name)
+    view_of[hit] <- vn
+  }
+  sliders_grouped <- function(shown) {
+    if (!length(shown)) return(NULL)
+    groups <- view_of[shown]
+    groups[is.na(groups)] <- if (length(views)) "Not in a view" else ""
+    lapply(unique(groups), function(g) shiny::tagList(if (nzchar(g)) shiny::h5(g, class = "view-group"),
+                                                      lapply(shown[groups == g], slider_of)))
+  }
 
   ui <- shiny::fluidPage(
     shiny::titlePanel(if (is.null(model$name)) "sdvm model" else model$name),
@@ -113,7 +130,7 @@ dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
 
   server <- function(input, output, session) {
     kept <- shiny::reactiveVal(list())
-    output$sliders <- shiny::renderUI(lapply(input$shown, slider_of))
+    output$sliders <- shiny::renderUI(sliders_grouped(input$shown))
     current <- shiny::reactive({
       shown <- input$shown
       vals <- lapply(shown, function(nm) input[[sprintf("p%d", match(nm, consts))]])

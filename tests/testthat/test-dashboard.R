@@ -46,8 +46,25 @@ test_that("the sliders shown are the constants that matter: annotated ranges, el
   shiny::testServer(app, {
     session$setInputs(shown = c("rate", "a", "b"), vars = "Level")
     html <- as.character(output$sliders$html)
+    expect_match(html, "rate \\(Widgets/Month\\)")                 # the units in the label
     expect_match(html, 'data-min="0" data-max="20" data-from="5" data-step="0.5"')
     expect_match(html, 'data-min="0.5" data-max="1.5" data-from="1" data-step="0.1"')
+  })
+})
+
+test_that("sliders are grouped by the view that shows their constant", {
+  skip_if_no_corpus()
+  skip_if_not_installed("shiny")
+  m <- read_vensim(corpus_path("world3", "wrld3-03.mdl"))
+  app <- run_dashboard(m, params = c("reproductive lifetime", "desired completed family size normal"))
+  shiny::testServer(app, {
+    session$setInputs(shown = c("reproductive lifetime", "desired completed family size normal"),
+                      vars = "population")
+    html <- as.character(output$sliders$html)
+    # both in WORLD3's views: Demographics shows the first, Fertility the second
+    expect_match(html, '<h5 class="view-group">Demographics</h5>')
+    expect_match(html, '<h5 class="view-group">Fertility</h5>')
+    expect_lt(regexpr("Demographics", html), regexpr("reproductive lifetime", html))
   })
 })
 
