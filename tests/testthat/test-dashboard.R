@@ -104,6 +104,7 @@ test_that("in a browser, moving a slider changes the plotted run as the model sa
   skip_if_not_installed("shiny")
   skip_if_not_installed("shinytest2")
   skip_if_not_installed("chromote")
+  skip_if_not_installed("igraph")        # the diagram of a model built in R
   chrome <- Sys.getenv("CHROMOTE_CHROME", "/usr/bin/chromium")
   skip_if_not(file.exists(chrome), "no Chromium (apt-get install chromium)")
   old_env <- Sys.getenv(c("CHROMOTE_CHROME", "R_LIBS"), unset = NA)
@@ -143,6 +144,13 @@ test_that("in a browser, moving a slider changes the plotted run as the model sa
   app$click("keep")
   app$set_inputs(p1 = 60)
   expect_equal(app$get_value(export = "kept"), "run 1")
+  # a click on the diagram near a variable puts it among the outputs
+  app$set_inputs(vars = "Teacup Temperature")
+  el <- attr(sd_diagram(m), "elements")
+  at <- el[el$name == "Heat Loss to Room" & el$type == "variable", ]
+  app$set_inputs(diagram_click = list(x = at$x + 3, y = -(at$y - 2)), allow_no_input_binding_ = TRUE)
+  app$wait_for_idle(duration = 300, timeout = 30000)
+  expect_true("Heat Loss to Room" %in% app$get_value(input = "vars"))
   for (tab in c("Compare", "Diagram", "Sensitivity")) {
     app$set_inputs(tab = tab)
     if (tab == "Sensitivity") app$click("run_sens")
