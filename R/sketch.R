@@ -25,68 +25,59 @@ read_sketch <- function(path) {
   body <- lines[marks[1]:length(lines)]
   stop_at <- which(startsWith(body, "///---\\\\\\"))
   if (length(stop_at)) body <- body[seq_len(stop_at[1] - 1L)]
-  views <- list()
-  cur <- NULL
-  pending_comment <- NA_integer_
-  add_view <- function(name) {
-    key <- name
-    k <- 2L
-    while (!is.null(views[[key]])) { key <- sprintf("%s (%d)", name, k); k <- k + 1L }
-    views[[key]] <<- list(el = list(), ar = list())
-    key
+  # one pass over all lines, vectorised: the view each line is in, the
+  # objects' fields, and the comments' texts (the line after a comment)
+  is_obj <- grepl("^[0-9]+,", body)
+  fields <- strsplit(sub("\\|.*$", "", body), ",", fixed = TRUE)
+  # a line after a comment object with text (12,id,0,... with bits 4) is
+  # that text, even when it starts with "*"
+  text_comment <- is_obj & startsWith(body, "12,") &
+    vapply(fields, function(x) length(x) >= 9 && !is.na(suppressWarnings(as.integer(x[9]))) &&
+             bitwAnd(as.integer(x[9]), 4L) != 0L && x[3] != "48", NA)
+  is_head <- startsWith(body, "*") & !c(FALSE, utils::head(text_comment, -1))
+  view <- cumsum(is_head)
+  heads <- substring(body[is_head], 2)
+  if (!length(heads)) return(list())
+  f <- function(k) vapply(fields, function(x) if (length(x) >= k) x[k] else NA_character_, "")
+  type <- suppressWarnings(as.integer(f(1)))
+  num <- function(k) suppressWarnings(as.numeric(f(k)))
+  x <- num(4); y <- num(5); w <- num(6); h <- num(7); shape <- num(8); bits <- suppressWarnings(as.integer(f(9)))
+  obj <- is_obj & type %in% c(10L, 11L, 12L) & lengths(fields) >= 9 & view > 0
+  third <- f(3)
+  kind <- ifelse(type == 10L, ifelse(!is.na(shape) & shape == 3, "stock", "variable"),
+                 ifelse(type == 11L, "valve", ifelse(third == "48", "cloud", "comment")))
+  name <- ifelse(type == 10L, sketch_name(third), "")
+  has_text <- obj & kind == "comment" & !is.na(bits) & bitwAnd(bits, 4L) != 0L
+  idx <- which(has_text)
+  name[idx] <- ifelse(idx < length(body), body[pmin(idx + 1L, length(body))], "")
+  shadow <- type == 10L & !is.na(bits) & bitwAnd(bits, 1L) == 0L
+  arr <- is_obj & type == 1L & lengths(fields) >= 8 & view > 0
+  pt <- regmatches(body, regexpr("\\(-?[0-9.]+,-?[0-9.]+\\)", body))
+  ptx <- pty <- rep(NA_real_, length(body))
+  has_pt <- regexpr("\\(-?[0-9.]+,-?[0-9.]+\\)", body) > 0
+  if (any(has_pt)) {
+    xy <- do.call(rbind, lapply(strsplit(gsub("[()]", "", pt), ","), as.numeric))
+    ptx[has_pt] <- xy[, 1]; pty[has_pt] <- xy[, 2]
   }
-  for (ln in body) {
-    if (startsWith(ln, "*") && is.na(pending_comment)) { cur <- add_view(substring(ln, 2)); next }
-    if (is.null(cur)) next
-    if (!is.na(pending_comment)) {
-      # the text of a comment object
-      e <- views[[cur]]$el[[pending_comment]]
-      e$name <- ln
-      views[[cur]]$el[[pending_comment]] <- e
-      pending_comment <- NA_integer_
-      next
-    }
-    if (!grepl("^[0-9]+,", ln)) next
-    head <- sub("\\|.*$", "", ln)
-    f <- strsplit(head, ",", fixed = TRUE)[[1]]
-    type <- suppressWarnings(as.integer(f[1]))
-    num <- function(i) suppressWarnings(as.numeric(f[i]))
-    if (type %in% c(10L, 11L, 12L) && length(f) >= 9) {
-      kind <- switch(as.character(type),
-        "10" = if (identical(num(8), 3)) "stock" else "variable",
-        "11" = "valve",
-        "12" = if (identical(f[3], "48")) "cloud" else "comment")
-      name <- if (type == 10L) sketch_name(f[3]) else ""
-      bits <- num(9)
-      views[[cur]]$el[[length(views[[cur]]$el) + 1L]] <- list(
-        id = as.integer(f[2]), type = kind, name = name, x = num(4), y = num(5), w = num(6), h = num(7),
-        shadow = type == 10L && !is.na(bits) && bitwAnd(as.integer(bits), 1L) == 0L)
-      # a comment's text follows on its own line (when it is text: bits 4)
-      if (kind == "comment" && !is.na(bits) && bitwAnd(as.integer(bits), 4L) != 0L)
-        pending_comment <- length(views[[cur]]$el)
-    } else if (identical(type, 1L) && length(f) >= 8) {
-      pts <- regmatches(ln, gregexpr("\\(-?[0-9.]+,-?[0-9.]+\\)", ln))[[1]]
-      cx <- cy <- NA_real_
-      if (length(pts)) {
-        xy <- as.numeric(strsplit(gsub("[()]", "", pts[1]), ",")[[1]])
-        if (!(xy[1] == 0 && xy[2] == 0)) { cx <- xy[1]; cy <- xy[2] }
-      }
-      views[[cur]]$ar[[length(views[[cur]]$ar) + 1L]] <- list(
-        id = as.integer(f[2]), from = as.integer(f[3]), to = as.integer(f[4]),
-        pipe = identical(num(8), 22), head = !identical(num(5), 100), cx = cx, cy = cy,
-        polarity = switch(as.character(num(7)), "43" = "+", "45" = "-", ""))
-    }
-  }
-  lapply(views, function(v) {
-    el <- if (length(v$el)) do.call(rbind, lapply(v$el, as.data.frame, stringsAsFactors = FALSE)) else
-      data.frame(id = integer(), type = character(), name = character(), x = numeric(), y = numeric(),
-                 w = numeric(), h = numeric(), shadow = logical())
-    ar <- if (length(v$ar)) do.call(rbind, lapply(v$ar, as.data.frame, stringsAsFactors = FALSE)) else
-      data.frame(id = integer(), from = integer(), to = integer(), pipe = logical(), head = logical(),
-                 cx = numeric(), cy = numeric(), polarity = character())
-    # (objects without a position cannot be drawn)
-    list(elements = el[is.finite(el$x) & is.finite(el$y), , drop = FALSE], arrows = ar)
+  zero <- !is.na(ptx) & ptx == 0 & pty == 0
+  ptx[zero] <- NA; pty[zero] <- NA
+  thick <- num(8); head5 <- num(5); pol <- num(7)
+  out <- lapply(seq_along(heads), function(v) {
+    o <- which(obj & view == v & is.finite(x) & is.finite(y))
+    a <- which(arr & view == v)
+    list(elements = data.frame(id = as.integer(f(2)[o]), type = kind[o], name = name[o], x = x[o], y = y[o],
+                               w = w[o], h = h[o], shadow = shadow[o], stringsAsFactors = FALSE),
+         arrows = data.frame(id = as.integer(f(2)[a]), from = as.integer(third[a]), to = as.integer(f(4)[a]),
+                             pipe = !is.na(thick[a]) & thick[a] == 22, head = is.na(head5[a]) | head5[a] != 100,
+                             cx = ptx[a], cy = pty[a],
+                             polarity = ifelse(!is.na(pol[a]) & pol[a] == 43, "+", ifelse(!is.na(pol[a]) & pol[a] == 45, "-", "")),
+                             stringsAsFactors = FALSE))
   })
+  # views with the same name get a number
+  nm <- heads
+  dup <- duplicated(nm)
+  nm[dup] <- paste0(nm[dup], " (", seq_len(sum(dup)) + 1L, ")")
+  stats::setNames(out, nm)
 }
 
 # A name as the sketch writes it: quoted names keep their content; the
@@ -176,5 +167,9 @@ read_xmile_views <- function(path) {
 model_views <- function(model) {
   f <- model$file
   if (is.null(f) || !file.exists(f)) return(list())
-  if (tolower(tools::file_ext(f)) %in% c("xmile", "stmx", "itmx")) read_xmile_views(f) else read_sketch(f)
+  cache <- model$.cache
+  if (is.environment(cache) && !is.null(cache$views)) return(cache$views)
+  v <- if (tolower(tools::file_ext(f)) %in% c("xmile", "stmx", "itmx")) read_xmile_views(f) else read_sketch(f)
+  if (is.environment(cache)) cache$views <- v
+  v
 }
