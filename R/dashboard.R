@@ -104,10 +104,13 @@ dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
     shiny::titlePanel(if (is.null(model$name)) "sdvm model" else model$name),
     shiny::sidebarLayout(
       shiny::sidebarPanel(
-        shiny::selectizeInput("shown", "Sliders for (type to search)", choices = consts, selected = params,
+        # (choices sent by the server: C-LEARN has hundreds of constants and
+        # thousands of outputs)
+        shiny::selectizeInput("shown", "Sliders for (type to search)", choices = params, selected = params,
                               multiple = TRUE),
         shiny::uiOutput("sliders"),
-        shiny::selectInput("vars", "Outputs", choices = vars, selected = utils::head(vars, 3), multiple = TRUE),
+        shiny::selectizeInput("vars", "Outputs", choices = utils::head(vars, 3), selected = utils::head(vars, 3),
+                              multiple = TRUE),
         shiny::actionButton("keep", "Keep this run"),
         shiny::actionButton("clear", "Clear kept runs"),
         shiny::downloadButton("download", "Runs as CSV"),
@@ -129,6 +132,8 @@ dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
   )
 
   server <- function(input, output, session) {
+    shiny::updateSelectizeInput(session, "shown", choices = consts, selected = params, server = TRUE)
+    shiny::updateSelectizeInput(session, "vars", choices = vars, selected = utils::head(vars, 3), server = TRUE)
     kept <- shiny::reactiveVal(list())
     output$sliders <- shiny::renderUI(sliders_grouped(input$shown))
     current <- shiny::reactive({
@@ -174,7 +179,7 @@ dashboard_parts <- function(model, params = NULL, vars = NULL, ranges = NULL) {
       p <- sd_diagram(model, view = if (length(views)) input$view %||% 1 else 1)
       hit <- nearest_variable(attr(p, "elements"), input$diagram_click$x, input$diagram_click$y, vars)
       if (is.na(hit)) return()
-      shiny::updateSelectInput(session, "vars", selected = unique(c(hit, input$vars)))
+      shiny::updateSelectizeInput(session, "vars", choices = vars, selected = unique(c(hit, input$vars)), server = TRUE)
       shiny::updateTabsetPanel(session, "tab", selected = "Run")
     })
     sens <- shiny::eventReactive(input$run_sens, {
