@@ -160,3 +160,47 @@ test_that("in a browser, moving a slider changes the plotted run as the model sa
     app$get_screenshot(file.path(shots, sprintf("dashboard-%s.png", tolower(tab))))
   }
 })
+
+test_that("on C-LEARN, in a browser, every part of the dashboard answers (timings reported, not asserted)", {
+  skip_on_cran()
+  skip_if_no_corpus()
+  skip_if_not_installed("shiny")
+  skip_if_not_installed("shinytest2")
+  skip_if_not_installed("chromote")
+  chrome <- Sys.getenv("CHROMOTE_CHROME", "/usr/bin/chromium")
+  skip_if_not(file.exists(chrome), "no Chromium (apt-get install chromium)")
+  old_env <- Sys.getenv(c("CHROMOTE_CHROME", "R_LIBS"), unset = NA)
+  Sys.setenv(CHROMOTE_CHROME = chrome, R_LIBS = paste(.libPaths(), collapse = .Platform$path.sep))
+  on.exit(for (k in names(old_env))
+    if (is.na(old_env[[k]])) Sys.unsetenv(k) else do.call(Sys.setenv, as.list(old_env[k])), add = TRUE)
+  old_args <- chromote::set_chrome_args(c("--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage"))
+  on.exit(chromote::set_chrome_args(old_args), add = TRUE)
+  m <- read_vensim(corpus_path("clearn", "C-LEARN v77 for Vensim.mdl"))
+  t0 <- proc.time()[["elapsed"]]
+  app <- shinytest2::AppDriver$new(run_dashboard(m), name = "dashboard-clearn", load_timeout = 120000,
+                                   timeout = 60000, width = 1400, height = 1000)
+  on.exit(app$stop(), add = TRUE)
+  t_open <- proc.time()[["elapsed"]] - t0
+  shown <- app$get_value(input = "shown")
+  expect_gte(length(shown), 3L)
+  info <- sdvm:::compiled(m)$vars
+  consts <- info$name[info$kind == "const" & !info$key %in% sdvm:::canon_name(sdvm:::control_names)]
+  id <- sprintf("p%d", match(shown[1], consts))
+  before <- app$get_value(export = "final")
+  lapse <- function(expr) { t <- proc.time()[["elapsed"]]; force(expr); app$wait_for_idle(duration = 200, timeout = 60000)
+                            proc.time()[["elapsed"]] - t }
+  new_value <- app$get_value(input = id) * 1.2 + 1
+  t_slider <- lapse(app$set_inputs(!!id := new_value))
+  expect_false(identical(app$get_value(export = "params")[[shown[1]]], before))
+  t_keep <- lapse(app$click("keep"))
+  t_tabs <- vapply(c("Compare", "Diagram", "Sensitivity"), function(tab) lapse(app$set_inputs(tab = tab)), 0)
+  t_sens <- lapse({ app$set_inputs(nsens = 50); app$click("run_sens") })
+  expect_match(app$get_value(output = "sensitivity")$src, "^data:image/png")
+  shots <- file.path(getwd(), "_screenshots")
+  dir.create(shots, showWarnings = FALSE)
+  unlink(file.path(shots, "clearn-*.png"))
+  app$get_screenshot(file.path(shots, "clearn-sensitivity.png"))
+  message(sprintf(paste0("C-LEARN dashboard in Chromium: open %.1f s; slider %.2f s; keep %.2f s; ",
+                         "Compare %.2f s, Diagram %.2f s, Sensitivity tab %.2f s; 50-run sensitivity %.2f s"),
+                  t_open, t_slider, t_keep, t_tabs[1], t_tabs[2], t_tabs[3], t_sens))
+})
