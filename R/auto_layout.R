@@ -36,6 +36,18 @@ auto_view <- function(model) {
   vars <- Filter(function(v) !v$name %in% control_names, model$vars)
   names <- vapply(vars, `[[`, "", "name")
   kind <- vapply(vars, `[[`, "", "kind")
+  # a stock given by its net rate (Vensim's INTEG(in - out)): the terms
+  # that are single variables are its flows, inflows with +, outflows with -
+  for (i in which(kind == "stock")) {
+    v <- vars[[i]]
+    if (length(v$inflows) || length(v$outflows) || is.null(v$rate)) next
+    terms <- rate_terms(v$rate)
+    k <- match(canon_name(terms$name), canon_name(names))
+    ok <- !is.na(k) & kind[k] %in% c("aux", "flow")
+    vars[[i]]$inflows <- names[k[ok & terms$sign > 0]]
+    vars[[i]]$outflows <- names[k[ok & terms$sign < 0]]
+    kind[k[ok]] <- "flow"
+  }
   refs <- equation_refs(list(vars = vars))
   n <- length(names)
   from <- to <- character()
@@ -119,4 +131,26 @@ auto_view <- function(model) {
   list(elements = el, arrows = if (length(ar)) do.call(rbind, ar) else
     data.frame(id = integer(), from = integer(), to = integer(), pipe = logical(), head = logical(),
                cx = numeric(), cy = numeric(), polarity = character()))
+}
+
+# The top-level terms of a net rate and their signs ("a - b + c").
+rate_terms <- function(rate) {
+  chars <- strsplit(rate, "")[[1]]
+  depth <- 0L; cur <- ""; sign <- 1; out <- list()
+  flush <- function() {
+    t <- trimws(cur)
+    if (nzchar(t)) out[[length(out) + 1L]] <<- list(name = gsub('^"|"$', "", t), sign = sign)
+  }
+  for (ch in chars) {
+    if (ch == "(") depth <- depth + 1L
+    if (ch == ")") depth <- depth - 1L
+    if (depth == 0L && ch %in% c("+", "-") && !grepl("(^|[^[:alpha:]_])[0-9.]+[eE]$", trimws(cur))) {
+      flush(); cur <- ""; sign <- if (ch == "-") -1 else 1
+      next
+    }
+    cur <- paste0(cur, ch)
+  }
+  flush()
+  data.frame(name = vapply(out, `[[`, "", "name"), sign = vapply(out, `[[`, 0, "sign"),
+             stringsAsFactors = FALSE)
 }

@@ -145,6 +145,21 @@ test_that("a model built in R is laid out automatically, in layers", {
     list(name = "y", kind = "aux", eqn = "K_Rate * 2 + k"))))[[3]], c("k rate", "k"))
 })
 
+test_that("a Vensim model without a sketch: its stocks' net rates give the flows", {
+  skip_if_not_installed("ggplot2")
+  skip_if_not_installed("igraph")
+  expect_equal(sdvm:::rate_terms("Infection - Recovery")$sign, c(1, -1))
+  expect_equal(sdvm:::rate_terms("-(a + b) + c * 2 - d")$name, c("(a + b)", "c * 2", "d"))
+  expect_equal(sdvm:::rate_terms("x - 1e-3")$name, c("x", "1e-3"))
+  expect_equal(sdvm:::rate_terms("birth rate - death rate")$name, c("birth rate", "death rate"))
+  m <- read_vensim(system.file("models", "sir.mdl", package = "sdvm"))
+  el <- attr(sd_diagram(m), "elements")
+  expect_setequal(el$name[el$type == "valve"], c("Infection", "Recovery"))
+  x <- function(nm) el$x[el$name == nm & el$type %in% c("stock", "valve")]
+  # the chain runs left to right: Susceptible, Infection, Infected, Recovery, Recovered
+  expect_true(all(diff(c(x("Susceptible"), x("Infection"), x("Infected"), x("Recovery"), x("Recovered"))) > 0))
+})
+
 test_that("a view that is not there is a clear error", {
   skip_if_not_installed("ggplot2")
   m <- read_vensim(system.file("models", "teacup.mdl", package = "sdvm"))
