@@ -193,6 +193,34 @@ static long conveyor_kept(double ictime, double dt, long n_steps) {
   return K < n_steps + 2 ? K : n_steps + 2;
 }
 
+/* DELAY MATERIAL's schedule, which the XMILE belt shares in steps the
+ * belt moved: arr[0 .. n+1] the sum arriving at each step (of the clock),
+ * arr[n+2 .. 2n+3] how many inputs arrive then; *delay0 the delay at the
+ * first push (NaN before).  An input leaves after its delay, counted in
+ * whole TIME STEPs as DELAY FIXED counts it, and at least one step later. */
+static void sched_push(double *delay0, double *arr, long n, long clock, double T, double x, double dt) {
+  double m = floor(T / dt + 0.5);
+  long at;
+  if (*delay0 != *delay0) *delay0 = T;
+  if (!(m >= 1)) m = 1;
+  if (m > (double)(n + 1 - clock)) return;                  /* after the run */
+  at = clock + (long)m;
+  arr[at] += x;
+  arr[n + 2 + at] += 1;
+}
+
+/* What arrives at step `clock`: the initial value while the first delay
+   runs, else the missing value when nothing arrives. */
+static double sched_out(double delay0, const double *arr, long n, long clock, double init, double missing,
+                        double dt) {
+  double m;
+  if (arr[n + 2 + clock] > 0) return arr[clock];
+  if (delay0 != delay0) return init;
+  m = floor(delay0 / dt + 0.5);
+  if (!(m >= 1)) m = 1;
+  return (double)clock < m ? init : missing;
+}
+
 static size_t block_size(const sd_dsc *d, const double *v, long n_steps, double dt) {
   switch (d->kind) {
   case SD_DSC_INFORMATION: return 4 + (size_t)n_steps;
@@ -514,27 +542,15 @@ void sd_dsc_push(const sd_program *p, const double *v, double *rec, long k, doub
          (Stella: nothing comes on or goes out, and the time left to
          each batch is not counted down) neither takes the input nor
          moves */
-      double T = v[d->arg[1]], m = floor(T / dt + 0.5);
-      long beta = (long)b[3], at;
-      if (b[2] != b[2]) b[2] = T;
-      if (v[d->arg[2]] != 0) continue;
+      long beta = (long)b[3];
+      if (v[d->arg[2]] != 0) {
+        if (b[2] != b[2]) b[2] = v[d->arg[1]];
+        continue;
+      }
       b[3] = (double)(beta + 1);
-      if (!(m >= 1)) m = 1;
-      if (m > (double)(n + 1 - beta)) continue;             /* after the run */
-      at = beta + (long)m;
-      b[4 + at] += v[d->arg[0]];
-      b[4 + (n + 2) + at] += 1;
+      sched_push(&b[2], b + 4, n, beta, v[d->arg[1]], v[d->arg[0]], dt);
     } else if (d->kind == SD_DSC_MATERIAL) {
-      /* it leaves after its delay, counted in whole TIME STEPs as DELAY
-         FIXED counts it, and at least one step later */
-      double T = v[d->arg[1]], m = floor(T / dt + 0.5);
-      long at;
-      if (b[2] != b[2]) b[2] = T;
-      if (!(m >= 1)) m = 1;
-      if (m > (double)(n + 1 - k)) continue;                /* after the run */
-      at = k + (long)m;
-      b[3 + at] += v[d->arg[0]];
-      b[3 + (n + 2) + at] += 1;
+      sched_push(&b[2], b + 3, n, k, v[d->arg[1]], v[d->arg[0]], dt);
     } else {
       long N = (long)b[2], fs = (long)b[3];
       b[5] += v[d->arg[0]] * dt;                             /* this period's investment */
@@ -582,26 +598,11 @@ double sd_dsc_out(const double *rec, int j, const double *a, double t, double t0
        arrested): nothing while arrested; the initial contents while the
        first batch travels */
     long beta = (long)b[3];
-    double m;
     if (a[1] != 0) return 0;
-    if (beta > n + 1) beta = n + 1;
-    if (b[4 + (n + 2) + beta] > 0) return b[4 + beta];
-    if (b[2] != b[2]) return a[0];
-    m = floor(b[2] / dt + 0.5);
-    if (!(m >= 1)) m = 1;
-    return (double)beta < m ? a[0] : 0;
+    return sched_out(b[2], b + 4, n, beta > n + 1 ? n + 1 : beta, a[0], 0, dt);
   }
-  if (b[0] == SD_DSC_MATERIAL) {
-    /* what arrives now (a: initial value, missing value); the initial
-       value while the first delay runs, else the missing value when
-       nothing arrives */
-    double m;
-    if (b[3 + (n + 2) + k] > 0) return b[3 + k];
-    if (b[2] != b[2]) return a[0];
-    m = floor(b[2] / dt + 0.5);
-    if (!(m >= 1)) m = 1;
-    return (double)k < m ? a[0] : a[1];
-  }
+  if (b[0] == SD_DSC_MATERIAL)              /* what arrives now (a: initial value, missing value) */
+    return sched_out(b[2], b + 3, n, k, a[0], a[1], dt);
   {
     /* DEPRECIATE STRAIGHTLINE (a: the stream): 1/N of each of the last
        N-1 periods' investments a period, and 1/N of the stream now */
