@@ -339,9 +339,3 @@ calib_hessian <- function(prob, obj, z, extra) {
   }
   H
 }
-
-to_z_matrix <- function(par, X) {
-  Z <- X
-  Z[, par$log] <- log(X[, par$log])
-  Z
-}

@@ -98,7 +98,7 @@ calib_params <- function(model, params, start = NULL, log = NULL) {
       st[i] <- if (lg[i]) sqrt(lower[i] * upper[i]) else (lower[i] + upper[i]) / 2
     }
   }
-  list(name = info$name[pos], given = nm, lower = lower, upper = upper, start = st, log = lg,
+  list(name = info$name[pos], lower = lower, upper = upper, start = st, log = lg,
        scale = kind == "lookup")
 }
 
@@ -257,6 +257,12 @@ calib_predict <- function(prob, Z) {
   }
   prob$counter$runs <- (if (is.null(prob$counter$runs)) 0 else prob$counter$runs) + n
   out
+}
+
+to_z_matrix <- function(par, X) {
+  Z <- X
+  Z[, par$log] <- log(X[, par$log])
+  Z
 }
 
 from_z_matrix <- function(par, Z) {

@@ -38,9 +38,11 @@ sd_loglik <- function(model, data, params, objective = c("gaussian", "poisson", 
   names_all <- c(par$name, extra_names)
   lower <- c(par$lower, rep(0, length(extra_names)))
   upper <- c(par$upper, rep(Inf, length(extra_names)))
-  y <- prob$obs$observed
-  s <- prob$series
-  fixed_obj <- if (!length(extra_names)) calib_objective(prob, objective, sigma = sigma, size = size)
+  # the objectives of sd_calibrate() are the negative log-likelihoods:
+  # with sigma or size given, one; with them estimated, the negative
+  # binomial's takes log(size) as its extra parameter, the Gaussian is
+  # made for each draw of the sigmas
+  obj <- if (objective != "gaussian" || !is.null(sigma)) calib_objective(prob, objective, sigma = sigma, size = size)
   f <- function(theta) {
     if (!is.numeric(theta) || length(theta) != length(names_all))
       sdvm_abort(sprintf("The parameter vector must hold %d numbers: %s.", length(names_all),
@@ -56,14 +58,9 @@ sd_loglik <- function(model, data, params, objective = c("gaussian", "poisson", 
         (length(extra_names) && any(theta[-seq_along(par$name)] <= 0))) return(-Inf)
     mu <- calib_predict(prob, to_z(par, theta[seq_along(par$name)]))[, 1]
     if (anyNA(mu) || any(!is.finite(mu))) return(-Inf)
-    ll <- if (!length(extra_names)) -fixed_obj$value(mu, numeric()) else if (objective == "gaussian") {
-      sum(stats::dnorm(y, mu, theta[length(par$name) + s], log = TRUE))
-    } else {
-      k <- theta[length(theta)]
-      if (any(mu < 0 | (mu == 0 & y > 0))) return(-Inf)
-      sum(lgamma(y + k) - lgamma(k) - lgamma(y + 1) + k * log(k / (k + mu)) +
-            ifelse(y > 0, y * log(mu / (k + mu)), 0))
-    }
+    extra <- theta[-seq_along(par$name)]
+    ll <- if (is.null(obj)) -calib_objective(prob, "gaussian", sigma = stats::setNames(extra, prob$vars))$value(mu, numeric())
+          else -obj$value(mu, log(extra))
     if (is.finite(ll)) ll else -Inf
   }
   attr(f, "parameters") <- names_all

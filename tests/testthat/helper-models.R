@@ -27,3 +27,21 @@ arrayed_model <- function() {
   on.exit(unlink(f))
   read_vensim(f)
 }
+
+# Start `work` in a callr session, interrupt it after `after` seconds, and
+# expect that it stopped with an error or interrupt and returned nothing.
+# Returns the session (still usable) for further checks.
+expect_interrupted <- function(rs, work, after) {
+  rs$call(work)
+  Sys.sleep(after)
+  rs$interrupt()
+  res <- NULL
+  for (i in 1:600) {             # wait for the session to answer (not a timing check)
+    if (rs$poll_process(100) == "ready") { res <- rs$read(); if (!is.null(res)) break }
+  }
+  testthat::expect_false(is.null(res))
+  testthat::expect_true(inherits(res$error, "error") || inherits(res$error, "interrupt") ||
+                          inherits(res$condition, "interrupt"))
+  testthat::expect_null(res$result)
+  invisible(rs)
+}

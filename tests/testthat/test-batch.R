@@ -148,21 +148,11 @@ test_that("a long batch can be interrupted, and the session goes on", {
   skip_if_not_installed("callr")
   rs <- callr::r_session$new()
   on.exit(rs$close())
-  rs$call(function() {
+  expect_interrupted(rs, function() {
     m <- sdvm::sd_model(stop = 1e5, dt = 0.01) |>
       sdvm::sd_stock("x", 1, inflows = "g") |> sdvm::sd_flow("g", "-x * k") |> sdvm::sd_const("k", 0.1)
     sdvm::simulate(m, nsim = 64, params = list(k = function(n) seq(0.01, 1, length.out = n)),
                    vars = "x", saveper = 1000, threads = 2, progress = FALSE)
-  })
-  Sys.sleep(1)
-  rs$interrupt()
-  res <- NULL
-  for (i in 1:600) {             # wait for the session to answer (not a timing check)
-    if (rs$poll_process(100) == "ready") { res <- rs$read(); if (!is.null(res)) break }
-  }
-  expect_false(is.null(res))
-  expect_true(inherits(res$error, "error") || inherits(res$error, "interrupt") ||
-                inherits(res$condition, "interrupt"))
-  expect_null(res$result)
+  }, after = 1)
   expect_identical(rs$run(function() 1 + 1), 2)
 })
