@@ -149,6 +149,37 @@ void mark_done(sd_node *n);
 int resolve(cc *c, sd_node *n, int depth);
 void fold(sd_node *n);
 
+/* Trees made by substituting macro arguments can be higher than any parsed
+ * one (each macro level adds its own chain): at most this many levels, so
+ * that every recursive walk of them stays within the C stack. */
+#define SD_MAX_TREE (4 * SD_MAX_HEIGHT)
+
+/* a list of variable indices without repeats (sd_schedule.c) */
+typedef struct deplist { int *d; int n, cap; } deplist;
+
+/* ---- the pipeline, one file per stage (sd_compile.c runs them) ----
+ * sd_expand.c    arrayed variables, one variable per element */
+int expand_arrayed(cc *c, int vi);
+int register_outputs(cc *c, const sd_node *n);
+/* sd_resolve.c   names, subscripts, macros */
+int elem_in(const sd_dim *d, const char *e);
+int bind_push(cc *c, const char *dim, const char *elem);
+/* 1 if tree n goes more than `left` levels down (the walk stops there) */
+int too_deep(const sd_node *n, int left);
+/* sd_lower_state.c   stateful builtins to hidden stocks */
+int lower_state(cc *c, sd_node *n, sd_fn fn);
+/* sd_schedule.c  dependencies and orders */
+int order_all(cc *c, int *order, deplist *deps, int *has_timefn);
+int order_step(cc *c, int *order);
+/* sd_codegen.c   the ctrl, init and step programs */
+int fill_program(cc *c, const int *order, int norder, const int *has_timefn, deplist *deps);
+/* sd_compile.c   variables and names */
+int add_cvar(cc *c, const char *name, const char *text, cv_kind kind);
+size_t name_append(char *buf, size_t cap, size_t len, const char *s);
+sd_node *data_eqn(cc *c, int n, const double *x, const double *y, int mode);
+const char *cv_display(const cvar *v);
+int at_start(const sd_srcpos *pos);
+
 /* ---- sd_lower.c ---- */
 /* Lower call n of builtin fn (its arguments resolved) if sd_lower.c
  * handles it: 1 done, 0 not one of its builtins, -1 error. */
