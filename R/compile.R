@@ -104,7 +104,10 @@ compile_count <- function(m) {
 #' @param m A model from [sd_model()].
 #' @return A list: `variables` (names and kinds), and the counts of value
 #'   slots, stocks (including the hidden ones made by SMOOTH, DELAY and
-#'   friends) and instructions run at initialization and per step.
+#'   friends) and instructions run at initialization and per step, and
+#'   `optimizer_work`: how many blocks of instructions the optimizer
+#'   measured while looking for element loops (its work, which grows in
+#'   proportion to the code).
 #' @export
 #' @examples
 #' m <- sd_model(stop = 5) |> sd_stock("x", 1, inflows = "g") |> sd_flow("g", "x * 0.1")

@@ -214,7 +214,7 @@ SEXP C_sdvm_program_vars(SEXP ptr) {
 
 SEXP C_sdvm_program_stats(SEXP ptr) {
   const sd_program *p = sdvm_program(ptr);
-  const char *names[] = { "slots", "stocks", "init_instructions", "step_instructions", "" };
+  const char *names[] = { "slots", "stocks", "init_instructions", "step_instructions", "optimizer_work", "" };
   sd_program_stats st;
   SEXP out;
   if (!p) Rf_error("the compiled model is no longer valid");
@@ -224,6 +224,7 @@ SEXP C_sdvm_program_stats(SEXP ptr) {
   SET_VECTOR_ELT(out, 1, Rf_ScalarInteger(st.n_stocks));
   SET_VECTOR_ELT(out, 2, Rf_ScalarInteger(st.n_init_instr));
   SET_VECTOR_ELT(out, 3, Rf_ScalarInteger(st.n_step_instr));
+  SET_VECTOR_ELT(out, 4, Rf_ScalarReal(st.n_vec_work));
   UNPROTECT(1);
   return out;
 }

@@ -832,10 +832,37 @@ static int emit_position(obuf *o, const sd_ins *ins, const run *r, int j,
   return 0;
 }
 
+/* Repetitions the legality check refused, one per block length L: the
+ * start and end of the last one.  A chain of one operation on one slot
+ * (`---...---a`, `a*1.5*1.5*...`) repeats from every instruction in it,
+ * and without this memory the search measured it again from each start,
+ * for every L: quadratic in the chain's length (docs/hardening.md).  A
+ * start inside a refused repetition whose block has the same operations
+ * as the refused one's is not searched again at that L.  Only long
+ * repetitions are remembered: a shorter one refused for what its first
+ * block does can be legal from its second block on (WORLD3 has such
+ * pairs), and searching inside a short one again costs little. */
+#define REF_MIN_K 8
+typedef struct refusals {
+  int at[MAX_L + 1], end[MAX_L + 1];
+  double shapes;          /* blocks measured and compared (the search's work) */
+} refusals;
+
+static int same_ops(const sd_ins *ins, int i, int j, const int *bound_i, int L) {
+  int c, wi = 0, wj = 0;
+  for (c = 0; c < L; c++) {
+    if (ins[i + wi].op != ins[j + wj].op) return 0;
+    wi += sd_ins_words(&ins[i + wi]);
+    wj += sd_ins_words(&ins[j + wj]);
+  }
+  return wi == bound_i[L] && wj == wi;
+}
+
 /* The run from word i that saves the most dispatches, in *best (*cand is
- * scratch; the two may be swapped): its gain (0: none), -1 out of memory. */
+ * scratch; the two may be swapped): its gain (0: none), -1 out of memory.
+ * ref (or NULL): the refusals so far, updated. */
 static int best_at(const sd_ins *ins, int n, const int *ntarget, const liveness *lv, int i, int only_L,
-                   int32_t tlo, int32_t thi, run **best, run **cand, tracker *tr) {
+                   int32_t tlo, int32_t thi, run **best, run **cand, tracker *tr, refusals *ref) {
   int L, gain = 0, np, c, bound[MAX_L + 1];
   int32_t priv[MAX_P];
   /* where each of the next instructions starts: a block of L
@@ -852,9 +879,15 @@ static int best_at(const sd_ins *ins, int n, const int *ntarget, const liveness 
     for (c = 0; c < L; c++)
       if (ins[i + bound[L] + bound[c]].op != ins[i + bound[c]].op) break;
     if (c < L) continue;
+    if (ref && i > ref->at[L] && i < ref->end[L] && i + bound[L] <= ref->end[L] &&
+        same_ops(ins, i, ref->at[L], bound, L))
+      continue;
     shape = block_shape(ins, n, ntarget, i, L, *cand);
+    if (ref) ref->shapes += 1;
     if (shape < 0) break;
-    if (shape == 0 || !find_run(ins, n, ntarget, *cand)) continue;
+    if (shape == 0) continue;
+    if (!find_run(ins, n, ntarget, *cand)) { if (ref) ref->shapes += (*cand)->k; continue; }
+    if (ref) ref->shapes += 2 * (*cand)->k;     /* compared, then checked by legal() */
     for (j = 0; j < (*cand)->np; j++) nw += (*cand)->p[j].kind != P_OPAQUE;
     g = nw * ((*cand)->k - 1);       /* dispatches saved: opaque groups save none */
     if (g <= gain) continue;
@@ -862,18 +895,22 @@ static int best_at(const sd_ins *ins, int n, const int *ntarget, const liveness 
       run *t = *best; *best = *cand; *cand = t;
       gain = g;
       (*best)->L = L;
+    } else if (ref && (*cand)->k >= REF_MIN_K) {
+      ref->at[L] = i;
+      ref->end[L] = i + (*cand)->k * (*cand)->bw;
     }
   }
   return gain;
 }
 
-int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena) {
+int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena, double *work) {
   sd_ins *ins = code->ins;
   int n = code->n, i, j, rc = -1, *map = NULL, *ntarget = calloc((size_t)n + 1, sizeof(int));
   int *gain = NULL, *len = NULL, *blen = NULL, *start = NULL, nstart = 0;
   unsigned char *dom = NULL;
   long *total = NULL;
   tracker tr;
+  refusals ref;
   obuf o = { NULL, NULL, 0, 0 };
   run *best = malloc(sizeof *best), *cand = malloc(sizeof *cand);
   liveness lv;
@@ -902,10 +939,12 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
   /* (a run from i also repeats from i + bw, i + 2 bw, ... with fewer
      blocks: those starts are not searched, their runs save less) */
   if (!(dom = calloc((size_t)n + 1, 1))) goto out;
+  for (j = 0; j <= MAX_L; j++) ref.at[j] = ref.end[j] = -1;
+  ref.shapes = 0;
   for (i = 0; i < n; i += sd_ins_words(&ins[i])) {
     start[nstart++] = i;
     if (dom[i]) continue;
-    gain[i] = best_at(ins, n, ntarget, &lv, i, 0, tlo, thi, &best, &cand, &tr);
+    gain[i] = best_at(ins, n, ntarget, &lv, i, 0, tlo, thi, &best, &cand, &tr, &ref);
     if (gain[i] < 0) goto out;
     len[i] = gain[i] > 0 ? best->k * best->bw : 0;
     blen[i] = gain[i] > 0 ? best->L : 0;
@@ -926,7 +965,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
     map[i] = o.n;
     if (gain[i] > 0) {
       /* the run again (the same one), with its private temporaries */
-      if (best_at(ins, n, ntarget, &lv, i, blen[i], tlo, thi, &best, &cand, &tr) <= 0 ||
+      if (best_at(ins, n, ntarget, &lv, i, blen[i], tlo, thi, &best, &cand, &tr, NULL) <= 0 ||
           !legal(ins, &lv, best, tlo, thi, priv, &np, &tr))
         goto out;
       for (j = 0; j < np; j++) { pbase[j] = *nslots; *nslots += best->k; }
@@ -966,6 +1005,7 @@ int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_
     code->n = o.n;
   }
   rc = 0;
+  if (work) *work += ref.shapes;
 out:
   free(dom);
   free(blen);

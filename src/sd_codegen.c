@@ -708,7 +708,7 @@ int fill_program(cc *c, const int *order, int norder, const int *has_timefn,
   patch_consts(&p->ctrl, kbase, kbase + c->nk);
   patch_consts(&p->init, kbase, kbase + c->nk);
   patch_consts(&p->step, kbase, kbase + c->nk);
-  if (c->m->rewrite >= 2 && sd_block_vectorize(&p->step, c->tmp_base, kbase, &p->nslots, &p->arena) != 0)
+  if (c->m->rewrite >= 2 && sd_block_vectorize(&p->step, c->tmp_base, kbase, &p->nslots, &p->arena, &p->vec_work) != 0)
     return oom(c);
   if (c->m->rewrite >= 1 && (sd_vectorize(&p->init) != 0 || sd_vectorize(&p->step) != 0)) return oom(c);
 

@@ -198,6 +198,7 @@ typedef struct sd_program_stats {
   int n_stocks;       /* including hidden stocks */
   int n_init_instr;   /* instructions run once at the start */
   int n_step_instr;   /* instructions run per derivative evaluation */
+  double n_vec_work;  /* blocks the block vectorizer measured while compiling */
 } sd_program_stats;
 void sd_program_get_stats(const sd_program *p, sd_program_stats *st);
 

@@ -31,6 +31,7 @@ void sd_program_get_stats(const sd_program *p, sd_program_stats *st) {
   st->n_stocks = p->nstocks;
   st->n_init_instr = p->ctrl.n + p->init.n;
   st->n_step_instr = p->step.n;
+  st->n_vec_work = p->vec_work;
 }
 
 static size_t disasm_code(const sd_code *code, const char *title, char *buf, size_t cap, size_t len) {

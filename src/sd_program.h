@@ -167,6 +167,8 @@ struct sd_program {
   /* FIND ZERO: the elements solved for by Newton's method */
   int nzero;
   sd_zero *zero;
+
+  double vec_work;        /* blocks the block vectorizer measured (its work) */
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -194,8 +196,9 @@ void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 int sd_vectorize(sd_code *code);
 /* Runs of k blocks of the same element operations become one element loop
  * per position (sd_blockvec.c); temporaries are the slots in [tlo, thi),
- * private copies are added after *nslots.  -1 when out of memory. */
-int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena);
+ * private copies are added after *nslots; *work (if not NULL) grows by the
+ * number of blocks the search measured.  -1 when out of memory. */
+int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena, double *work);
 void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
