@@ -152,17 +152,20 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
   meth <- run_method(args$method, args$precision, m$settings$precision)
   out_idx <- select_vars(args$vars, info)
   disp <- run_dispatch(args$dispatch)
+  lanes <- lane_program(m, cache)
+  # runs per call: whole groups of lanes on every thread
+  per_call <- threads * (if (is.null(lanes)) 1L else .Call(C_sdvm_lanes_width))
 
   chunks <- list()
   done <- 0L
   saved <- 0
-  size <- min(n, 2L * threads)
+  size <- min(n, 2L * per_call)
   bar <- NULL
   t0 <- proc.time()[["elapsed"]]
   while (done < n) {
     rows <- done + seq_len(min(size, n - done))
     res <- .Call(C_sdvm_batch, cache$ptr, idx, vals[, rows, drop = FALSE], settings,
-                 meth, out_idx, disp, threads)
+                 meth, out_idx, disp, threads, lanes)
     if (!is.null(names(res)) && identical(names(res)[1], "code")) batch_abort(res, run_ids[done + res$run])
     chunks[[length(chunks) + 1L]] <- res
     done <- done + length(rows)
@@ -177,7 +180,7 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
                                    .envir = environment())
     }
     if (!is.null(bar)) cli::cli_progress_update(id = bar, set = done, force = TRUE)
-    size <- max(threads, as.integer(0.25 / per_run))
+    size <- per_call * max(1L, as.integer(0.25 / per_run / per_call))
   }
   if (!is.null(bar)) cli::cli_progress_done(id = bar)
 

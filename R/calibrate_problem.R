@@ -221,8 +221,9 @@ calib_predict <- function(prob, Z) {
   cache <- compiled(prob$model)
   settings <- run_settings(NULL, NULL, prob$dt, prob$dt)
   meth <- run_method(prob$method, NULL, prob$model$settings$precision)
+  lanes <- lane_program(prob$model, cache)
   run_batch <- function(cols) .Call(C_sdvm_batch, cache$ptr, prob$idx, vals[, cols, drop = FALSE], settings,
-                                    meth, prob$out_idx, 0L, prob$threads)
+                                    meth, prob$out_idx, 0L, prob$threads, lanes)
   nt <- length(prob$grid)
   out <- matrix(NA_real_, nrow(prob$obs), n)
   fill <- function(res, cols) {

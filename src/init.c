@@ -7,9 +7,11 @@
 static const R_CallMethodDef call_entries[] = {
   CALLDEF(C_sdvm_compile, 1),
   CALLDEF(C_sdvm_run, 7),
-  CALLDEF(C_sdvm_batch, 8),
+  CALLDEF(C_sdvm_batch, 9),
   CALLDEF(C_sdvm_max_threads, 0),
   CALLDEF(C_sdvm_ptr_valid, 1),
+  CALLDEF(C_sdvm_lanes_refusal, 1),
+  CALLDEF(C_sdvm_lanes_width, 0),
   CALLDEF(C_sdvm_program_vars, 1),
   CALLDEF(C_sdvm_program_stats, 1),
   CALLDEF(C_sdvm_disasm, 1),

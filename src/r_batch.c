@@ -19,6 +19,11 @@
  * needs, and to report bad settings with the run's number before anything
  * runs; then the parallel pass runs them, each writing its rows at its own
  * offset of the shared output columns.
+ *
+ * Lanes: given a program that can run in lanes (lane_ptr, compiled with
+ * sd_model_set_lanes: the same numbers as ptr's), consecutive runs with
+ * the same time settings step together, SD_LANES at a time (sd_lanes.c),
+ * one group per task; each run still writes only its own rows.
  */
 #include <string.h>
 #include "r_sdvm.h"
@@ -88,8 +93,13 @@ static SEXP run_error(const sd_error *err, int run) {
  * rows run r+1 saved (its rows follow those of the runs before it), or an
  * error list with a `run` field. */
 SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP method,
-                  SEXP out_idx, SEXP dispatch, SEXP nthreads_) {
+                  SEXP out_idx, SEXP dispatch, SEXP nthreads_, SEXP lane_ptr) {
   const sd_program *p = sdvm_program(ptr);
+  const sd_program *lp = lane_ptr == R_NilValue ? NULL : sdvm_program(lane_ptr);
+  const int K = sd_lanes_width();
+  int ngroup = 0, *gstart = NULL;
+  size_t lsize = 0, rsize, tsize;   /* doubles: lane memory, one run's work, one thread's */
+  sd_run_info *infos = NULL;
   sd_run_opts base;
   sd_run_info info;
   sd_error err;
@@ -107,6 +117,10 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   SEXP out, rows;
 
   if (!p) Rf_error("the compiled model is no longer valid");
+  /* the lanes' program, if it can: it gives the same numbers, so every
+     run of the batch uses it, grouped or not */
+  const sd_program *pm = p;   /* the model's own program: for runs alone */
+  if (lp && sd_lanes_refusal(lp) == NULL) p = lp; else lp = NULL;
   if (npar > 0 && Rf_nrows(ovr_vals) != npar) Rf_error("internal error: override matrix shape");
   nrun = Rf_ncols(ovr_vals);
   if (nthreads < 1 || nthreads == NA_INTEGER) nthreads = 1;
@@ -136,6 +150,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   scratch = (double *)R_alloc(wsize, sizeof(double));
   offset = (R_xlen_t *)R_alloc((size_t)nrun + 1, sizeof(R_xlen_t));
   rows = PROTECT(Rf_allocVector(INTSXP, nrun));
+  infos = (sd_run_info *)R_alloc((size_t)nrun + 1, sizeof(sd_run_info));
   for (r = 0; r < nrun; r++) {
     sd_run_opts o = base;
     o.override_val = npar ? REAL(ovr_vals) + (size_t)r * npar : NULL;
@@ -164,13 +179,32 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
       info.n_rows = nr;
     }
     offset[r] = total;
+    infos[r] = info;
     INTEGER(rows)[r] = (int)info.n_rows;
     total += (R_xlen_t)info.n_rows;
     if (r % 64 == 63) R_CheckUserInterrupt();   /* serial: a longjmp is fine */
   }
   offset[nrun] = total;
+  /* groups of up to K consecutive runs with the same time settings (one
+     run per group without lanes) */
+  gstart = (int *)R_alloc((size_t)nrun + 1, sizeof(int));
+  for (r = 0; r < nrun; r++) {
+    if (lp && ngroup > 0 && r - gstart[ngroup - 1] < K) {
+      const sd_run_info *a = &infos[gstart[ngroup - 1]], *b = &infos[r];
+      if (a->start == b->start && a->dt == b->dt && a->saveper == b->saveper && a->n_steps == b->n_steps &&
+          a->n_rows == b->n_rows && a->method == b->method)
+        continue;
+    }
+    gstart[ngroup++] = r;
+  }
+  gstart[ngroup] = nrun;
+  /* each thread: one run's work buffer, or with lanes K of them and the
+     lanes' memory */
+  rsize = (sd_run_work_size(pm) > wsize ? sd_run_work_size(pm) : wsize) + max_extra;
+  if (lp) lsize = sd_lanes_work_size(p);
+  tsize = lp ? (size_t)K * rsize + lsize : rsize;
   /* the batch's memory, checked before it is asked for */
-  if (sdvm_check_memory((double)total * (nout + 1) + ((double)wsize + (double)max_extra) * nthreads,
+  if (sdvm_check_memory((double)total * (nout + 1) + (double)tsize * nthreads,
                         (double)total, nout + 1, &err) != 0) {
     UNPROTECT(1);
     return run_error(&err, 0);
@@ -185,35 +219,51 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   }
   SET_VECTOR_ELT(out, nout + 1, rows);
 
-  work = (double *)R_alloc((wsize + max_extra) * (size_t)nthreads, sizeof(double));
+  work = (double *)R_alloc(tsize * (size_t)nthreads, sizeof(double));
   nrows = INTEGER(rows);               /* read by the threads: no R calls there */
-  tcols = (double **)R_alloc(((size_t)nout + 1) * (size_t)nthreads, sizeof(double *));
+  tcols = (double **)R_alloc(((size_t)nout + 1) * (size_t)nthreads * (size_t)K, sizeof(double *));
   memset(&ferr, 0, sizeof ferr);
 
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1) if (nthreads > 1)
 #endif
-  for (r = 0; r < nrun; r++) {
-    const int t = thread_num();
-    double *w = work + (wsize + max_extra) * (size_t)t;
-    double **cols = tcols + ((size_t)nout + 1) * (size_t)t;
+  for (k = 0; k < ngroup; k++) {
+    const int t = thread_num(), r0 = gstart[k], n = gstart[k + 1] - gstart[k];
+    double *w = work + tsize * (size_t)t;
+    double **cols = tcols + ((size_t)nout + 1) * (size_t)K * (size_t)t;
     sd_run_opts o = base;
-    sd_run_info inf;
+    sd_run_info inf[SD_LANES];
+    double *wl[SD_LANES], *tout[SD_LANES], **cl[SD_LANES];
     sd_error e;
-    int j;
+    int j, l, bad = -1;
     if (get_stop(&st)) continue;
-    o.override_val = npar ? REAL(ovr_vals) + (size_t)r * npar : NULL;
-    for (j = 0; j <= nout; j++) cols[j] = colbase[j] + offset[r];
-    if (sd_run_init(p, &o, w, &inf, &e) == 0 && inf.dynamic_time) inf.n_rows = nrows[r];
-    if (e.code != 0 ||
-        sd_run_steps(p, &o, w, &inf, cols[0], cols + 1, &e) != 0) {
+    memset(&e, 0, sizeof e);
+    for (l = 0; l < n && bad < 0; l++) {
+      const int r = r0 + l;
+      wl[l] = w + rsize * (size_t)l;
+      o.override_val = npar ? REAL(ovr_vals) + (size_t)r * npar : NULL;
+      cl[l] = cols + ((size_t)nout + 1) * (size_t)l;
+      for (j = 0; j <= nout; j++) cl[l][j] = colbase[j] + offset[r];
+      tout[l] = cl[l][0];
+      cl[l]++;
+      /* a run alone goes through the model's own program (branches skip
+         the arm not taken); runs in lanes through the lanes' program */
+      if (sd_run_init(n > 1 ? p : pm, &o, wl[l], &inf[l], &e) != 0) { bad = r; break; }
+      if (inf[l].dynamic_time) inf[l].n_rows = nrows[r];
+      if (n == 1 && sd_run_steps(pm, &o, wl[l], &inf[l], tout[l], cl[l], &e) != 0) bad = r;
+    }
+    if (bad < 0 && n > 1) {
+      o.override_val = NULL;
+      if (sd_run_lanes(p, &o, n, wl, inf, w + (size_t)K * rsize, tout, cl, &e) != 0) bad = r0;
+    }
+    if (bad >= 0) {
       if (e.code != SD_E_INTERRUPT) {
 #ifdef _OPENMP
 #pragma omp critical(sdvm_batch_fail)
 #endif
         {
-          if (failed_run < 0 || r < failed_run) {
-            failed_run = r;
+          if (failed_run < 0 || bad < failed_run) {
+            failed_run = bad;
             ferr = e;
           }
         }
@@ -223,7 +273,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
     /* runs too short to reach the engine's own poll still get polled,
        about every million instructions */
     if (t == 0) {
-      st.instr_since += (double)inf.n_steps * (pst.n_step_instr + 1) * (inf.method + 1);
+      st.instr_since += (double)inf[0].n_steps * (pst.n_step_instr + 1) * (inf[0].method + 1) * n / (lp ? 4 : 1);
       if (st.instr_since > 1e6) {
         st.instr_since = 0;
         batch_poll(&st);

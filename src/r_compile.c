@@ -39,6 +39,15 @@ SEXP sdvm_error_list(const sd_error *err) {
   return out;
 }
 
+/* A field the spec may leave out (R_NilValue then). */
+static SEXP field_opt(SEXP list, const char *name) {
+  SEXP names = Rf_getAttrib(list, R_NamesSymbol);
+  R_xlen_t i;
+  for (i = 0; i < Rf_xlength(list); i++)
+    if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
+  return R_NilValue;
+}
+
 static SEXP field(SEXP list, const char *name) {
   SEXP names = Rf_getAttrib(list, R_NamesSymbol);
   R_xlen_t i;
@@ -174,6 +183,10 @@ SEXP C_sdvm_compile(SEXP spec) {
   h->model = sd_model_new();
   if (!h->model) Rf_error("out of memory");
   sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
+  /* optional: compiled for lanes (batches), and the bytecode rewrites'
+     level (tests compare the levels) */
+  if (field_opt(spec, "lanes") != R_NilValue) sd_model_set_lanes(h->model, Rf_asLogical(field_opt(spec, "lanes")) == 1);
+  if (field_opt(spec, "rewrite") != R_NilValue) sd_model_set_rewrite(h->model, Rf_asInteger(field_opt(spec, "rewrite")));
 
   rc = add_spec(h->model, spec, &err);
   if (rc == 0) {
@@ -187,6 +200,17 @@ SEXP C_sdvm_compile(SEXP spec) {
   if (rc != 0) return sdvm_error_list(&err);
   return ptr;
 }
+
+/* NULL if the program can run in lanes (sd_run_lanes), else why not. */
+SEXP C_sdvm_lanes_refusal(SEXP ptr) {
+  const sd_program *p = sdvm_program(ptr);
+  const char *why;
+  if (!p) Rf_error("the compiled model is no longer valid");
+  why = sd_lanes_refusal(p);
+  return why ? Rf_mkString(why) : R_NilValue;
+}
+
+SEXP C_sdvm_lanes_width(void) { return Rf_ScalarInteger(sd_lanes_width()); }
 
 SEXP C_sdvm_ptr_valid(SEXP ptr) {
   return Rf_ScalarLogical(sdvm_program(ptr) != NULL);

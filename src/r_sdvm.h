@@ -38,9 +38,11 @@ SEXP C_sdvm_compile(SEXP spec);
 SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
                 SEXP out_idx, SEXP dispatch);
 SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP method,
-                  SEXP out_idx, SEXP dispatch, SEXP nthreads);
+                  SEXP out_idx, SEXP dispatch, SEXP nthreads, SEXP lane_ptr);
 SEXP C_sdvm_max_threads(void);
 SEXP C_sdvm_ptr_valid(SEXP ptr);
+SEXP C_sdvm_lanes_refusal(SEXP ptr);
+SEXP C_sdvm_lanes_width(void);
 SEXP C_sdvm_program_vars(SEXP ptr);
 SEXP C_sdvm_program_stats(SEXP ptr);
 SEXP C_sdvm_disasm(SEXP ptr);

@@ -14,6 +14,17 @@
 #include <string.h>
 #include "sd_program.h"
 
+/* The helpers below that read values by slot (listed operands, vectors
+ * of array elements) read slot j of v as SD_VEC(v, j).  The interpreter
+ * that runs several runs in lockstep (sd_vm_lanes_*.c) keeps each slot's
+ * lanes side by side and defines SD_VSTRIDE as its lane count before
+ * including this file; it passes v + lane.  Everywhere else the stride
+ * is 1 and folds away. */
+#ifndef SD_VSTRIDE
+#define SD_VSTRIDE 1
+#endif
+#define SD_VEC(v, j) ((v)[(size_t)(j) * SD_VSTRIDE])
+
 static inline double sd_bool(int c) { return c ? 1.0 : 0.0; }
 
 /* Vensim's INTEGER truncates toward zero. */
@@ -83,7 +94,7 @@ static inline double sd_ramp(double t, double slope, double start, double end) {
  * vector of n values (NaN outside it). */
 static inline double sd_elm_map(const double *vec, int k0, int n, double offset) {
   double k = (double)k0 + floor(offset + 0.5);
-  return (k >= 0 && k < n) ? vec[(int)k] : NAN;
+  return (k >= 0 && k < n) ? SD_VEC(vec, (int)k) : NAN;
 }
 
 /* VECTOR SORT ORDER: the (0-based) index of the element that comes k-th
@@ -94,8 +105,9 @@ static inline double sd_sort_order_ranked(const double *vec, int n, int k, doubl
   for (i = 0; i < n; i++) {
     int rank = 0;
     for (j = 0; j < n; j++) {
-      int before = dir > 0 ? (vec[j] < vec[i]) : (vec[j] > vec[i]);
-      if (before || (vec[j] == vec[i] && j < i)) rank++;
+      double xj = SD_VEC(vec, j), xi = SD_VEC(vec, i);
+      int before = dir > 0 ? (xj < xi) : (xj > xi);
+      if (before || (xj == xi && j < i)) rank++;
     }
     if (rank == k) return i;
   }
@@ -109,6 +121,15 @@ static inline double sd_sort_order_ranked(const double *vec, int n, int k, doubl
 double sd_sort_order_sorted(const double *vec, int n, int k, double dir);
 
 static inline double sd_sort_order(const double *vec, int n, int k, double dir) {
+#if SD_VSTRIDE > 1
+  if (n > 32) {
+    /* one lane's values, gathered for the out-of-line sort */
+    double g[SD_SORT_MAX];
+    int i;
+    for (i = 0; i < n; i++) g[i] = SD_VEC(vec, i);
+    return sd_sort_order_sorted(g, n, k, dir);
+  }
+#endif
   return n <= 32 ? sd_sort_order_ranked(vec, n, k, dir) : sd_sort_order_sorted(vec, n, k, dir);
 }
 
@@ -118,8 +139,9 @@ static inline double sd_sort_order(const double *vec, int n, int k, double dir) 
 static inline double sd_rank(const double *vec, int n, int k, double dir) {
   int j, rank = 1;
   for (j = 0; j < n; j++) {
-    int before = dir > 0 ? (vec[j] < vec[k]) : (vec[j] > vec[k]);
-    if (before || (vec[j] == vec[k] && j < k)) rank++;
+    double xj = SD_VEC(vec, j), xk = SD_VEC(vec, k);
+    int before = dir > 0 ? (xj < xk) : (xj > xk);
+    if (before || (xj == xk && j < k)) rank++;
   }
   return rank;
 }
@@ -136,7 +158,7 @@ static inline double sd_opnd(const double *v, const sd_ins *ext, int k) {
   int32_t slot;
   memcpy(&slot, (const unsigned char *)ext + offsetof(sd_ins, d) + sizeof(int32_t) * (size_t)(k + k / 3),
          sizeof slot);
-  return v[slot];
+  return SD_VEC(v, slot);
 }
 
 /* SUM (how 0), PROD (1), VMIN (2), VMAX (3) of n listed operands, in
@@ -244,7 +266,7 @@ static inline double sd_invert_elem(const double *m, int n, int k) {
   double a[SD_MAX_INVERT][2 * SD_MAX_INVERT];
   int i, j, r, col;
   for (i = 0; i < n; i++)
-    for (j = 0; j < 2 * n; j++) a[i][j] = j < n ? m[i * n + j] : (j - n == i);
+    for (j = 0; j < 2 * n; j++) a[i][j] = j < n ? SD_VEC(m, i * n + j) : (j - n == i);
   for (col = 0; col < n; col++) {
     int piv = col;
     double p;

@@ -169,6 +169,7 @@ struct sd_program {
   sd_zero *zero;
 
   double vec_work;        /* blocks the block vectorizer measured (its work) */
+  int lane_unfit;         /* compiled for lanes, but an IF's arm holds state */
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -191,6 +192,15 @@ typedef struct sd_vmctx {
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 
+/* Where sd_run_init keeps a run's state in its work memory (sd_run.c),
+ * for the lane runner (sd_lanes.c). */
+typedef struct sd_run_parts {
+  double *v, *hints, *ovr_on, *ovr_val;
+} sd_run_parts;
+sd_run_parts sd_run_parts_of(const sd_program *p, double *work);
+/* Steps between saved rows. */
+long sd_save_stride(double saveper, double dt, long n_steps);
+
 /* Runs of one arithmetic operation over array elements become one
  * looping instruction (sd_peephole.c); -1 when out of memory. */
 int sd_vectorize(sd_code *code);
@@ -200,6 +210,14 @@ int sd_vectorize(sd_code *code);
  * number of blocks the search measured.  -1 when out of memory. */
 int sd_block_vectorize(sd_code *code, int32_t tlo, int32_t thi, int *nslots, sd_arena *arena, double *work);
 void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+
+/* The lane interpreters: SD_LANES runs in lockstep, slot x of lane l at
+ * v[x * SD_LANES + l] (sd_vm_body.h with SD_VM_K lanes; sd_lanes.c runs
+ * them; SD_LANES in sd_engine.h). */
+void sd_vm_lanes_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+#if SD_HAVE_COMPUTED_GOTO
+void sd_vm_lanes_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+#endif
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #endif

@@ -195,10 +195,20 @@ static sd_exec_fn pick(sd_dispatch d) {
 
 const char *sd_opcode_name(int k) { return k >= 0 && k < SDI__COUNT ? sd_opcode_names[k] : "?"; }
 
+sd_run_parts sd_run_parts_of(const sd_program *p, double *work) {
+  layout L = lay(p, work);
+  sd_run_parts r;
+  r.v = L.v;
+  r.hints = L.hints;
+  r.ovr_on = L.ovr_on;
+  r.ovr_val = L.ovr_val;
+  return r;
+}
+
 /* Steps between saved rows: SAVEPER / TIME STEP rounded, at most one more
  * than the run's steps (any larger stride saves the first row alone; a
  * SAVEPER of 1e300 overflowed the conversion to long). */
-static long save_stride(double saveper, double dt, long n_steps) {
+long sd_save_stride(double saveper, double dt, long n_steps) {
   double r = floor(saveper / dt + 0.5);
   if (r > (double)n_steps + 1) r = (double)n_steps + 1;
   return r < 1 ? 1 : (long)r;
@@ -234,7 +244,7 @@ static int settle_time(const sd_program *p, const double *v, const sd_run_opts *
   info->saveper = sp;
   info->method = (o->method >= 0) ? o->method : (int)p->method;
   info->n_steps = (long)nd;
-  info->n_rows = info->n_steps / save_stride(sp, dt, info->n_steps) + 1;
+  info->n_rows = info->n_steps / sd_save_stride(sp, dt, info->n_steps) + 1;
   if (info->method < SD_EULER || info->method > SD_RK4)
     return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "unknown integration method %d", info->method);
   return 0;
@@ -509,7 +519,7 @@ static int run_steps(const sd_program *p, const sd_run_opts *o, double *work,
   const int *ss = p->stock_slot, *rs = p->stock_rate;
   double *v = L.v;
   const double t0 = info->start, dt = info->dt;
-  const long stride = save_stride(info->saveper, info->dt, info->n_steps);
+  const long stride = sd_save_stride(info->saveper, info->dt, info->n_steps);
   long poll_every = o->poll_every, k, row = 0, since_poll = 0;
   sd_vmctx ctx;
   saver sv;

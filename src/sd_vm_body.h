@@ -6,10 +6,22 @@
  * code: every handler ends with its own indirect jump, so the branch
  * predictor learns per-opcode successors) or a case of one central switch.
  *
- * Handler conventions: V(x) is the value slot x; `vmnext(k)` moves on by k
- * words (2 for ops that carry an EXT operand word) and dispatches;
- * `vmjump(k)` is the same for jumps.
+ * It is also included by sd_vm_lanes_goto.c and sd_vm_lanes_switch.c with
+ * SD_VM_K lanes (> 1): every slot then holds the values of K runs side by
+ * side (slot x of lane l at v[x * K + l]), and each handler does its
+ * work for every lane, so that one dispatch serves K runs.  The lane
+ * programs have no jumps (the compiler writes every IF THEN ELSE as a
+ * select for them: sd_codegen.c), so the lanes never diverge.
+ *
+ * Handler conventions: V(x) is the value slot x (of lane l_ in the lane
+ * builds); LANES(s) runs statement s for every lane (once otherwise);
+ * VP(x) points at slot x for helpers that read slots by offset, which read
+ * them as SD_VEC (sd_math.h); `vmnext(k)` moves on by k words (2 for ops
+ * that carry an EXT operand word) and dispatches.
  */
+#ifndef SD_VM_K
+#define SD_VM_K 1
+#endif
 #include "sd_math.h"
 
 #if SD_VM_GOTO
@@ -33,7 +45,19 @@
 
 #endif
 
-#define V(x)   v[(x)]
+#if SD_VM_K == 1
+#define V(x)       v[(x)]
+#define LANES(...) { __VA_ARGS__; }
+#define VP(x)      (v + (x))
+#define HINT(t)    (&ctx->hints[(t)])
+#define OVI(i)     (i)
+#else
+#define V(x)       v[(size_t)(x) * SD_VM_K + (size_t)l_]
+#define LANES(...) { int l_; for (l_ = 0; l_ < SD_VM_K; l_++) { __VA_ARGS__; } }
+#define VP(x)      (v + (size_t)(x) * SD_VM_K + (size_t)l_)
+#define HINT(t)    (&ctx->hints[(size_t)(t) * SD_VM_K + (size_t)l_])
+#define OVI(i)     ((size_t)(i) * SD_VM_K + (size_t)l_)
+#endif
 #define D      V(pc->d)
 #define A      V(pc->a)
 #define B      V(pc->b)
@@ -118,6 +142,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 
   vmcase(HALT)    return;
   vmcase(EXT)     vmnext(1)                 /* never reached: skipped by its owner */
+#if SD_VM_K == 1
   vmcase(JMP)     vmnext(pc->a)
   vmcase(JZ)      { if (D == 0) vmnext(pc->a) vmnext(1) }
   vmcase(CMOVJ)   { if (T_NZ(B)) { D = A; vmnext(pc[1].d) } vmnext(2) }
@@ -134,27 +159,34 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(CMOVJ_NLE) SD_CMOVJ_CMP(T_NLE)
   vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(T_NGE)
 #undef SD_CMOVJ_CMP
+#else
+  /* never reached: the lane programs have no jumps (sd_run_lanes refuses
+     a program with one) */
+  vmcase(JMP) vmcase(JZ) vmcase(CMOVJ) vmcase(CMOVJZ) vmcase(CMOVJ_EQ) vmcase(CMOVJ_NE) vmcase(CMOVJ_LT)
+  vmcase(CMOVJ_GT) vmcase(CMOVJ_LE) vmcase(CMOVJ_GE) vmcase(CMOVJ_NLT) vmcase(CMOVJ_NGT) vmcase(CMOVJ_NLE)
+  vmcase(CMOVJ_NGE) return;
+#endif
 
-  vmcase(MOV)     { D = E_MOV(A); vmnext(1) }
-  vmcase(ADD)     { D = E_ADD(A, B); vmnext(1) }
-  vmcase(SUB)     { D = E_SUB(A, B); vmnext(1) }
-  vmcase(MUL)     { D = E_MUL(A, B); vmnext(1) }
-  vmcase(DIV)     { D = E_DIV(A, B); vmnext(1) }
-  vmcase(POW)     { D = E_POW(A, B); vmnext(1) }
-  vmcase(NEG)     { D = E_NEG(A); vmnext(1) }
+  vmcase(MOV)     { LANES(D = E_MOV(A)) vmnext(1) }
+  vmcase(ADD)     { LANES(D = E_ADD(A, B)) vmnext(1) }
+  vmcase(SUB)     { LANES(D = E_SUB(A, B)) vmnext(1) }
+  vmcase(MUL)     { LANES(D = E_MUL(A, B)) vmnext(1) }
+  vmcase(DIV)     { LANES(D = E_DIV(A, B)) vmnext(1) }
+  vmcase(POW)     { LANES(D = E_POW(A, B)) vmnext(1) }
+  vmcase(NEG)     { LANES(D = E_NEG(A)) vmnext(1) }
 
-  vmcase(SUBDIV)  { D = E_SUBDIV(A, B, C); vmnext(2) }
-  vmcase(MULADD)  { D = E_MULADD(A, B, C); vmnext(2) }
-  vmcase(MULMUL)  { D = E_MULMUL(A, B, C); vmnext(2) }
-  vmcase(DIVMUL)  { D = E_DIVMUL(A, B, C); vmnext(2) }
-  vmcase(MULDIV)  { D = E_MULDIV(A, B, C); vmnext(2) }
-  vmcase(SUBMUL)  { D = E_SUBMUL(A, B, C); vmnext(2) }
-  vmcase(ADDMUL)  { D = E_ADDMUL(A, B, C); vmnext(2) }
-  vmcase(DIVDIV)  { D = E_DIVDIV(A, B, C); vmnext(2) }
+  vmcase(SUBDIV)  { LANES(D = E_SUBDIV(A, B, C)) vmnext(2) }
+  vmcase(MULADD)  { LANES(D = E_MULADD(A, B, C)) vmnext(2) }
+  vmcase(MULMUL)  { LANES(D = E_MULMUL(A, B, C)) vmnext(2) }
+  vmcase(DIVMUL)  { LANES(D = E_DIVMUL(A, B, C)) vmnext(2) }
+  vmcase(MULDIV)  { LANES(D = E_MULDIV(A, B, C)) vmnext(2) }
+  vmcase(SUBMUL)  { LANES(D = E_SUBMUL(A, B, C)) vmnext(2) }
+  vmcase(ADDMUL)  { LANES(D = E_ADDMUL(A, B, C)) vmnext(2) }
+  vmcase(DIVDIV)  { LANES(D = E_DIVDIV(A, B, C)) vmnext(2) }
   /* one dispatch for a run of n element operations, in their order */
 #define SD_VRUN(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;                 \
-    double *d_ = &D; const double *a_ = &A, *b_ = &B;                                         \
-    for (k_ = 0; k_ < n_; k_++) { double x_ = a_[k_ * sa_], y_ = b_[k_ * sb_]; d_[k_] = (expr); } \
+    for (k_ = 0; k_ < n_; k_++)                                                               \
+      LANES(double x_ = V(pc->a + k_ * sa_), y_ = V(pc->b + k_ * sb_); V(pc->d + k_) = (expr)) \
     vmnext(n_) }
   vmcase(VADD)    SD_VRUN(x_ + y_)
   vmcase(VSUB)    SD_VRUN(x_ - y_)
@@ -164,73 +196,100 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #undef SD_VRUN
   vmcase(VLOOKUP) {
     int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;
-    double *d_ = &D;
-    const double *a_ = &A;
     for (k_ = 0; k_ < n_; k_++)
-      d_[k_] = sd_lookup_hint(&ctx->tables[pc->b + k_ * sb_], a_[k_ * sa_], &ctx->hints[pc->b + k_ * sb_]);
+      LANES(V(pc->d + k_) = sd_lookup_hint(&ctx->tables[pc->b + k_ * sb_], V(pc->a + k_ * sa_),
+                                           HINT(pc->b + k_ * sb_)))
     vmnext(n_)
   }
 #define SD_VRUN3(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b, sc_ = pc[2].a;           \
-    double *d_ = &D; const double *a_ = &A, *b_ = &B, *c_ = &V(pc[2].d);                              \
-    for (k_ = 0; k_ < n_; k_++) {                                                                  \
-      double x_ = a_[k_ * sa_], y_ = b_[k_ * sb_], z_ = c_[k_ * sc_]; d_[k_] = (expr); }           \
+    for (k_ = 0; k_ < n_; k_++)                                                                    \
+      LANES(double x_ = V(pc->a + k_ * sa_), y_ = V(pc->b + k_ * sb_), z_ = V(pc[2].d + k_ * sc_);  \
+            V(pc->d + k_) = (expr))                                                                \
     vmnext(2 * n_) }
   vmcase(VMULDIV) SD_VRUN3(x_ * y_ / z_)
   vmcase(VSUBDIV) SD_VRUN3((x_ - y_) / z_)
   vmcase(VDIVMUL) SD_VRUN3(x_ / y_ * z_)
 #undef SD_VRUN3
 
-  vmcase(EQ)      { D = E_EQ(A, B); vmnext(1) }
-  vmcase(NE)      { D = E_NE(A, B); vmnext(1) }
-  vmcase(LT)      { D = E_LT(A, B); vmnext(1) }
-  vmcase(GT)      { D = E_GT(A, B); vmnext(1) }
-  vmcase(LE)      { D = E_LE(A, B); vmnext(1) }
-  vmcase(GE)      { D = E_GE(A, B); vmnext(1) }
-  vmcase(AND)     { D = E_AND(A, B); vmnext(1) }
-  vmcase(OR)      { D = E_OR(A, B); vmnext(1) }
-  vmcase(NOT)     { D = E_NOT(A); vmnext(1) }
-  vmcase(SELECT)  { D = E_SELECT(A, B, C); vmnext(2) }
-  vmcase(ANDSEL)  { D = E_ANDSEL(A, B, C, C2); vmnext(2) }
-  vmcase(EQANDSEL) { D = E_EQANDSEL(A, B, C, C2, V(pc[1].b)); vmnext(2) }
+  vmcase(EQ)      { LANES(D = E_EQ(A, B)) vmnext(1) }
+  vmcase(NE)      { LANES(D = E_NE(A, B)) vmnext(1) }
+  vmcase(LT)      { LANES(D = E_LT(A, B)) vmnext(1) }
+  vmcase(GT)      { LANES(D = E_GT(A, B)) vmnext(1) }
+  vmcase(LE)      { LANES(D = E_LE(A, B)) vmnext(1) }
+  vmcase(GE)      { LANES(D = E_GE(A, B)) vmnext(1) }
+  vmcase(AND)     { LANES(D = E_AND(A, B)) vmnext(1) }
+  vmcase(OR)      { LANES(D = E_OR(A, B)) vmnext(1) }
+  vmcase(NOT)     { LANES(D = E_NOT(A)) vmnext(1) }
+  vmcase(SELECT)  { LANES(D = E_SELECT(A, B, C)) vmnext(2) }
+  vmcase(ANDSEL)  { LANES(D = E_ANDSEL(A, B, C, C2)) vmnext(2) }
+  vmcase(EQANDSEL) { LANES(D = E_EQANDSEL(A, B, C, C2, V(pc[1].b))) vmnext(2) }
 
-  vmcase(ABS)     { D = E_ABS(A); vmnext(1) }
-  vmcase(EXP)     { D = E_EXP(A); vmnext(1) }
-  vmcase(LN)      { D = E_LN(A); vmnext(1) }
-  vmcase(LOG10)   { D = log10(A); vmnext(1) }
-  vmcase(LOGB)    { D = sd_logb(A, B); vmnext(1) }
-  vmcase(SQRT)    { D = E_SQRT(A); vmnext(1) }
-  vmcase(SIN)     { D = sin(A); vmnext(1) }
-  vmcase(COS)     { D = cos(A); vmnext(1) }
-  vmcase(TAN)     { D = tan(A); vmnext(1) }
-  vmcase(ASIN)    { D = asin(A); vmnext(1) }
-  vmcase(ACOS)    { D = acos(A); vmnext(1) }
-  vmcase(ATAN)    { D = atan(A); vmnext(1) }
-  vmcase(SINH)    { D = sinh(A); vmnext(1) }
-  vmcase(COSH)    { D = cosh(A); vmnext(1) }
-  vmcase(TANH)    { D = tanh(A); vmnext(1) }
-  vmcase(INT)     { D = E_INT(A); vmnext(1) }
-  vmcase(MIN)     { D = E_MIN(A, B); vmnext(1) }
-  vmcase(MAX)     { D = E_MAX(A, B); vmnext(1) }
-  vmcase(MOD)     { D = E_MOD(A, B); vmnext(1) }
-  vmcase(QUANTUM) { D = sd_quantum(A, B); vmnext(1) }
-  vmcase(ZIDZ)    { D = E_ZIDZ(A, B); vmnext(1) }
-  vmcase(XIDZ)    { D = E_XIDZ(A, B, C); vmnext(2) }
+  vmcase(ABS)     { LANES(D = E_ABS(A)) vmnext(1) }
+  vmcase(EXP)     { LANES(D = E_EXP(A)) vmnext(1) }
+  vmcase(LN)      { LANES(D = E_LN(A)) vmnext(1) }
+  vmcase(LOG10)   { LANES(D = log10(A)) vmnext(1) }
+  vmcase(LOGB)    { LANES(D = sd_logb(A, B)) vmnext(1) }
+  vmcase(SQRT)    { LANES(D = E_SQRT(A)) vmnext(1) }
+  vmcase(SIN)     { LANES(D = sin(A)) vmnext(1) }
+  vmcase(COS)     { LANES(D = cos(A)) vmnext(1) }
+  vmcase(TAN)     { LANES(D = tan(A)) vmnext(1) }
+  vmcase(ASIN)    { LANES(D = asin(A)) vmnext(1) }
+  vmcase(ACOS)    { LANES(D = acos(A)) vmnext(1) }
+  vmcase(ATAN)    { LANES(D = atan(A)) vmnext(1) }
+  vmcase(SINH)    { LANES(D = sinh(A)) vmnext(1) }
+  vmcase(COSH)    { LANES(D = cosh(A)) vmnext(1) }
+  vmcase(TANH)    { LANES(D = tanh(A)) vmnext(1) }
+  vmcase(INT)     { LANES(D = E_INT(A)) vmnext(1) }
+  vmcase(MIN)     { LANES(D = E_MIN(A, B)) vmnext(1) }
+  vmcase(MAX)     { LANES(D = E_MAX(A, B)) vmnext(1) }
+  vmcase(MOD)     { LANES(D = E_MOD(A, B)) vmnext(1) }
+  vmcase(QUANTUM) { LANES(D = sd_quantum(A, B)) vmnext(1) }
+  vmcase(ZIDZ)    { LANES(D = E_ZIDZ(A, B)) vmnext(1) }
+  vmcase(XIDZ)    { LANES(D = E_XIDZ(A, B, C)) vmnext(2) }
 
-  vmcase(STEP)    { D = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
-  vmcase(PULSE)   { D = sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B); vmnext(1) }
-  vmcase(PULSETR) { D = sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2); vmnext(2) }
-  vmcase(RAMP)    { D = sd_ramp(V(SD_SLOT_XTIME), A, B, C); vmnext(2) }
+  vmcase(STEP)    { LANES(D = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
+  vmcase(PULSE)   { LANES(D = sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
+  vmcase(PULSETR) { LANES(D = sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2)) vmnext(2) }
+  vmcase(RAMP)    { LANES(D = sd_ramp(V(SD_SLOT_XTIME), A, B, C)) vmnext(2) }
 
-  vmcase(LOOKUP)  { D = sd_lookup_hint(&ctx->tables[pc->b], A, &ctx->hints[pc->b]); vmnext(1) }
-  vmcase(OVR)     { if (ctx->ovr_on[pc->a] != 0) D = ctx->ovr_val[pc->a]; vmnext(1) }
-  vmcase(SAMPLE)  { if (A != 0) C = B; D = C; vmnext(2) }
-  vmcase(ELMMAP)  { D = sd_elm_map(v + pc->b, pc[1].d, pc[1].a, A); vmnext(2) }
-  vmcase(SORTORD) { D = sd_sort_order(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
-  vmcase(RANK)    { D = sd_rank(v + pc->b, pc[1].a, pc[1].d, A); vmnext(2) }
-  vmcase(INVMAT)  { D = sd_invert_elem(v + pc->b, pc[1].a, pc[1].d); vmnext(2) }
-  vmcase(ALLOCP)  { D = sd_allocate(v, pc + 1, (pc->a - 2) / 2, pc->b, 0); vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(MKTPRC)  { D = sd_market_price(v, pc + 1, pc->b, pc->a / 5 - pc->b); vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(ATPRICE) { D = sd_at_price(v, pc + 1, pc->b); vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(LOOKUP)  { LANES(D = sd_lookup_hint(&ctx->tables[pc->b], A, HINT(pc->b))) vmnext(1) }
+  vmcase(OVR)     { LANES(if (ctx->ovr_on[OVI(pc->a)] != 0) D = ctx->ovr_val[OVI(pc->a)]) vmnext(1) }
+  vmcase(SAMPLE)  { LANES(if (A != 0) C = B; D = C) vmnext(2) }
+  vmcase(ELMMAP)  { LANES(D = sd_elm_map(VP(pc->b), pc[1].d, pc[1].a, A)) vmnext(2) }
+  vmcase(SORTORD) { LANES(D = sd_sort_order(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
+  vmcase(RANK)    { LANES(D = sd_rank(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
+  vmcase(INVMAT)  { LANES(D = sd_invert_elem(VP(pc->b), pc[1].a, pc[1].d)) vmnext(2) }
+  /* the helpers of listed operands read them from VP(0), lane by lane */
+  vmcase(ALLOCP)  { LANES(D = sd_allocate(VP(0), pc + 1, (pc->a - 2) / 2, pc->b, 0)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(MKTPRC)  { LANES(D = sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ATPRICE) { LANES(D = sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(REDUCE)  { LANES(D = sd_reduce(VP(0), pc + 1, pc->a, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) { LANES(D = sd_vector_select(VP(0), pc + 1, (pc->a - 3) / 2)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(RANDOM)  {
+    LANES(D = sd_random(VP(0), pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)))
+    vmnext(1 + (pc->a + 2) / 3)
+  }
+  vmcase(LOOKUPM) { LANES(D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d)) vmnext(2) }
+  vmcase(LGAMMA)  { LANES(D = lgamma(A)) vmnext(1) }
+  vmcase(NORMCDF) { LANES(D = 0.5 * erfc(-A * 0.7071067811865476)) vmnext(1) }
+  vmcase(NORMINV) { LANES(D = sd_norminv(A)) vmnext(1) }
+  vmcase(RANDX)   {
+    /* up to 7 operands; RANDOM LOOKUP's last is its table's number */
+    double ra[8];
+    int k, na = pc->a < 8 ? pc->a : 8, dist = pc->b % 16;
+    const sd_table *tb = NULL;
+    LANES(for (k = 0; k < na; k++) ra[k] = sd_opnd(VP(0), pc + 1, k);
+          tb = dist == SD_RX_LOOKUP ? &ctx->tables[(int)ra[5]] : NULL;
+          D = sd_random_dist(dist, ra, pc->b / 16,
+                             sd_step_number(V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)), tb))
+    vmnext(1 + (pc->a + 2) / 3)
+  }
+  vmcase(TABFN)   { LANES(D = sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a))) vmnext(2) }
+  vmcase(ALLOCA)  { LANES(D = sd_allocate(VP(0), pc + 1, (pc->a - 1) / 5, pc->b, 1)) vmnext(1 + (pc->a + 2) / 3) }
+#if SD_VM_K == 1
+  /* state outside the value slots (the run's pipelines and records, or a
+     stock's elements shifted once a step): one run at a time.  The lane
+     runner refuses programs with them (sd_lanes.c). */
   vmcase(SHIFTIF) {
     /* only in a step's first evaluation (the stocks move once a step: not
        while initial values are computed, not in Runge-Kutta's later
@@ -238,26 +297,6 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     int once = ctx->dsc != NULL && V(SD_SLOT_TIME) == V(SD_SLOT_XTIME);
     D = sd_shift_if_true(v + sd_opnd_slot(pc + 1, 4), pc->b, sd_opnd(v, pc + 1, 0), sd_opnd(v, pc + 1, 1),
                          sd_opnd(v, pc + 1, 2), sd_opnd(v, pc + 1, 3), once);
-    vmnext(1 + (pc->a + 2) / 3)
-  }
-  vmcase(REDUCE)  { D = sd_reduce(v, pc + 1, pc->a, pc->b); vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(VSELECT) { D = sd_vector_select(v, pc + 1, (pc->a - 3) / 2); vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(RANDOM)  {
-    D = sd_random(v, pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT));
-    vmnext(1 + (pc->a + 2) / 3)
-  }
-  vmcase(LOOKUPM) { D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d); vmnext(2) }
-  vmcase(LGAMMA)  { D = lgamma(A); vmnext(1) }
-  vmcase(NORMCDF) { D = 0.5 * erfc(-A * 0.7071067811865476); vmnext(1) }
-  vmcase(NORMINV) { D = sd_norminv(A); vmnext(1) }
-  vmcase(RANDX)   {
-    /* up to 7 operands; RANDOM LOOKUP's last is its table's number */
-    double ra[8];
-    int k, na = pc->a < 8 ? pc->a : 8, dist = pc->b % 16;
-    const sd_table *tb = NULL;
-    for (k = 0; k < na; k++) ra[k] = sd_opnd(v, pc + 1, k);
-    if (dist == SD_RX_LOOKUP) tb = &ctx->tables[(int)ra[5]];
-    D = sd_random_dist(dist, ra, pc->b / 16, sd_step_number(V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)), tb);
     vmnext(1 + (pc->a + 2) / 3)
   }
   vmcase(VECLKP)  {
@@ -274,8 +313,6 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     D = ctx->dsc ? sd_dsc_out(ctx->dsc, pc->b, da, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)) : 0;
     vmnext(1 + (pc->a + 2) / 3)
   }
-  vmcase(TABFN)   { D = sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a)); vmnext(2) }
-  vmcase(ALLOCA)  { D = sd_allocate(v, pc + 1, (pc->a - 1) / 5, pc->b, 1); vmnext(1 + (pc->a + 2) / 3) }
   vmcase(DELAYFX) {
     const double *pp = ctx->pipes;
     int k = pc->a, np = ctx->npipes;
@@ -283,17 +320,27 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     vmnext(1)
   }
 
+#else
+  vmcase(SHIFTIF) vmcase(VECLKP) vmcase(DSCOUT) vmcase(DELAYFX) return;
+#endif
+
   /* element loops: n elements, each operand at its own stride (sd_blockvec.c) */
-#define SD_WHEAD  int k_, n_ = pc[1].d, sd_ = pc[1].a, s1_ = pc[1].b; double *d_ = &D; const double *x1_ = &A;
+/* X1(k) ... X5(k): element k of the loop's operands; WD(k) its result */
+#define SD_WHEAD  int k_, n_ = pc[1].d, sd_ = pc[1].a, s1_ = pc[1].b;
+#define WD(k)     V(pc->d + (k) * sd_)
+#define X1(k)     V(pc->a + (k) * s1_)
+#define X2(k)     V(pc->b + (k) * s2_)
+#define X3(k)     V(pc[2].a + (k) * s3_)
+#define X4(k)     V(pc[3].d + (k) * s4_)
+#define X5(k)     V(pc[3].b + (k) * s5_)
 #define SD_W1(E)  { SD_WHEAD                                                                   \
-    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_]);                                \
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_)))                                       \
     vmnext(3) }
-#define SD_W2(E)  { SD_WHEAD const int s2_ = pc[2].d; const double *x2_ = &B;                  \
-    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_]);                 \
+#define SD_W2(E)  { SD_WHEAD const int s2_ = pc[2].d;                                           \
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_)))                               \
     vmnext(3) }
 #define SD_W3(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;                           \
-    const double *x2_ = &B, *x3_ = &V(pc[2].a);                                                 \
-    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_]);  \
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_), X3(k_)))                       \
     vmnext(3) }
   vmcase(WMOV)    SD_W1(E_MOV)
   vmcase(WNEG)    SD_W1(E_NEG)
@@ -331,39 +378,28 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(WSELECT) SD_W3(E_SELECT)
   vmcase(WXIDZ)   SD_W3(E_XIDZ)
   vmcase(WANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;
-    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d);
-    for (k_ = 0; k_ < n_; k_++)
-      d_[k_ * sd_] = E_ANDSEL(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_]);
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E_ANDSEL(X1(k_), X2(k_), X3(k_), X4(k_)))
     vmnext(4) }
   vmcase(WEQANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a, s5_ = pc[4].d;
-    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d), *x5_ = &V(pc[3].b);
-    for (k_ = 0; k_ < n_; k_++)
-      d_[k_ * sd_] = E_EQANDSEL(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_], x5_[k_ * s5_]);
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E_EQANDSEL(X1(k_), X2(k_), X3(k_), X4(k_), X5(k_)))
     vmnext(5) }
-  vmcase(WSTEP)   { SD_WHEAD const int s2_ = pc[2].d; const double *x2_ = &B;
-    const double xt_ = V(SD_SLOT_XTIME), dt_ = V(SD_SLOT_DT);
-    for (k_ = 0; k_ < n_; k_++) d_[k_ * sd_] = sd_step(xt_, dt_, x1_[k_ * s1_], x2_[k_ * s2_]);
+  vmcase(WSTEP)   { SD_WHEAD const int s2_ = pc[2].d;
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), X1(k_), X2(k_)))
     vmnext(3) }
   vmcase(WLOOKUP) { SD_WHEAD const int s2_ = pc[2].d;
     for (k_ = 0; k_ < n_; k_++) {
       const int t_ = pc->b + k_ * s2_;
-      d_[k_ * sd_] = sd_lookup_hint(&ctx->tables[t_], x1_[k_ * s1_], &ctx->hints[t_]);
+      LANES(WD(k_) = sd_lookup_hint(&ctx->tables[t_], X1(k_), HINT(t_)))
     }
     vmnext(3) }
   vmcase(WSAMPLE) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;
-    const double *x2_ = &B;
-    double *st_ = &V(pc[2].a);
-    for (k_ = 0; k_ < n_; k_++) {
-      if (x1_[k_ * s1_] != 0) st_[k_ * s3_] = x2_[k_ * s2_];
-      d_[k_ * sd_] = st_[k_ * s3_];
-    }
+    /* X3: the held values */
+    for (k_ = 0; k_ < n_; k_++) LANES(if (X1(k_) != 0) X3(k_) = X2(k_); WD(k_) = X3(k_))
     vmnext(3) }
   vmcase(WCS_NZ)  SD_W3(E_CS_NZ)
   vmcase(WCS_Z)   SD_W3(E_CS_Z)
 #define SD_W4(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;              \
-    const double *x2_ = &B, *x3_ = &V(pc[2].a), *x4_ = &V(pc[3].d);                             \
-    for (k_ = 0; k_ < n_; k_++)                                                                 \
-      d_[k_ * sd_] = E(x1_[k_ * s1_], x2_[k_ * s2_], x3_[k_ * s3_], x4_[k_ * s4_]);             \
+    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_), X3(k_), X4(k_)))                \
     vmnext(4) }
   vmcase(WCS_EQ)  SD_W4(E_CS_EQ)
   vmcase(WCS_NE)  SD_W4(E_CS_NE)
@@ -380,6 +416,12 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #undef SD_W3
 #undef SD_W4
 #undef SD_WHEAD
+#undef WD
+#undef X1
+#undef X2
+#undef X3
+#undef X4
+#undef X5
 
   vmendloop
 }
@@ -390,6 +432,10 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #undef vmloop
 #undef vmendloop
 #undef V
+#undef LANES
+#undef VP
+#undef HINT
+#undef OVI
 #undef D
 #undef A
 #undef B

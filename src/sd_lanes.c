@@ -1,0 +1,197 @@
+/*
+ * sd_lanes.c -- running up to SD_LANES runs of one program in lockstep.
+ *
+ * A batch's runs differ only in their overrides, so they execute the same
+ * instructions in the same order.  Here each value slot holds the SD_LANES
+ * runs' values side by side (slot x of lane l at v[x * SD_LANES + l]) and
+ * the lane interpreter (sd_vm_body.h with SD_VM_K lanes) dispatches every
+ * instruction once for all of them: the dispatch, the operand decoding and
+ * the loop overhead, which dominate an interpreter, are shared, and each
+ * handler's lane loop is plain arithmetic over one cache line.
+ *
+ * Each run's initial values are computed on its own (sd_run_init, the
+ * scalar interpreter, in its own work buffer) and then interleaved; only
+ * the steps run in lanes.  A lane does exactly the operations its run
+ * does alone, in the same order, so the numbers are the same bit for bit:
+ * the step loop below mirrors run_steps() in sd_run.c expression for
+ * expression, and the program has no jumps (compiled with
+ * sd_model_set_lanes(), every IF THEN ELSE is a select over both arms).
+ *
+ * Programs whose state lives outside the value slots (DELAY FIXED
+ * pipelines, discrete delays' records, SHIFT IF TRUE's once-a-step shift),
+ * that iterate per run (SIMULTANEOUS, FIND ZERO) or whose time settings
+ * move are refused (sd_lanes_refusal) and run one at a time.
+ */
+#include <math.h>
+#include <string.h>
+#include "sd_program.h"
+
+typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
+
+int sd_lanes_width(void) { return SD_LANES; }
+
+const char *sd_lanes_refusal(const sd_program *p) {
+  int i;
+  if (p->nsim) return "SIMULTANEOUS iterates per run";
+  if (p->nzero) return "FIND ZERO iterates per run";
+  if (p->ndfx) return "DELAY FIXED keeps a pipeline per run";
+  if (p->ndsc) return "discrete delays keep a record per run";
+  if (p->dynamic_time) return "the time settings change during the run";
+  if (p->lane_unfit) return "an IF THEN ELSE arm holds state";
+  for (i = 0; i < p->step.n; i += sd_ins_words(&p->step.ins[i])) {
+    int op = p->step.ins[i].op;
+    if (op == SDI_JMP || op == SDI_JZ || SD_IS_CMOVJ(op)) return "the program branches (not compiled for lanes)";
+    if (op == SDI_SHIFTIF) return "SHIFT IF TRUE shifts once a step per run";
+    if (op == SDI_VECLKP || op == SDI_DSCOUT || op == SDI_DELAYFX) return "an instruction reads per-run memory";
+  }
+  return NULL;
+}
+
+/* lane memory: values, lookup hints, overrides, Runge-Kutta's y0 and acc */
+size_t sd_lanes_work_size(const sd_program *p) {
+  return (size_t)SD_LANES * ((size_t)p->nslots + (size_t)p->ntables + 4 * (size_t)p->nstocks);
+}
+
+static sd_exec_fn pick_lanes(sd_dispatch d) {
+#if SD_HAVE_COMPUTED_GOTO
+  if (d == SD_DISPATCH_DEFAULT || d == SD_DISPATCH_GOTO) return sd_vm_lanes_goto;
+#endif
+  (void)d;
+  return sd_vm_lanes_switch;
+}
+
+/* as in sd_run.c: Vensim's single-precision stocks */
+static double euler_f32(double stock, double dt, double rate) {
+  float inc = (float)dt * (float)rate;
+  return (double)((float)stock + inc);
+}
+
+#define K SD_LANES
+#define LV(x, l) v[(size_t)(x) * K + (size_t)(l)]
+
+static void round_stocks(const sd_program *p, double *v) {
+  int s, l;
+  for (s = 0; s < p->nstocks; s++)
+    for (l = 0; l < K; l++) LV(p->stock_slot[s], l) = (double)(float)LV(p->stock_slot[s], l);
+}
+
+static int same_time(const sd_run_info *a, const sd_run_info *b) {
+  return a->start == b->start && a->dt == b->dt && a->saveper == b->saveper && a->method == b->method &&
+         a->n_steps == b->n_steps && a->n_rows == b->n_rows && !a->dynamic_time && !b->dynamic_time;
+}
+
+/* Row `row` (time t) of every live lane, straight into its columns. */
+static void save_rows(const sd_program *p, const sd_run_opts *o, int n, const double *v, long row, double t,
+                      double *const *time_out, double **const *cols) {
+  const int *slot = p->vis_slot, *out = o->out_var;
+  const int nc = out ? o->n_out : p->nvis;
+  int l, k;
+  for (l = 0; l < n; l++) {
+    if (time_out && time_out[l]) time_out[l][row] = t;
+    if (!cols || !cols[l]) continue;
+    for (k = 0; k < nc; k++) cols[l][k][row] = LV(slot[out ? out[k] : k], l);
+  }
+}
+
+int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const *w,
+                 const sd_run_info *info, double *lanes, double *const *time_out,
+                 double **const *cols, sd_error *err) {
+  const size_t nsl = (size_t)p->nslots, nt = (size_t)p->ntables, ns = (size_t)p->nstocks;
+  double *v = lanes, *hints = v + nsl * K, *ovr_on = hints + nt * K, *ovr_val = ovr_on + ns * K;
+  double *y0 = ovr_val + ns * K, *acc = y0 + ns * K;
+  const int *ss = p->stock_slot, *rs = p->stock_rate;
+  const sd_exec_fn exec = pick_lanes(o->dispatch);
+  const sd_ins *step = p->step.ins;
+  const char *why = sd_lanes_refusal(p);
+  double t0, dt;
+  long stride, k, row = 0, since_poll = 0, poll_every = o->poll_every;
+  sd_vmctx ctx;
+  int l, s;
+  size_t x;
+
+  sd_error_clear(err);
+  if (why) return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "these runs cannot step together: %s", why);
+  if (n < 1 || n > K) return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "%d runs for %d lanes", n, K);
+  for (l = 1; l < n; l++)
+    if (!same_time(&info[0], &info[l]))
+      return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "runs stepping together need the same time settings");
+  if (info[0].dynamic_time)
+    return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "these runs cannot step together: their time settings move");
+  if (o->out_var)
+    for (s = 0; s < o->n_out; s++)
+      if (o->out_var[s] < 0 || o->out_var[s] >= p->nvis)
+        return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "output %d names no variable", s + 1);
+
+  /* interleave the runs' states; lanes beyond n repeat the first run (their
+     results are computed and dropped) */
+  for (l = 0; l < K; l++) {
+    sd_run_parts r = sd_run_parts_of(p, w[l < n ? l : 0]);
+    for (x = 0; x < nsl; x++) LV(x, l) = r.v[x];
+    for (x = 0; x < nt; x++) hints[x * K + (size_t)l] = r.hints[x];
+    for (x = 0; x < ns; x++) {
+      ovr_on[x * K + (size_t)l] = r.ovr_on[x];
+      ovr_val[x * K + (size_t)l] = r.ovr_val[x];
+    }
+  }
+  ctx.tables = p->tables;
+  ctx.hints = hints;
+  ctx.ovr_on = ovr_on;
+  ctx.ovr_val = ovr_val;
+  ctx.pipes = NULL;
+  ctx.npipes = 0;
+  ctx.dsc = NULL;
+  ctx.counts = NULL;
+
+  t0 = info[0].start;
+  dt = info[0].dt;
+  stride = sd_save_stride(info[0].saveper, dt, info[0].n_steps);
+  if (poll_every <= 0) {
+    poll_every = 1000000L / ((long)p->step.n * K * (info[0].method == SD_RK4 ? 4 : info[0].method == SD_RK2 ? 2 : 1) + 1);
+    if (poll_every < 1) poll_every = 1;
+  }
+  if (o->single_stocks) round_stocks(p, v);
+
+  /* run_steps() of sd_run.c, each update done for every lane */
+#define EACH_STOCK(body) for (s = 0; s < (int)ns; s++) for (l = 0; l < K; l++) { body; }
+#define SET_TIME(tt) for (l = 0; l < K; l++) LV(SD_SLOT_TIME, l) = (tt)
+  for (k = 0;; k++) {
+    const double t = t0 + (double)k * dt;
+    for (l = 0; l < K; l++) LV(SD_SLOT_TIME, l) = LV(SD_SLOT_XTIME, l) = t;
+    exec(step, v, &ctx);
+    if (k % stride == 0 && row < info[0].n_rows) save_rows(p, o, n, v, row++, t, time_out, cols);
+    if (k >= info[0].n_steps) break;
+
+    if (info[0].method == SD_EULER) {
+      if (o->single_stocks)
+        EACH_STOCK(LV(ss[s], l) = euler_f32(LV(ss[s], l), dt, LV(rs[s], l)))
+      else
+        EACH_STOCK(LV(ss[s], l) += dt * LV(rs[s], l))
+    } else if (info[0].method == SD_RK2) {
+      EACH_STOCK(y0[s * K + l] = LV(ss[s], l); LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
+      SET_TIME(t + 0.5 * dt);
+      exec(step, v, &ctx);
+      EACH_STOCK(LV(ss[s], l) = y0[s * K + l] + dt * LV(rs[s], l))
+    } else {
+      EACH_STOCK(y0[s * K + l] = LV(ss[s], l); acc[s * K + l] = LV(rs[s], l);
+                 LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
+      SET_TIME(t + 0.5 * dt);
+      exec(step, v, &ctx);
+      EACH_STOCK(acc[s * K + l] += 2 * LV(rs[s], l); LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
+      exec(step, v, &ctx);
+      EACH_STOCK(acc[s * K + l] += 2 * LV(rs[s], l); LV(ss[s], l) = y0[s * K + l] + dt * LV(rs[s], l))
+      SET_TIME(t + dt);
+      exec(step, v, &ctx);
+      EACH_STOCK(LV(ss[s], l) = y0[s * K + l] + dt / 6 * (acc[s * K + l] + LV(rs[s], l)))
+    }
+    if (o->single_stocks && info[0].method != SD_EULER) round_stocks(p, v);
+
+    if (o->poll && ++since_poll >= poll_every) {
+      since_poll = 0;
+      if (o->poll(o->poll_ud) != 0)
+        return sd_fail(err, SD_E_INTERRUPT, NULL, NULL, 0, 0, "the run was interrupted at time %g", t);
+    }
+  }
+#undef EACH_STOCK
+#undef SET_TIME
+  return 0;
+}
