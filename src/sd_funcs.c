@@ -116,3 +116,32 @@ double sd_norminv(double p) {
   if (p > 0.5) x = -x;
   return x;
 }
+
+double sd_lookup_search(const sd_table *tb, double x, double *hint) {
+  int lo, hi, n = tb->n;
+  const double *xs = tb->x, *ys = tb->y;
+  if (n == 0) return NAN;
+  if (x != x) return x;
+  if (tb->mode == SD_DATA_RAW) return sd_raw_data(tb, x);
+  if (x <= xs[0]) return ys[0];
+  if (x >= xs[n - 1]) return ys[n - 1];
+  lo = hint ? (int)*hint : 0;
+  if (lo >= 0 && lo < n - 1 && xs[lo] <= x && x < xs[lo + 1]) {
+    hi = lo + 1;
+  } else if (lo >= 0 && lo < n - 2 && xs[lo + 1] <= x && x < xs[lo + 2]) {
+    lo++;
+    hi = lo + 1;
+  } else {
+    lo = 0; hi = n - 1;            /* xs[lo] < x < xs[hi] */
+    while (hi - lo > 1) {
+      int mid = (lo + hi) / 2;
+      if (xs[mid] <= x) lo = mid; else hi = mid;
+    }
+  }
+  if (hint) *hint = lo;
+  /* data series held between points: xs[lo] <= x < xs[hi] */
+  if (tb->mode == SD_DATA_HOLD) return ys[lo];
+  if (tb->mode == SD_DATA_FORWARD) return xs[lo] == x ? ys[lo] : ys[hi];
+  if (xs[hi] == xs[lo]) return ys[hi];
+  return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
+}

@@ -490,33 +490,21 @@ double sd_tabfn(const sd_table *tb, int how, double x1, double x2);
  * [0, 1], -Inf and Inf at 0 and 1 (sd_funcs.c). */
 double sd_norminv(double p);
 
+/* The whole lookup (sd_funcs.c): ends, NaN, data modes, the segment by
+ * the hint or by binary search. */
+double sd_lookup_search(const sd_table *tb, double x, double *hint);
+
 static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) {
-  int lo, hi, n = tb->n;
-  const double *xs = tb->x, *ys = tb->y;
-  if (n == 0) return NAN;
-  if (x != x) return x;
-  if (tb->mode == SD_DATA_RAW) return sd_raw_data(tb, x);
-  if (x <= xs[0]) return ys[0];
-  if (x >= xs[n - 1]) return ys[n - 1];
-  lo = hint ? (int)*hint : 0;
-  if (lo >= 0 && lo < n - 1 && xs[lo] <= x && x < xs[lo + 1]) {
-    hi = lo + 1;
-  } else if (lo >= 0 && lo < n - 2 && xs[lo + 1] <= x && x < xs[lo + 2]) {
-    lo++;
-    hi = lo + 1;
-  } else {
-    lo = 0; hi = n - 1;            /* xs[lo] < x < xs[hi] */
-    while (hi - lo > 1) {
-      int mid = (lo + hi) / 2;
-      if (xs[mid] <= x) lo = mid; else hi = mid;
-    }
+  if (hint && tb->mode == SD_DATA_LINEAR) {
+    /* the common case, inline: x strictly inside the remembered segment
+       (so not NaN, not at or beyond an end, xs[lo] < xs[lo + 1]); the
+       same interpolation, to the bit, as sd_lookup_search */
+    const double *xs = tb->x, *ys = tb->y;
+    int lo = (int)*hint;
+    if (lo < tb->n - 1 && xs[lo] <= x && x < xs[lo + 1] && x > xs[0])
+      return ys[lo] + (x - xs[lo]) * (ys[lo + 1] - ys[lo]) / (xs[lo + 1] - xs[lo]);
   }
-  if (hint) *hint = lo;
-  /* data series held between points: xs[lo] <= x < xs[hi] */
-  if (tb->mode == SD_DATA_HOLD) return ys[lo];
-  if (tb->mode == SD_DATA_FORWARD) return xs[lo] == x ? ys[lo] : ys[hi];
-  if (xs[hi] == xs[lo]) return ys[hi];
-  return ys[lo] + (x - xs[lo]) * (ys[hi] - ys[lo]) / (xs[hi] - xs[lo]);
+  return sd_lookup_search(tb, x, hint);
 }
 
 static inline double sd_lookup(const sd_table *tb, double x) { return sd_lookup_hint(tb, x, 0); }

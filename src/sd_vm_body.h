@@ -15,6 +15,8 @@
  *
  * Handler conventions: V(x) is the value slot x (of lane l_ in the lane
  * builds); LANES(s) runs statement s for every lane (once otherwise);
+ * LSET(x, e) sets slot x to e, every lane's e computed before any is
+ * stored;
  * VP(x) points at slot x for helpers that read slots by offset, which read
  * them as SD_VEC (sd_math.h); `vmnext(k)` moves on by k words (2 for ops
  * that carry an EXT operand word) and dispatches.
@@ -51,12 +53,29 @@
 #define VP(x)      (v + (x))
 #define HINT(t)    (&ctx->hints[(t)])
 #define OVI(i)     (i)
+#define LSET(x, ...) { v[(x)] = (__VA_ARGS__); }
 #else
 #define V(x)       v[(size_t)(x) * SD_VM_K + (size_t)l_]
 #define LANES(...) { int l_; for (l_ = 0; l_ < SD_VM_K; l_++) { __VA_ARGS__; } }
 #define VP(x)      (v + (size_t)(x) * SD_VM_K + (size_t)l_)
 #define HINT(t)    (&ctx->hints[(size_t)(t) * SD_VM_K + (size_t)l_])
 #define OVI(i)     ((size_t)(i) * SD_VM_K + (size_t)l_)
+/* Every lane's result first, then the stores into slot x: no lane's
+   store comes before another lane's loads, so the compiler may pack the
+   lanes into vector instructions (the lanes are written out one by one
+   for 8, as straight-line code it vectorizes at -O2). */
+#if SD_VM_K == 8
+#define LANE_(k, e) { const int l_ = k; r_[k] = (e); }
+#define LSET(x, ...) { double r_[8], *d_ = v + (size_t)(x) * 8;                                \
+    LANE_(0, __VA_ARGS__) LANE_(1, __VA_ARGS__) LANE_(2, __VA_ARGS__) LANE_(3, __VA_ARGS__)   \
+    LANE_(4, __VA_ARGS__) LANE_(5, __VA_ARGS__) LANE_(6, __VA_ARGS__) LANE_(7, __VA_ARGS__)   \
+    d_[0] = r_[0]; d_[1] = r_[1]; d_[2] = r_[2]; d_[3] = r_[3];                              \
+    d_[4] = r_[4]; d_[5] = r_[5]; d_[6] = r_[6]; d_[7] = r_[7]; }
+#else
+#define LSET(x, ...) { double r_[SD_VM_K]; int l_;                                      \
+    for (l_ = 0; l_ < SD_VM_K; l_++) r_[l_] = (__VA_ARGS__);                         \
+    memcpy(v + (size_t)(x) * SD_VM_K, r_, sizeof r_); }
+#endif
 #endif
 #define D      V(pc->d)
 #define A      V(pc->a)
@@ -167,112 +186,109 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(CMOVJ_NGE) return;
 #endif
 
-  vmcase(MOV)     { LANES(D = E_MOV(A)) vmnext(1) }
-  vmcase(ADD)     { LANES(D = E_ADD(A, B)) vmnext(1) }
-  vmcase(SUB)     { LANES(D = E_SUB(A, B)) vmnext(1) }
-  vmcase(MUL)     { LANES(D = E_MUL(A, B)) vmnext(1) }
-  vmcase(DIV)     { LANES(D = E_DIV(A, B)) vmnext(1) }
-  vmcase(POW)     { LANES(D = E_POW(A, B)) vmnext(1) }
-  vmcase(NEG)     { LANES(D = E_NEG(A)) vmnext(1) }
+  vmcase(MOV)     { LSET(pc->d, E_MOV(A)) vmnext(1) }
+  vmcase(ADD)     { LSET(pc->d, E_ADD(A, B)) vmnext(1) }
+  vmcase(SUB)     { LSET(pc->d, E_SUB(A, B)) vmnext(1) }
+  vmcase(MUL)     { LSET(pc->d, E_MUL(A, B)) vmnext(1) }
+  vmcase(DIV)     { LSET(pc->d, E_DIV(A, B)) vmnext(1) }
+  vmcase(POW)     { LSET(pc->d, E_POW(A, B)) vmnext(1) }
+  vmcase(NEG)     { LSET(pc->d, E_NEG(A)) vmnext(1) }
 
-  vmcase(SUBDIV)  { LANES(D = E_SUBDIV(A, B, C)) vmnext(2) }
-  vmcase(MULADD)  { LANES(D = E_MULADD(A, B, C)) vmnext(2) }
-  vmcase(MULMUL)  { LANES(D = E_MULMUL(A, B, C)) vmnext(2) }
-  vmcase(DIVMUL)  { LANES(D = E_DIVMUL(A, B, C)) vmnext(2) }
-  vmcase(MULDIV)  { LANES(D = E_MULDIV(A, B, C)) vmnext(2) }
-  vmcase(SUBMUL)  { LANES(D = E_SUBMUL(A, B, C)) vmnext(2) }
-  vmcase(ADDMUL)  { LANES(D = E_ADDMUL(A, B, C)) vmnext(2) }
-  vmcase(DIVDIV)  { LANES(D = E_DIVDIV(A, B, C)) vmnext(2) }
+  vmcase(SUBDIV)  { LSET(pc->d, E_SUBDIV(A, B, C)) vmnext(2) }
+  vmcase(MULADD)  { LSET(pc->d, E_MULADD(A, B, C)) vmnext(2) }
+  vmcase(MULMUL)  { LSET(pc->d, E_MULMUL(A, B, C)) vmnext(2) }
+  vmcase(DIVMUL)  { LSET(pc->d, E_DIVMUL(A, B, C)) vmnext(2) }
+  vmcase(MULDIV)  { LSET(pc->d, E_MULDIV(A, B, C)) vmnext(2) }
+  vmcase(SUBMUL)  { LSET(pc->d, E_SUBMUL(A, B, C)) vmnext(2) }
+  vmcase(ADDMUL)  { LSET(pc->d, E_ADDMUL(A, B, C)) vmnext(2) }
+  vmcase(DIVDIV)  { LSET(pc->d, E_DIVDIV(A, B, C)) vmnext(2) }
   /* one dispatch for a run of n element operations, in their order */
-#define SD_VRUN(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;                 \
-    for (k_ = 0; k_ < n_; k_++)                                                               \
-      LANES(double x_ = V(pc->a + k_ * sa_), y_ = V(pc->b + k_ * sb_); V(pc->d + k_) = (expr)) \
+#define SD_VRUN(E) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;                    \
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_, E(V(pc->a + k_ * sa_), V(pc->b + k_ * sb_)))  \
     vmnext(n_) }
-  vmcase(VADD)    SD_VRUN(x_ + y_)
-  vmcase(VSUB)    SD_VRUN(x_ - y_)
-  vmcase(VMUL)    SD_VRUN(x_ * y_)
-  vmcase(VDIV)    SD_VRUN(x_ / y_)
-  vmcase(VZIDZ)   SD_VRUN(sd_zidz(x_, y_))
+  vmcase(VADD)    SD_VRUN(E_ADD)
+  vmcase(VSUB)    SD_VRUN(E_SUB)
+  vmcase(VMUL)    SD_VRUN(E_MUL)
+  vmcase(VDIV)    SD_VRUN(E_DIV)
+  vmcase(VZIDZ)   SD_VRUN(E_ZIDZ)
 #undef SD_VRUN
   vmcase(VLOOKUP) {
     int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b;
     for (k_ = 0; k_ < n_; k_++)
-      LANES(V(pc->d + k_) = sd_lookup_hint(&ctx->tables[pc->b + k_ * sb_], V(pc->a + k_ * sa_),
-                                           HINT(pc->b + k_ * sb_)))
+      LSET(pc->d + k_, sd_lookup_hint(&ctx->tables[pc->b + k_ * sb_], V(pc->a + k_ * sa_), HINT(pc->b + k_ * sb_)))
     vmnext(n_)
   }
-#define SD_VRUN3(expr) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b, sc_ = pc[2].a;           \
+#define SD_VRUN3(E) { int k_, n_ = pc[1].d, sa_ = pc[1].a, sb_ = pc[1].b, sc_ = pc[2].a;              \
     for (k_ = 0; k_ < n_; k_++)                                                                    \
-      LANES(double x_ = V(pc->a + k_ * sa_), y_ = V(pc->b + k_ * sb_), z_ = V(pc[2].d + k_ * sc_);  \
-            V(pc->d + k_) = (expr))                                                                \
+      LSET(pc->d + k_, E(V(pc->a + k_ * sa_), V(pc->b + k_ * sb_), V(pc[2].d + k_ * sc_)))          \
     vmnext(2 * n_) }
-  vmcase(VMULDIV) SD_VRUN3(x_ * y_ / z_)
-  vmcase(VSUBDIV) SD_VRUN3((x_ - y_) / z_)
-  vmcase(VDIVMUL) SD_VRUN3(x_ / y_ * z_)
+  vmcase(VMULDIV) SD_VRUN3(E_MULDIV)
+  vmcase(VSUBDIV) SD_VRUN3(E_SUBDIV)
+  vmcase(VDIVMUL) SD_VRUN3(E_DIVMUL)
 #undef SD_VRUN3
 
-  vmcase(EQ)      { LANES(D = E_EQ(A, B)) vmnext(1) }
-  vmcase(NE)      { LANES(D = E_NE(A, B)) vmnext(1) }
-  vmcase(LT)      { LANES(D = E_LT(A, B)) vmnext(1) }
-  vmcase(GT)      { LANES(D = E_GT(A, B)) vmnext(1) }
-  vmcase(LE)      { LANES(D = E_LE(A, B)) vmnext(1) }
-  vmcase(GE)      { LANES(D = E_GE(A, B)) vmnext(1) }
-  vmcase(AND)     { LANES(D = E_AND(A, B)) vmnext(1) }
-  vmcase(OR)      { LANES(D = E_OR(A, B)) vmnext(1) }
-  vmcase(NOT)     { LANES(D = E_NOT(A)) vmnext(1) }
-  vmcase(SELECT)  { LANES(D = E_SELECT(A, B, C)) vmnext(2) }
-  vmcase(ANDSEL)  { LANES(D = E_ANDSEL(A, B, C, C2)) vmnext(2) }
-  vmcase(EQANDSEL) { LANES(D = E_EQANDSEL(A, B, C, C2, V(pc[1].b))) vmnext(2) }
+  vmcase(EQ)      { LSET(pc->d, E_EQ(A, B)) vmnext(1) }
+  vmcase(NE)      { LSET(pc->d, E_NE(A, B)) vmnext(1) }
+  vmcase(LT)      { LSET(pc->d, E_LT(A, B)) vmnext(1) }
+  vmcase(GT)      { LSET(pc->d, E_GT(A, B)) vmnext(1) }
+  vmcase(LE)      { LSET(pc->d, E_LE(A, B)) vmnext(1) }
+  vmcase(GE)      { LSET(pc->d, E_GE(A, B)) vmnext(1) }
+  vmcase(AND)     { LSET(pc->d, E_AND(A, B)) vmnext(1) }
+  vmcase(OR)      { LSET(pc->d, E_OR(A, B)) vmnext(1) }
+  vmcase(NOT)     { LSET(pc->d, E_NOT(A)) vmnext(1) }
+  vmcase(SELECT)  { LSET(pc->d, E_SELECT(A, B, C)) vmnext(2) }
+  vmcase(ANDSEL)  { LSET(pc->d, E_ANDSEL(A, B, C, C2)) vmnext(2) }
+  vmcase(EQANDSEL) { LSET(pc->d, E_EQANDSEL(A, B, C, C2, V(pc[1].b))) vmnext(2) }
 
-  vmcase(ABS)     { LANES(D = E_ABS(A)) vmnext(1) }
-  vmcase(EXP)     { LANES(D = E_EXP(A)) vmnext(1) }
-  vmcase(LN)      { LANES(D = E_LN(A)) vmnext(1) }
-  vmcase(LOG10)   { LANES(D = log10(A)) vmnext(1) }
-  vmcase(LOGB)    { LANES(D = sd_logb(A, B)) vmnext(1) }
-  vmcase(SQRT)    { LANES(D = E_SQRT(A)) vmnext(1) }
-  vmcase(SIN)     { LANES(D = sin(A)) vmnext(1) }
-  vmcase(COS)     { LANES(D = cos(A)) vmnext(1) }
-  vmcase(TAN)     { LANES(D = tan(A)) vmnext(1) }
-  vmcase(ASIN)    { LANES(D = asin(A)) vmnext(1) }
-  vmcase(ACOS)    { LANES(D = acos(A)) vmnext(1) }
-  vmcase(ATAN)    { LANES(D = atan(A)) vmnext(1) }
-  vmcase(SINH)    { LANES(D = sinh(A)) vmnext(1) }
-  vmcase(COSH)    { LANES(D = cosh(A)) vmnext(1) }
-  vmcase(TANH)    { LANES(D = tanh(A)) vmnext(1) }
-  vmcase(INT)     { LANES(D = E_INT(A)) vmnext(1) }
-  vmcase(MIN)     { LANES(D = E_MIN(A, B)) vmnext(1) }
-  vmcase(MAX)     { LANES(D = E_MAX(A, B)) vmnext(1) }
-  vmcase(MOD)     { LANES(D = E_MOD(A, B)) vmnext(1) }
-  vmcase(QUANTUM) { LANES(D = sd_quantum(A, B)) vmnext(1) }
-  vmcase(ZIDZ)    { LANES(D = E_ZIDZ(A, B)) vmnext(1) }
-  vmcase(XIDZ)    { LANES(D = E_XIDZ(A, B, C)) vmnext(2) }
+  vmcase(ABS)     { LSET(pc->d, E_ABS(A)) vmnext(1) }
+  vmcase(EXP)     { LSET(pc->d, E_EXP(A)) vmnext(1) }
+  vmcase(LN)      { LSET(pc->d, E_LN(A)) vmnext(1) }
+  vmcase(LOG10)   { LSET(pc->d, log10(A)) vmnext(1) }
+  vmcase(LOGB)    { LSET(pc->d, sd_logb(A, B)) vmnext(1) }
+  vmcase(SQRT)    { LSET(pc->d, E_SQRT(A)) vmnext(1) }
+  vmcase(SIN)     { LSET(pc->d, sin(A)) vmnext(1) }
+  vmcase(COS)     { LSET(pc->d, cos(A)) vmnext(1) }
+  vmcase(TAN)     { LSET(pc->d, tan(A)) vmnext(1) }
+  vmcase(ASIN)    { LSET(pc->d, asin(A)) vmnext(1) }
+  vmcase(ACOS)    { LSET(pc->d, acos(A)) vmnext(1) }
+  vmcase(ATAN)    { LSET(pc->d, atan(A)) vmnext(1) }
+  vmcase(SINH)    { LSET(pc->d, sinh(A)) vmnext(1) }
+  vmcase(COSH)    { LSET(pc->d, cosh(A)) vmnext(1) }
+  vmcase(TANH)    { LSET(pc->d, tanh(A)) vmnext(1) }
+  vmcase(INT)     { LSET(pc->d, E_INT(A)) vmnext(1) }
+  vmcase(MIN)     { LSET(pc->d, E_MIN(A, B)) vmnext(1) }
+  vmcase(MAX)     { LSET(pc->d, E_MAX(A, B)) vmnext(1) }
+  vmcase(MOD)     { LSET(pc->d, E_MOD(A, B)) vmnext(1) }
+  vmcase(QUANTUM) { LSET(pc->d, sd_quantum(A, B)) vmnext(1) }
+  vmcase(ZIDZ)    { LSET(pc->d, E_ZIDZ(A, B)) vmnext(1) }
+  vmcase(XIDZ)    { LSET(pc->d, E_XIDZ(A, B, C)) vmnext(2) }
 
-  vmcase(STEP)    { LANES(D = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
-  vmcase(PULSE)   { LANES(D = sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
-  vmcase(PULSETR) { LANES(D = sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2)) vmnext(2) }
-  vmcase(RAMP)    { LANES(D = sd_ramp(V(SD_SLOT_XTIME), A, B, C)) vmnext(2) }
+  vmcase(STEP)    { LSET(pc->d, sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
+  vmcase(PULSE)   { LSET(pc->d, sd_pulse(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B)) vmnext(1) }
+  vmcase(PULSETR) { LSET(pc->d, sd_pulse_train(V(SD_SLOT_XTIME), V(SD_SLOT_DT), A, B, C, C2)) vmnext(2) }
+  vmcase(RAMP)    { LSET(pc->d, sd_ramp(V(SD_SLOT_XTIME), A, B, C)) vmnext(2) }
 
-  vmcase(LOOKUP)  { LANES(D = sd_lookup_hint(&ctx->tables[pc->b], A, HINT(pc->b))) vmnext(1) }
+  vmcase(LOOKUP)  { LSET(pc->d, sd_lookup_hint(&ctx->tables[pc->b], A, HINT(pc->b))) vmnext(1) }
   vmcase(OVR)     { LANES(if (ctx->ovr_on[OVI(pc->a)] != 0) D = ctx->ovr_val[OVI(pc->a)]) vmnext(1) }
   vmcase(SAMPLE)  { LANES(if (A != 0) C = B; D = C) vmnext(2) }
-  vmcase(ELMMAP)  { LANES(D = sd_elm_map(VP(pc->b), pc[1].d, pc[1].a, A)) vmnext(2) }
-  vmcase(SORTORD) { LANES(D = sd_sort_order(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
-  vmcase(RANK)    { LANES(D = sd_rank(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
-  vmcase(INVMAT)  { LANES(D = sd_invert_elem(VP(pc->b), pc[1].a, pc[1].d)) vmnext(2) }
+  vmcase(ELMMAP)  { LSET(pc->d, sd_elm_map(VP(pc->b), pc[1].d, pc[1].a, A)) vmnext(2) }
+  vmcase(SORTORD) { LSET(pc->d, sd_sort_order(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
+  vmcase(RANK)    { LSET(pc->d, sd_rank(VP(pc->b), pc[1].a, pc[1].d, A)) vmnext(2) }
+  vmcase(INVMAT)  { LSET(pc->d, sd_invert_elem(VP(pc->b), pc[1].a, pc[1].d)) vmnext(2) }
   /* the helpers of listed operands read them from VP(0), lane by lane */
-  vmcase(ALLOCP)  { LANES(D = sd_allocate(VP(0), pc + 1, (pc->a - 2) / 2, pc->b, 0)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(MKTPRC)  { LANES(D = sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(ATPRICE) { LANES(D = sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(REDUCE)  { LANES(D = sd_reduce(VP(0), pc + 1, pc->a, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(VSELECT) { LANES(D = sd_vector_select(VP(0), pc + 1, (pc->a - 3) / 2)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ALLOCP)  { LSET(pc->d, sd_allocate(VP(0), pc + 1, (pc->a - 2) / 2, pc->b, 0)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(MKTPRC)  { LSET(pc->d, sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(ATPRICE) { LSET(pc->d, sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(REDUCE)  { LSET(pc->d, sd_reduce(VP(0), pc + 1, pc->a, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) { LSET(pc->d, sd_vector_select(VP(0), pc + 1, (pc->a - 3) / 2)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(RANDOM)  {
     LANES(D = sd_random(VP(0), pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)))
     vmnext(1 + (pc->a + 2) / 3)
   }
-  vmcase(LOOKUPM) { LANES(D = sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d)) vmnext(2) }
-  vmcase(LGAMMA)  { LANES(D = lgamma(A)) vmnext(1) }
-  vmcase(NORMCDF) { LANES(D = 0.5 * erfc(-A * 0.7071067811865476)) vmnext(1) }
-  vmcase(NORMINV) { LANES(D = sd_norminv(A)) vmnext(1) }
+  vmcase(LOOKUPM) { LSET(pc->d, sd_lookup_how(&ctx->tables[pc->b], A, pc[1].d)) vmnext(2) }
+  vmcase(LGAMMA)  { LSET(pc->d, lgamma(A)) vmnext(1) }
+  vmcase(NORMCDF) { LSET(pc->d, 0.5 * erfc(-A * 0.7071067811865476)) vmnext(1) }
+  vmcase(NORMINV) { LSET(pc->d, sd_norminv(A)) vmnext(1) }
   vmcase(RANDX)   {
     /* up to 7 operands; RANDOM LOOKUP's last is its table's number */
     double ra[8];
@@ -284,8 +300,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
                              sd_step_number(V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)), tb))
     vmnext(1 + (pc->a + 2) / 3)
   }
-  vmcase(TABFN)   { LANES(D = sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a))) vmnext(2) }
-  vmcase(ALLOCA)  { LANES(D = sd_allocate(VP(0), pc + 1, (pc->a - 1) / 5, pc->b, 1)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(TABFN)   { LSET(pc->d, sd_tabfn(&ctx->tables[pc->b], pc[1].d, A, V(pc[1].a))) vmnext(2) }
+  vmcase(ALLOCA)  { LSET(pc->d, sd_allocate(VP(0), pc + 1, (pc->a - 1) / 5, pc->b, 1)) vmnext(1 + (pc->a + 2) / 3) }
 #if SD_VM_K == 1
   /* state outside the value slots (the run's pipelines and records, or a
      stock's elements shifted once a step): one run at a time.  The lane
@@ -334,13 +350,13 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #define X4(k)     V(pc[3].d + (k) * s4_)
 #define X5(k)     V(pc[3].b + (k) * s5_)
 #define SD_W1(E)  { SD_WHEAD                                                                   \
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_)))                                       \
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E(X1(k_))) \
     vmnext(3) }
 #define SD_W2(E)  { SD_WHEAD const int s2_ = pc[2].d;                                           \
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_)))                               \
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E(X1(k_), X2(k_))) \
     vmnext(3) }
 #define SD_W3(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;                           \
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_), X3(k_)))                       \
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E(X1(k_), X2(k_), X3(k_))) \
     vmnext(3) }
   vmcase(WMOV)    SD_W1(E_MOV)
   vmcase(WNEG)    SD_W1(E_NEG)
@@ -378,18 +394,18 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(WSELECT) SD_W3(E_SELECT)
   vmcase(WXIDZ)   SD_W3(E_XIDZ)
   vmcase(WANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E_ANDSEL(X1(k_), X2(k_), X3(k_), X4(k_)))
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E_ANDSEL(X1(k_), X2(k_), X3(k_), X4(k_)))
     vmnext(4) }
   vmcase(WEQANDSEL) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a, s5_ = pc[4].d;
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E_EQANDSEL(X1(k_), X2(k_), X3(k_), X4(k_), X5(k_)))
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E_EQANDSEL(X1(k_), X2(k_), X3(k_), X4(k_), X5(k_)))
     vmnext(5) }
   vmcase(WSTEP)   { SD_WHEAD const int s2_ = pc[2].d;
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), X1(k_), X2(k_)))
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, sd_step(V(SD_SLOT_XTIME), V(SD_SLOT_DT), X1(k_), X2(k_)))
     vmnext(3) }
   vmcase(WLOOKUP) { SD_WHEAD const int s2_ = pc[2].d;
     for (k_ = 0; k_ < n_; k_++) {
       const int t_ = pc->b + k_ * s2_;
-      LANES(WD(k_) = sd_lookup_hint(&ctx->tables[t_], X1(k_), HINT(t_)))
+      LSET(pc->d + k_ * sd_, sd_lookup_hint(&ctx->tables[t_], X1(k_), HINT(t_)))
     }
     vmnext(3) }
   vmcase(WSAMPLE) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;
@@ -399,7 +415,7 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(WCS_NZ)  SD_W3(E_CS_NZ)
   vmcase(WCS_Z)   SD_W3(E_CS_Z)
 #define SD_W4(E)  { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b, s4_ = pc[3].a;              \
-    for (k_ = 0; k_ < n_; k_++) LANES(WD(k_) = E(X1(k_), X2(k_), X3(k_), X4(k_)))                \
+    for (k_ = 0; k_ < n_; k_++) LSET(pc->d + k_ * sd_, E(X1(k_), X2(k_), X3(k_), X4(k_))) \
     vmnext(4) }
   vmcase(WCS_EQ)  SD_W4(E_CS_EQ)
   vmcase(WCS_NE)  SD_W4(E_CS_NE)
