@@ -152,9 +152,9 @@ batch_threads <- function(m, params, args, threads, progress, run_ids = seq_len(
   meth <- run_method(args$method, args$precision, m$settings$precision)
   out_idx <- select_vars(args$vars, info)
   disp <- run_dispatch(args$dispatch)
-  lanes <- lane_program(m, cache)
+  lanes <- use_lanes(cache)
   # runs per call: whole groups of lanes on every thread
-  per_call <- threads * (if (is.null(lanes)) 1L else .Call(C_sdvm_lanes_width))
+  per_call <- threads * (if (lanes) .Call(C_sdvm_lanes_width) else 1L)
 
   chunks <- list()
   done <- 0L

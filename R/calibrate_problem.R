@@ -221,7 +221,7 @@ calib_predict <- function(prob, Z) {
   cache <- compiled(prob$model)
   settings <- run_settings(NULL, NULL, prob$dt, prob$dt)
   meth <- run_method(prob$method, NULL, prob$model$settings$precision)
-  lanes <- lane_program(prob$model, cache)
+  lanes <- use_lanes(cache)
   run_batch <- function(cols) .Call(C_sdvm_batch, cache$ptr, prob$idx, vals[, cols, drop = FALSE], settings,
                                     meth, prob$out_idx, 0L, prob$threads, lanes)
   nt <- length(prob$grid)

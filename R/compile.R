@@ -77,7 +77,11 @@ compiled <- function(m) {
   }
   ptr <- cache$ptr
   if (is.null(ptr) || !.Call(C_sdvm_ptr_valid, ptr)) {
-    res <- .Call(C_sdvm_compile, model_spec(m))
+    spec <- model_spec(m)
+    # (tests: the bytecode rewrites' level, 0 to 2; the numbers are the same)
+    rw <- getOption("sdvm.rewrite")
+    if (!is.null(rw)) spec$rewrite <- as.integer(rw)
+    res <- .Call(C_sdvm_compile, spec)
     if (!inherits(res, "externalptr")) engine_abort(res)
     vars <- .Call(C_sdvm_program_vars, res)
     vars$kind <- kind_names[vars$kind + 1L]
@@ -89,28 +93,11 @@ compiled <- function(m) {
   cache
 }
 
-# The program batches step in lanes (src/sd_lanes.c), or NULL when m's
-# runs go one at a time.  The model's own program serves when it can
-# (no IF THEN ELSE with branches); otherwise m is compiled once more
-# with every IF THEN ELSE as a select, which gives the same numbers.  A
-# model that cannot run in lanes is remembered as such (NA).  Option
-# sdvm.lanes = FALSE turns lanes off.
-lane_program <- function(m, cache = compiled(m)) {
-  if (!isTRUE(getOption("sdvm.lanes", TRUE))) return(NULL)
-  lp <- cache$lane_ptr
-  if (identical(lp, NA)) return(NULL)
-  if (inherits(lp, "externalptr") && .Call(C_sdvm_ptr_valid, lp)) return(lp)
-  if (is.null(.Call(C_sdvm_lanes_refusal, cache$ptr))) {
-    cache$lane_ptr <- cache$ptr
-    return(cache$ptr)
-  }
-  spec <- model_spec(m)
-  spec$lanes <- TRUE
-  res <- .Call(C_sdvm_compile, spec)
-  ok <- inherits(res, "externalptr") && is.null(.Call(C_sdvm_lanes_refusal, res)) &&
-    identical(.Call(C_sdvm_program_vars, res)$name, cache$vars$name)
-  cache$lane_ptr <- if (ok) res else NA
-  if (ok) res else NULL
+# Whether batches of this compiled model step in lanes (src/sd_lanes.c):
+# FALSE when its state lives outside the value slots, or with option
+# sdvm.lanes = FALSE.
+use_lanes <- function(cache) {
+  isTRUE(getOption("sdvm.lanes", TRUE)) && is.null(.Call(C_sdvm_lanes_refusal, cache$ptr))
 }
 
 # How many times this model value has been compiled (for tests).

@@ -20,10 +20,11 @@
  * runs; then the parallel pass runs them, each writing its rows at its own
  * offset of the shared output columns.
  *
- * Lanes: given a program that can run in lanes (lane_ptr, compiled with
- * sd_model_set_lanes: the same numbers as ptr's), consecutive runs with
- * the same time settings step together, SD_LANES at a time (sd_lanes.c),
- * one group per task; each run still writes only its own rows.
+ * Lanes (`lanes` TRUE and a program that can run in them): consecutive
+ * runs with the same time settings step together, SD_LANES at a time
+ * (sd_lanes.c), one group per task, each giving the numbers it gives
+ * alone and writing only its own rows.  A group whose runs cannot go on
+ * together (sd_run_lanes returns 1) runs again one run at a time.
  */
 #include <string.h>
 #include "r_sdvm.h"
@@ -93,9 +94,9 @@ static SEXP run_error(const sd_error *err, int run) {
  * rows run r+1 saved (its rows follow those of the runs before it), or an
  * error list with a `run` field. */
 SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP method,
-                  SEXP out_idx, SEXP dispatch, SEXP nthreads_, SEXP lane_ptr) {
+                  SEXP out_idx, SEXP dispatch, SEXP nthreads_, SEXP lanes) {
   const sd_program *p = sdvm_program(ptr);
-  const sd_program *lp = lane_ptr == R_NilValue ? NULL : sdvm_program(lane_ptr);
+  const sd_program *lp = Rf_asLogical(lanes) == 1 ? p : NULL;
   const int K = sd_lanes_width();
   int ngroup = 0, *gstart = NULL;
   size_t lsize = 0, rsize, tsize;   /* doubles: lane memory, one run's work, one thread's */
@@ -117,10 +118,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   SEXP out, rows;
 
   if (!p) Rf_error("the compiled model is no longer valid");
-  /* the lanes' program, if it can: it gives the same numbers, so every
-     run of the batch uses it, grouped or not */
-  const sd_program *pm = p;   /* the model's own program: for runs alone */
-  if (lp && sd_lanes_refusal(lp) == NULL) p = lp; else lp = NULL;
+  if (lp && sd_lanes_refusal(lp) != NULL) lp = NULL;
   if (npar > 0 && Rf_nrows(ovr_vals) != npar) Rf_error("internal error: override matrix shape");
   nrun = Rf_ncols(ovr_vals);
   if (nthreads < 1 || nthreads == NA_INTEGER) nthreads = 1;
@@ -200,7 +198,7 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
   gstart[ngroup] = nrun;
   /* each thread: one run's work buffer, or with lanes K of them and the
      lanes' memory */
-  rsize = (sd_run_work_size(pm) > wsize ? sd_run_work_size(pm) : wsize) + max_extra;
+  rsize = wsize + max_extra;
   if (lp) lsize = sd_lanes_work_size(p);
   tsize = lp ? (size_t)K * rsize + lsize : rsize;
   /* the batch's memory, checked before it is asked for */
@@ -246,15 +244,22 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
       for (j = 0; j <= nout; j++) cl[l][j] = colbase[j] + offset[r];
       tout[l] = cl[l][0];
       cl[l]++;
-      /* a run alone goes through the model's own program (branches skip
-         the arm not taken); runs in lanes through the lanes' program */
-      if (sd_run_init(n > 1 ? p : pm, &o, wl[l], &inf[l], &e) != 0) { bad = r; break; }
+      if (sd_run_init(p, &o, wl[l], &inf[l], &e) != 0) { bad = r; break; }
       if (inf[l].dynamic_time) inf[l].n_rows = nrows[r];
-      if (n == 1 && sd_run_steps(pm, &o, wl[l], &inf[l], tout[l], cl[l], &e) != 0) bad = r;
+      if (n == 1 && sd_run_steps(p, &o, wl[l], &inf[l], tout[l], cl[l], &e) != 0) bad = r;
     }
     if (bad < 0 && n > 1) {
+      int rc;
       o.override_val = NULL;
-      if (sd_run_lanes(p, &o, n, wl, inf, w + (size_t)K * rsize, tout, cl, &e) != 0) bad = r0;
+      rc = sd_run_lanes(p, &o, n, wl, inf, w + (size_t)K * rsize, tout, cl, &e);
+      if (rc < 0) bad = r0;
+      /* the runs could not go on together: one by one, from the start */
+      for (l = 0; rc > 0 && l < n && bad < 0; l++) {
+        o.override_val = npar ? REAL(ovr_vals) + (size_t)(r0 + l) * npar : NULL;
+        if (sd_run_init(p, &o, wl[0], &inf[0], &e) != 0 ||
+            sd_run_steps(p, &o, wl[0], &inf[0], tout[l], cl[l], &e) != 0)
+          bad = r0 + l;
+      }
     }
     if (bad >= 0) {
       if (e.code != SD_E_INTERRUPT) {

@@ -183,9 +183,7 @@ SEXP C_sdvm_compile(SEXP spec) {
   h->model = sd_model_new();
   if (!h->model) Rf_error("out of memory");
   sd_model_set_method(h->model, (sd_method)Rf_asInteger(field(spec, "method")));
-  /* optional: compiled for lanes (batches), and the bytecode rewrites'
-     level (tests compare the levels) */
-  if (field_opt(spec, "lanes") != R_NilValue) sd_model_set_lanes(h->model, Rf_asLogical(field_opt(spec, "lanes")) == 1);
+  /* optional: the bytecode rewrites' level (tests compare the levels) */
   if (field_opt(spec, "rewrite") != R_NilValue) sd_model_set_rewrite(h->model, Rf_asInteger(field_opt(spec, "rewrite")));
 
   rc = add_spec(h->model, spec, &err);

@@ -38,7 +38,7 @@ SEXP C_sdvm_compile(SEXP spec);
 SEXP C_sdvm_run(SEXP ptr, SEXP ovr_idx, SEXP ovr_val, SEXP settings, SEXP method,
                 SEXP out_idx, SEXP dispatch);
 SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP method,
-                  SEXP out_idx, SEXP dispatch, SEXP nthreads, SEXP lane_ptr);
+                  SEXP out_idx, SEXP dispatch, SEXP nthreads, SEXP lanes);
 SEXP C_sdvm_max_threads(void);
 SEXP C_sdvm_ptr_valid(SEXP ptr);
 SEXP C_sdvm_lanes_refusal(SEXP ptr);

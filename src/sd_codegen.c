@@ -285,35 +285,6 @@ static int cmovj_op(const sd_node *n, int negated) {
   }
 }
 
-/* IF THEN ELSE for the lane programs (sd_model_set_lanes): the condition
- * and both arms computed, then one SELECT.  The arms are the same
- * operations the branching forms below run, and SELECT takes the THEN arm
- * exactly when their jumps would (the condition not 0, NaN included; a
- * comparison's 0 or 1 tested as CMOVJ_<cmp> tests the comparison), so
- * every lane's value is bit for bit the one its run computes alone.  An
- * arm that holds state (SAMPLE IF TRUE, SHIFT IF TRUE) would change it
- * when its branch is not taken: such a program is marked unfit for
- * lanes, and its runs go one at a time. */
-static int gen_if_select(cc *c, const sd_node *n, int dst) {
-  int mark = c->tmp_top, cond, a, b, t, from, i;
-  cond = gen(c, n->args[0], -1);
-  if (cond == GEN_FAIL) return GEN_FAIL;
-  c->cond_depth++;                      /* (no shared results made in the arms, as for branches) */
-  from = c->ncode;
-  a = gen(c, n->args[1], -1);
-  if (a == GEN_FAIL) return GEN_FAIL;
-  b = gen(c, n->args[2], -1);
-  if (b == GEN_FAIL) return GEN_FAIL;
-  c->cond_depth--;
-  for (i = from; i < c->ncode; i += sd_ins_words(&c->code[i]))
-    if (c->code[i].op == SDI_SAMPLE || c->code[i].op == SDI_SHIFTIF) c->lane_unfit = 1;
-  c->tmp_top = mark;
-  t = dst >= 0 ? dst : tmp_alloc(c);
-  if (emit(c, SDI_SELECT, t, cond, a) < 0 || emit(c, SDI_EXT, b, 0, 0) < 0) return GEN_FAIL;
-  c->tmp_top = mark + (dst >= 0 ? 0 : 1);
-  return t;
-}
-
 static int gen_if(cc *c, const sd_node *n, int dst) {
   int mark = c->tmp_top, cond, t, jz, jmp;
   if (is_leaf(n->args[1]) && is_leaf(n->args[2])) {   /* cheap: no branches */
@@ -330,7 +301,6 @@ static int gen_if(cc *c, const sd_node *n, int dst) {
     }
     return gen3(c, SDI_SELECT, cond, n->args[1], n->args[2], NULL, dst);
   }
-  if (c->m->lanes) return gen_if_select(c, n, dst);
   if ((is_leaf(n->args[1]) || is_leaf(n->args[2])) && cmovj_op(n->args[0], 0) >= 0) {
     /* IF THEN ELSE(x cmp y, value, expr): the comparison, the move and the
        jump in one instruction (CMOVJ_<cmp>, negated when the value is the
@@ -731,7 +701,6 @@ int fill_program(cc *c, const int *order, int norder, const int *has_timefn,
     if (gen_stmt(c, i, v->eqn, v->rate_slot) != 0) return -1;
   }
   if (take_code(c, &p->step) != 0) return -1;
-  p->lane_unfit = c->lane_unfit;
 
   /* lay out temporaries and the constant pool, then patch */
   kbase = c->tmp_base + c->tmp_max;

@@ -104,7 +104,6 @@ typedef struct cc {
   int ncse_used, ncse_cap, ncse_slots;
   int *cse_hash, cse_hcap;  /* open addressing over entries, -1 empty */
   int cond_depth;           /* inside a branch of IF THEN ELSE */
-  int lane_unfit;           /* (lanes) an IF's arm holds state: the program cannot run in lanes */
   int ndsc, dsccap;         /* discrete delays (sd_lower.c): cvar indices (vec: a cvar, made a slot) */
   sd_dsc *dscv;
   int ndfx, dfxcap;

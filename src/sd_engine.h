@@ -84,11 +84,6 @@ void sd_model_set_method(sd_model *m, sd_method method);
  * level: tests compare them. */
 void sd_model_set_rewrite(sd_model *m, int level);
 
-/* Compile for lanes (sd_run_lanes): every IF THEN ELSE computes both arms
- * and selects, with the same operations as the branches, so that runs in
- * lockstep never diverge and each gives the numbers it gives alone. */
-void sd_model_set_lanes(sd_model *m, int on);
-
 /* Define an auxiliary, flow or constant: `name = eqn`.  The control
  * variables INITIAL TIME, FINAL TIME, TIME STEP and SAVEPER are defined the
  * same way (they default to 0, 100, 1 and TIME STEP).  Equations are parsed
@@ -290,10 +285,9 @@ long sd_run_count_rows(const sd_program *p, const sd_run_opts *opts, double *wor
 /* ---- many runs in lockstep (sd_lanes.c) --------------------------------
  * Up to sd_lanes_width() runs of one program step together: every
  * instruction is dispatched once for all of them, each lane doing its own
- * arithmetic, and each run gives exactly the numbers it gives alone (a
- * program compiled with sd_model_set_lanes() runs the same operations as
- * the one compiled without).  The runs differ only in their overrides;
- * their time settings and method must be the same. */
+ * arithmetic, and each run gives exactly the numbers it gives alone.  The
+ * runs differ only in their overrides; their time settings and method
+ * must be the same. */
 #define SD_LANES 8   /* eight doubles: one 64-byte cache line per slot */
 int sd_lanes_width(void);
 /* NULL if p can run in lanes, else why not (a short phrase). */
@@ -304,8 +298,9 @@ size_t sd_lanes_work_size(const sd_program *p);
  * sd_run_init has prepared (infos in info[], equal in time and method),
  * in lane memory `lanes`.  Run l writes time_out[l] and cols[l][k] as
  * sd_run_steps does.  opts: the runs' common options (its overrides are
- * not used: they are in the work buffers).  Returns 0 or -1 (err
- * filled). */
+ * not used: they are in the work buffers).  Returns 0, -1 (err filled),
+ * or 1 when the runs cannot go on together (an IF THEN ELSE arm holding
+ * state runs for some of them only): run them one by one instead. */
 int sd_run_lanes(const sd_program *p, const sd_run_opts *opts, int n, double *const *w,
                  const sd_run_info *info, double *lanes, double *const *time_out,
                  double **const *cols, sd_error *err);

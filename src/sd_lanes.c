@@ -14,8 +14,17 @@
  * the steps run in lanes.  A lane does exactly the operations its run
  * does alone, in the same order, so the numbers are the same bit for bit:
  * the step loop below mirrors run_steps() in sd_run.c expression for
- * expression, and the program has no jumps (compiled with
- * sd_model_set_lanes(), every IF THEN ELSE is a select over both arms).
+ * expression.
+ *
+ * IF THEN ELSE: a jump that every lane takes, or none, is taken or not,
+ * as by one run.  When the lanes go different ways (sd_lanes_split), both
+ * arms run for every lane in a bounded interpreter, and each lane keeps
+ * what its own arm wrote: an arm writes only the IF's result and
+ * temporaries (read only after the arm writes them), so keeping the
+ * result slot (and the temporaries, harmless) is enough.  A lane running
+ * an arm its run would skip computes numbers nobody reads.  An arm with
+ * state (SAMPLE IF TRUE, SHIFT IF TRUE) cannot run for a lane that skips
+ * it: the lanes are abandoned, and the caller runs those runs one by one.
  *
  * Programs whose state lives outside the value slots (DELAY FIXED
  * pipelines, discrete delays' records, SHIFT IF TRUE's once-a-step shift),
@@ -37,19 +46,141 @@ const char *sd_lanes_refusal(const sd_program *p) {
   if (p->ndfx) return "DELAY FIXED keeps a pipeline per run";
   if (p->ndsc) return "discrete delays keep a record per run";
   if (p->dynamic_time) return "the time settings change during the run";
-  if (p->lane_unfit) return "an IF THEN ELSE arm holds state";
   for (i = 0; i < p->step.n; i += sd_ins_words(&p->step.ins[i])) {
     int op = p->step.ins[i].op;
-    if (op == SDI_JMP || op == SDI_JZ || SD_IS_CMOVJ(op)) return "the program branches (not compiled for lanes)";
     if (op == SDI_SHIFTIF) return "SHIFT IF TRUE shifts once a step per run";
     if (op == SDI_VECLKP || op == SDI_DSCOUT || op == SDI_DELAYFX) return "an instruction reads per-run memory";
   }
   return NULL;
 }
 
-/* lane memory: values, lookup hints, overrides, Runge-Kutta's y0 and acc */
+/* The slots instruction `in` writes: n of them from d, stride apart (n 0:
+ * none).  Returns the words the interpreter moves on by (sd_vm_body.h). */
+static int writes_of(const sd_ins *in, int32_t *d, int *n, int *stride) {
+  int op = in->op;
+  *d = in->d;
+  *n = 1;
+  *stride = 1;
+  switch (op) {
+  case SDI_HALT: case SDI_EXT: case SDI_JMP: case SDI_JZ:
+    *n = 0;
+    return 1;
+  case SDI_VADD: case SDI_VSUB: case SDI_VMUL: case SDI_VDIV: case SDI_VZIDZ: case SDI_VLOOKUP:
+    *n = in[1].d;
+    return in[1].d;
+  case SDI_VMULDIV: case SDI_VSUBDIV: case SDI_VDIVMUL:
+    *n = in[1].d;
+    return 2 * in[1].d;
+  default:
+    break;
+  }
+  switch (sd_opcode_formats[op]) {
+  case SD_F_W3: case SD_F_W4: case SD_F_W5:
+    *n = in[1].d;
+    *stride = in[1].a;
+    break;
+  default:
+    break;
+  }
+  return sd_ins_words(in);
+}
+
+/* Slot writes of a stretch of code: how much a split may have to keep. */
+static size_t count_writes(const sd_ins *from, const sd_ins *to) {
+  size_t w = 0;
+  while (from < to) {
+    int32_t d;
+    int n, s, k = writes_of(from, &d, &n, &s);
+    w += (size_t)n;
+    from += k;
+  }
+  return w;
+}
+
+/* 1 if the code in [from, to) holds state a skipped arm must not touch. */
+static int holds_state(const sd_ins *from, const sd_ins *to) {
+  while (from < to) {
+    int32_t d;
+    int n, s, op = from->op;
+    if (op == SDI_SAMPLE || op == SDI_WSAMPLE || op == SDI_SHIFTIF) return 1;
+    from += writes_of(from, &d, &n, &s);
+  }
+  return 0;
+}
+
+struct sd_lanesplit {
+  double *buf;           /* saved slot lines, SD_LANES doubles each */
+  size_t cap, top;       /* lines */
+  int abandoned;         /* an arm held state */
+};
+
+#define K SD_LANES
+#define LV(x, l) v[(size_t)(x) * K + (size_t)(l)]
+
+static void run_arm(const sd_ins *from, const sd_ins *to, double *v, const sd_vmctx *ctx,
+                    void (*run_to)(const sd_ins *, double *, const sd_vmctx *)) {
+  sd_vmctx sub = *ctx;
+  sub.end = to;
+  run_to(from, v, &sub);
+}
+
+const sd_ins *sd_lanes_split(const sd_ins *pc, double *v, const sd_vmctx *ctx, unsigned mask,
+                             void (*run_to)(const sd_ins *, double *, const sd_vmctx *)) {
+  struct sd_lanesplit *sp = ctx->split;
+  int l;
+  if (pc->op == SDI_JZ) {
+    /* JZ c -> ELSE; THEN arm; JMP -> END; ELSE arm; END.  mask: the lanes
+       whose c is 0 (they take the ELSE arm) */
+    const sd_ins *els = pc + pc->a, *jmp = els - 1, *end = jmp + jmp->a, *in;
+    size_t top0 = sp->top, line;
+    if (holds_state(pc + 1, jmp) || holds_state(els, end)) { sp->abandoned = 1; return NULL; }
+    run_arm(pc + 1, jmp, v, ctx, run_to);
+    if (sp->abandoned) return NULL;
+    /* the THEN arm's writes, every lane, before the ELSE arm runs */
+    for (in = pc + 1; in < jmp;) {
+      int32_t d;
+      int n, s, k = writes_of(in, &d, &n, &s), j;
+      for (j = 0; j < n; j++) {
+        if (sp->top >= sp->cap) { sp->abandoned = 1; return NULL; }   /* cannot happen: sized by count_writes */
+        memcpy(sp->buf + sp->top * K, &LV(d + j * s, 0), K * sizeof(double));
+        sp->top++;
+      }
+      in += k;
+    }
+    run_arm(els, end, v, ctx, run_to);
+    if (sp->abandoned) return NULL;
+    /* the THEN lanes get their arm's values back, in the order written */
+    line = top0;
+    for (in = pc + 1; in < jmp;) {
+      int32_t d;
+      int n, s, k = writes_of(in, &d, &n, &s), j;
+      for (j = 0; j < n; j++, line++)
+        for (l = 0; l < K; l++)
+          if (!(mask >> l & 1u)) LV(d + j * s, l) = sp->buf[line * K + (size_t)l];
+      in += k;
+    }
+    sp->top = top0;
+    return end;
+  } else {
+    /* CMOVJ*: the lanes in mask move the value and skip the arm; the
+       others run it (it writes their result) */
+    const sd_ins *end = pc + pc[1].d;
+    double val[K];
+    for (l = 0; l < K; l++) val[l] = LV(pc->a, l);
+    if (holds_state(pc + 2, end)) { sp->abandoned = 1; return NULL; }
+    run_arm(pc + 2, end, v, ctx, run_to);
+    if (sp->abandoned) return NULL;
+    for (l = 0; l < K; l++)
+      if (mask >> l & 1u) LV(pc->d, l) = val[l];
+    return end;
+  }
+}
+
+/* lane memory: values, lookup hints, overrides, Runge-Kutta's y0 and acc,
+   and the lines a split may keep */
 size_t sd_lanes_work_size(const sd_program *p) {
-  return (size_t)SD_LANES * ((size_t)p->nslots + (size_t)p->ntables + 4 * (size_t)p->nstocks);
+  return (size_t)SD_LANES * ((size_t)p->nslots + (size_t)p->ntables + 4 * (size_t)p->nstocks +
+                             count_writes(p->step.ins, p->step.ins + p->step.n));
 }
 
 static sd_exec_fn pick_lanes(sd_dispatch d) {
@@ -65,9 +196,6 @@ static double euler_f32(double stock, double dt, double rate) {
   float inc = (float)dt * (float)rate;
   return (double)((float)stock + inc);
 }
-
-#define K SD_LANES
-#define LV(x, l) v[(size_t)(x) * K + (size_t)(l)]
 
 static void round_stocks(const sd_program *p, double *v) {
   int s, l;
@@ -98,9 +226,10 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
                  double **const *cols, sd_error *err) {
   const size_t nsl = (size_t)p->nslots, nt = (size_t)p->ntables, ns = (size_t)p->nstocks;
   double *v = lanes, *hints = v + nsl * K, *ovr_on = hints + nt * K, *ovr_val = ovr_on + ns * K;
-  double *y0 = ovr_val + ns * K, *acc = y0 + ns * K;
+  double *y0 = ovr_val + ns * K, *acc = y0 + ns * K, *lines = acc + ns * K;
   const int *ss = p->stock_slot, *rs = p->stock_rate;
   const sd_exec_fn exec = pick_lanes(o->dispatch);
+  struct sd_lanesplit split;
   const sd_ins *step = p->step.ins;
   const char *why = sd_lanes_refusal(p);
   double t0, dt;
@@ -141,6 +270,12 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
   ctx.npipes = 0;
   ctx.dsc = NULL;
   ctx.counts = NULL;
+  ctx.end = NULL;
+  ctx.split = &split;
+  split.buf = lines;
+  split.cap = count_writes(step, step + p->step.n);
+  split.top = 0;
+  split.abandoned = 0;
 
   t0 = info[0].start;
   dt = info[0].dt;
@@ -152,12 +287,20 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
   if (o->single_stocks) round_stocks(p, v);
 
   /* run_steps() of sd_run.c, each update done for every lane */
+#define EXEC_STEP do {                                                                  \
+    exec(step, v, &ctx);                                                                \
+    if (split.abandoned) {                                                              \
+      sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "these runs cannot step together: an "     \
+              "IF THEN ELSE arm that holds state runs for some of them only");            \
+      return 1;                                                                         \
+    }                                                                                   \
+  } while (0)
 #define EACH_STOCK(body) for (s = 0; s < (int)ns; s++) for (l = 0; l < K; l++) { body; }
 #define SET_TIME(tt) for (l = 0; l < K; l++) LV(SD_SLOT_TIME, l) = (tt)
   for (k = 0;; k++) {
     const double t = t0 + (double)k * dt;
     for (l = 0; l < K; l++) LV(SD_SLOT_TIME, l) = LV(SD_SLOT_XTIME, l) = t;
-    exec(step, v, &ctx);
+    EXEC_STEP;
     if (k % stride == 0 && row < info[0].n_rows) save_rows(p, o, n, v, row++, t, time_out, cols);
     if (k >= info[0].n_steps) break;
 
@@ -169,18 +312,18 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
     } else if (info[0].method == SD_RK2) {
       EACH_STOCK(y0[s * K + l] = LV(ss[s], l); LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
       SET_TIME(t + 0.5 * dt);
-      exec(step, v, &ctx);
+      EXEC_STEP;
       EACH_STOCK(LV(ss[s], l) = y0[s * K + l] + dt * LV(rs[s], l))
     } else {
       EACH_STOCK(y0[s * K + l] = LV(ss[s], l); acc[s * K + l] = LV(rs[s], l);
                  LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
       SET_TIME(t + 0.5 * dt);
-      exec(step, v, &ctx);
+      EXEC_STEP;
       EACH_STOCK(acc[s * K + l] += 2 * LV(rs[s], l); LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
-      exec(step, v, &ctx);
+      EXEC_STEP;
       EACH_STOCK(acc[s * K + l] += 2 * LV(rs[s], l); LV(ss[s], l) = y0[s * K + l] + dt * LV(rs[s], l))
       SET_TIME(t + dt);
-      exec(step, v, &ctx);
+      EXEC_STEP;
       EACH_STOCK(LV(ss[s], l) = y0[s * K + l] + dt / 6 * (acc[s * K + l] + LV(rs[s], l)))
     }
     if (o->single_stocks && info[0].method != SD_EULER) round_stocks(p, v);
@@ -191,6 +334,7 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
         return sd_fail(err, SD_E_INTERRUPT, NULL, NULL, 0, 0, "the run was interrupted at time %g", t);
     }
   }
+#undef EXEC_STEP
 #undef EACH_STOCK
 #undef SET_TIME
   return 0;

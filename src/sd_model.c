@@ -129,7 +129,6 @@ void sd_model_free(sd_model *m) {
 void sd_model_set_method(sd_model *m, sd_method method) { m->method = method; }
 
 void sd_model_set_rewrite(sd_model *m, int level) { m->rewrite = level; }
-void sd_model_set_lanes(sd_model *m, int on) { m->lanes = on != 0; }
 
 int sd_model_add(sd_model *m, const char *name, sd_kind kind, const char *eqn,
                  const sd_srcpos *pos, sd_error *err) {

@@ -79,7 +79,6 @@ struct sd_model {
   sd_strmap index;        /* canonical name -> index in vars */
   sd_method method;
   int rewrite;            /* sd_model_set_rewrite() */
-  int lanes;              /* sd_model_set_lanes() */
   sd_dim *dims;
   int ndims, dimcap;
   sd_strmap dim_index;    /* canonical dimension name -> index in dims */

@@ -169,7 +169,6 @@ struct sd_program {
   sd_zero *zero;
 
   double vec_work;        /* blocks the block vectorizer measured (its work) */
-  int lane_unfit;         /* compiled for lanes, but an IF's arm holds state */
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -188,6 +187,10 @@ typedef struct sd_vmctx {
   const double *dsc;      /* discrete delays' records (sd_dsc_out) */
   double *hints;          /* per table: the segment its last lookup used */
   double *counts;         /* counting loop only: dispatches per opcode */
+  /* lanes only (sd_lanes.c): where a bounded interpreter stops, and the
+     memory of the splits of lanes that went different ways */
+  const sd_ins *end;
+  struct sd_lanesplit *split;
 } sd_vmctx;
 
 void sd_vm_exec_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
@@ -215,9 +218,19 @@ void sd_vm_exec_count(const sd_ins *pc, double *v, const sd_vmctx *ctx);
  * v[x * SD_LANES + l] (sd_vm_body.h with SD_VM_K lanes; sd_lanes.c runs
  * them; SD_LANES in sd_engine.h). */
 void sd_vm_lanes_switch(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+void sd_vm_lanes_switch_to(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_lanes_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
+void sd_vm_lanes_goto_to(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #endif
+#define SD_LANES_ALL ((1u << SD_LANES) - 1u)
+/* Lanes that go different ways at the jump at pc (mask: the lanes that
+ * jump, or move and jump): both ways are run for every lane through the
+ * bounded interpreter run_to, each lane keeping its own way's results.
+ * Returns where the lanes meet again, or NULL when an arm holds state
+ * (the lanes are then abandoned: sd_run_lanes reports it). */
+const sd_ins *sd_lanes_split(const sd_ins *pc, double *v, const sd_vmctx *ctx, unsigned mask,
+                             void (*run_to)(const sd_ins *, double *, const sd_vmctx *));
 #if SD_HAVE_COMPUTED_GOTO
 void sd_vm_exec_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #endif

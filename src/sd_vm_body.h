@@ -26,11 +26,21 @@
 #endif
 #include "sd_math.h"
 
+/* The bounded lane interpreters (SD_VM_BOUNDED) stop when pc reaches
+   ctx->end: they run one arm of an IF THEN ELSE whose lanes went
+   different ways (sd_lanes_split). */
+#if SD_VM_BOUNDED
+#define SD_AT_END      if (pc == ctx->end) return;
+#else
+#define SD_AT_END
+#endif
+
 #if SD_VM_GOTO
 
-#define vmdispatch(o)  __extension__ ({ goto *sd_disptab[(o)]; })
+#define vmdispatch(o)  __extension__ ({ SD_AT_END goto *sd_disptab[(o)]; })
 #define vmcase(name)   L_##name:
 #define vmnext(k)      { pc += (k); vmdispatch(pc->op); }
+#define vmresume       vmdispatch(pc->op);
 #define vmloop         vmdispatch(pc->op);
 #define vmendloop
 
@@ -38,10 +48,11 @@
 
 #define vmcase(name)   case SDI_##name:
 #define vmnext(k)      { pc += (k); continue; }
+#define vmresume       continue;
 #if SD_VM_COUNT                     /* the measuring loop: count each dispatch */
 #define vmloop         for (;;) { ctx->counts[pc->op] += 1; switch (pc->op) {
 #else
-#define vmloop         for (;;) { switch (pc->op) {
+#define vmloop         for (;;) { SD_AT_END switch (pc->op) {
 #endif
 #define vmendloop      default: return; } }
 
@@ -179,11 +190,36 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(CMOVJ_NGE) SD_CMOVJ_CMP(T_NGE)
 #undef SD_CMOVJ_CMP
 #else
-  /* never reached: the lane programs have no jumps (sd_run_lanes refuses
-     a program with one) */
-  vmcase(JMP) vmcase(JZ) vmcase(CMOVJ) vmcase(CMOVJZ) vmcase(CMOVJ_EQ) vmcase(CMOVJ_NE) vmcase(CMOVJ_LT)
-  vmcase(CMOVJ_GT) vmcase(CMOVJ_LE) vmcase(CMOVJ_GE) vmcase(CMOVJ_NLT) vmcase(CMOVJ_NGT) vmcase(CMOVJ_NLE)
-  vmcase(CMOVJ_NGE) return;
+  /* Lanes: a jump all lanes take (or none) is taken (or not) as by one
+     run; lanes that go different ways are split (sd_lanes.c): both arms
+     run for every lane in the bounded interpreter SD_VM_TO, and each lane
+     keeps the results of its own arm. */
+#define SD_LANE_MASK(test) unsigned m_ = 0; { int l_; for (l_ = 0; l_ < SD_VM_K; l_++) m_ |= (unsigned)(test) << l_; }
+#define SD_LANE_SPLIT { if (!(pc = sd_lanes_split(pc, v, ctx, m_, SD_VM_TO))) return; vmresume }
+  vmcase(JMP)     vmnext(pc->a)
+  vmcase(JZ)      { SD_LANE_MASK(V(pc->d) == 0)
+    if (m_ == SD_LANES_ALL) vmnext(pc->a)
+    if (m_ == 0) vmnext(1)
+    SD_LANE_SPLIT }
+#define SD_LCMOVJ(test) { SD_LANE_MASK(test)                            \
+    if (m_ == SD_LANES_ALL) { LSET(pc->d, A) vmnext(pc[1].d) }           \
+    if (m_ == 0) vmnext(2)                                               \
+    SD_LANE_SPLIT }
+  vmcase(CMOVJ)     SD_LCMOVJ(T_NZ(B))
+  vmcase(CMOVJZ)    SD_LCMOVJ(T_Z(B))
+  vmcase(CMOVJ_EQ)  SD_LCMOVJ(T_EQ(B, V(pc[1].a)))
+  vmcase(CMOVJ_NE)  SD_LCMOVJ(T_NE(B, V(pc[1].a)))
+  vmcase(CMOVJ_LT)  SD_LCMOVJ(T_LT(B, V(pc[1].a)))
+  vmcase(CMOVJ_GT)  SD_LCMOVJ(T_GT(B, V(pc[1].a)))
+  vmcase(CMOVJ_LE)  SD_LCMOVJ(T_LE(B, V(pc[1].a)))
+  vmcase(CMOVJ_GE)  SD_LCMOVJ(T_GE(B, V(pc[1].a)))
+  vmcase(CMOVJ_NLT) SD_LCMOVJ(T_NLT(B, V(pc[1].a)))
+  vmcase(CMOVJ_NGT) SD_LCMOVJ(T_NGT(B, V(pc[1].a)))
+  vmcase(CMOVJ_NLE) SD_LCMOVJ(T_NLE(B, V(pc[1].a)))
+  vmcase(CMOVJ_NGE) SD_LCMOVJ(T_NGE(B, V(pc[1].a)))
+#undef SD_LCMOVJ
+#undef SD_LANE_SPLIT
+#undef SD_LANE_MASK
 #endif
 
   vmcase(MOV)     { LSET(pc->d, E_MOV(A)) vmnext(1) }
@@ -443,8 +479,10 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 }
 
 #undef vmdispatch
+#undef SD_AT_END
 #undef vmcase
 #undef vmnext
+#undef vmresume
 #undef vmloop
 #undef vmendloop
 #undef V
