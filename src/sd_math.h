@@ -161,6 +161,14 @@ static inline double sd_opnd(const double *v, const sd_ins *ext, int k) {
   return SD_VEC(v, slot);
 }
 
+/* The slot of listed operand k (as sd_opnd reads its value). */
+static inline int32_t sd_opnd_slot(const sd_ins *ext, int k) {
+  int32_t slot;
+  memcpy(&slot, (const unsigned char *)ext + offsetof(sd_ins, d) + sizeof(int32_t) * (size_t)(k + k / 3),
+         sizeof slot);
+  return slot;
+}
+
 /* SUM (how 0), PROD (1), VMIN (2), VMAX (3) of n listed operands, in
  * order. */
 static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int how) {
@@ -174,41 +182,58 @@ static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int ho
 }
 
 /* VECTOR SELECT over n (selection, value) pairs: the operands are n
- * selections, n values, the missing value, the action and the error action.  Over the pairs whose
- * selection is not 0, Vensim's actions: 0 sum, 1 product, 2 min, 3 max,
- * 4 mean of selection * value; 5 product of value ^ selection; 6 sum,
- * 7 product, 8 min, 9 max, 10 mean of the values.  No selection: the
- * missing value; another action: NaN. */
-static inline double sd_vector_select(const double *v, const sd_ins *ext, int n) {
-  double missing = sd_opnd(v, ext, 2 * n), act = sd_opnd(v, ext, 2 * n + 1), acc = 0, err;
-  int i, cnt = 0, a;
-  /* range first: converting an out-of-range double to int is undefined */
-  if (!(act >= 0 && act <= 10) || act != floor(act)) return NAN;
-  a = (int)act;
-  for (i = 0; i < n; i++) {
-    double x, sel = sd_opnd(v, ext, i), val;
-    if (sel == 0) continue;
-    val = sd_opnd(v, ext, n + i);
-    x = a < 5 ? sel * val : a == 5 ? pow(val, sel) : val;
-    if (cnt == 0) {
-      acc = x;
-    } else {
-      switch (a) {
-      case 0: case 4: case 6: case 10: acc += x; break;
-      case 1: case 5: case 7: acc *= x; break;
-      case 2: case 8: if (x < acc) { acc = x; } break;
-      default: if (x > acc) { acc = x; } break;
-      }
-    }
-    cnt++;
+ * selections, n values, the missing value, the action and the error
+ * action.  Over the pairs whose selection is not 0, Vensim's actions: 0
+ * sum, 1 product, 2 min, 3 max, 4 mean of selection * value; 5 product of
+ * value ^ selection; 6 sum, 7 product, 8 min, 9 max, 10 mean of the
+ * values.  No selection: the missing value; another action: NaN.
+ * For SD_VSTRIDE lanes at once (operand k of lane l at
+ * v[slot_k * SD_VSTRIDE + l]), each lane with its own accumulator, in the
+ * same order as alone; out[l] gets lane l's result.  The operand list is
+ * decoded once for all lanes. */
+static inline void sd_vector_select(const double *v, const sd_ins *ext, int n, double *out) {
+  double acc[SD_VSTRIDE];
+  int cnt[SD_VSTRIDE], act[SD_VSTRIDE], i, l;
+  const int32_t ms = sd_opnd_slot(ext, 2 * n), as = sd_opnd_slot(ext, 2 * n + 1), es = sd_opnd_slot(ext, 2 * n + 2);
+  for (l = 0; l < SD_VSTRIDE; l++) {
+    double a = v[(size_t)as * SD_VSTRIDE + (size_t)l];
+    /* range first: converting an out-of-range double to int is undefined */
+    act[l] = (a >= 0 && a <= 10 && a == floor(a)) ? (int)a : -1;
+    acc[l] = 0;
+    cnt[l] = 0;
   }
-  /* the error action (Vensim: a floating point error): 1 no element
-     selected, 2 more than one, 3 either; the run's NaN check reports it */
-  err = sd_opnd(v, ext, 2 * n + 2);
-  if (cnt == 0 && (err == 1 || err == 3)) return NAN;
-  if (cnt > 1 && (err == 2 || err == 3)) return NAN;
-  if (cnt == 0) return missing;
-  return (a == 4 || a == 10) ? acc / cnt : acc;
+  for (i = 0; i < n; i++) {
+    const int32_t ss = sd_opnd_slot(ext, i), vs = sd_opnd_slot(ext, n + i);
+    for (l = 0; l < SD_VSTRIDE; l++) {
+      double x, sel = v[(size_t)ss * SD_VSTRIDE + (size_t)l], val;
+      int a = act[l];
+      if (sel == 0 || a < 0) continue;
+      val = v[(size_t)vs * SD_VSTRIDE + (size_t)l];
+      x = a < 5 ? sel * val : a == 5 ? pow(val, sel) : val;
+      if (cnt[l] == 0) {
+        acc[l] = x;
+      } else {
+        switch (a) {
+        case 0: case 4: case 6: case 10: acc[l] += x; break;
+        case 1: case 5: case 7: acc[l] *= x; break;
+        case 2: case 8: if (x < acc[l]) { acc[l] = x; } break;
+        default: if (x > acc[l]) { acc[l] = x; } break;
+        }
+      }
+      cnt[l]++;
+    }
+  }
+  for (l = 0; l < SD_VSTRIDE; l++) {
+    /* the error action (Vensim: a floating point error): 1 no element
+       selected, 2 more than one, 3 either; the run's NaN check reports it */
+    double err = v[(size_t)es * SD_VSTRIDE + (size_t)l], missing = v[(size_t)ms * SD_VSTRIDE + (size_t)l];
+    int a = act[l], c = cnt[l];
+    if (a < 0) out[l] = NAN;
+    else if (c == 0 && (err == 1 || err == 3)) out[l] = NAN;
+    else if (c > 1 && (err == 2 || err == 3)) out[l] = NAN;
+    else if (c == 0) out[l] = missing;
+    else out[l] = (a == 4 || a == 10) ? acc[l] / c : acc[l];
+  }
 }
 
 /* ---- random numbers ----
@@ -620,12 +645,5 @@ enum {
 };
 
 
-/* The slot of listed operand k (as sd_opnd reads its value). */
-static inline int32_t sd_opnd_slot(const sd_ins *ext, int k) {
-  int32_t slot;
-  memcpy(&slot, (const unsigned char *)ext + offsetof(sd_ins, d) + sizeof(int32_t) * (size_t)(k + k / 3),
-         sizeof slot);
-  return slot;
-}
 
 #endif

@@ -316,7 +316,12 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(MKTPRC)  { LSET(pc->d, sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(ATPRICE) { LSET(pc->d, sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(REDUCE)  { LSET(pc->d, sd_reduce(VP(0), pc + 1, pc->a, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(VSELECT) { LSET(pc->d, sd_vector_select(VP(0), pc + 1, (pc->a - 3) / 2)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) {   /* all lanes in one call (sd_math.h) */
+    double r_[SD_VM_K];
+    sd_vector_select(v, pc + 1, (pc->a - 3) / 2, r_);
+    memcpy(&v[(size_t)pc->d * SD_VM_K], r_, sizeof r_);
+    vmnext(1 + (pc->a + 2) / 3)
+  }
   vmcase(RANDOM)  {
     LANES(D = sd_random(VP(0), pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)))
     vmnext(1 + (pc->a + 2) / 3)
