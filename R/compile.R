@@ -32,36 +32,62 @@ control_vars <- function(s, src = NULL) {
   })
 }
 
+# Fields of every variable as columns, in one pass in C: name = type
+# pairs, type 0 a string ("" when missing), 1 any value (NULL when
+# missing), 2 an integer pair (two columns, 0 when missing).
+var_cols <- function(vars, ...) {
+  types <- c(...)
+  stats::setNames(.Call(C_sdvm_pluck, vars, names(types), as.integer(types)), names(types))
+}
+
 # Parallel vectors describing variables, ranges and macros (a model or a
-# macro's body).
+# macro's body).  The fields are gathered in one pass in C (C_sdvm_pluck):
+# a closure per variable and field was most of the time to compile a
+# model of a million variables.
 vars_spec <- function(m, ctrl = list()) {
   vars <- c(ctrl, m$vars)
-  n <- length(vars)
-  get <- function(f, default) vapply(vars, function(v) if (is.null(v[[f]])) default else v[[f]], default)
+  f <- var_cols(vars, name = 0L, kind = 0L, eqn = 0L, init = 0L, x = 1L, y = 1L, source = 2L,
+                init_source = 2L, subs = 1L, vals = 1L, except = 1L, mode = 0L, rate = 1L)
+  or_empty <- function(x, empty) {
+    miss <- vapply(x, is.null, NA)
+    x[miss] <- list(empty)
+    x
+  }
+  kind <- f$kind
+  eqn <- f$eqn
+  stock <- which(kind == "stock")
+  if (length(stock)) {
+    # a stock's equation is its net rate (given, or its flows)
+    given <- !vapply(f$rate[stock], is.null, NA)
+    eqn[stock[given]] <- unlist(f$rate[stock[given]], use.names = FALSE)
+    eqn[stock[!given]] <- vapply(vars[stock[!given]], stock_rate, "")
+  }
+  vals <- or_empty(f$vals, double())
+  int_vals <- which(!vapply(vals, is.double, NA))
+  vals[int_vals] <- lapply(vals[int_vals], as.double)
+  data <- kind == "data"
   list(
-    name = get("name", ""),
-    kind = unname(kind_codes[get("kind", "")]),
-    eqn = vapply(vars, function(v) if (v$kind == "stock") stock_rate(v) else if (is.null(v$eqn)) "" else v$eqn, ""),
-    init = get("init", ""),
-    lookup_x = lapply(vars, function(v) if (is.null(v$x)) double() else v$x),
-    lookup_y = lapply(vars, function(v) if (is.null(v$y)) double() else v$y),
+    name = f$name,
+    kind = unname(kind_codes[kind]),
+    eqn = eqn,
+    init = f$init,
+    lookup_x = or_empty(f$x, double()),
+    lookup_y = or_empty(f$y, double()),
     # where equations start in the model file (0: built in R)
-    line = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[1]), 0L),
-    col = vapply(vars, function(v) if (is.null(v$source)) 0L else as.integer(v$source[2]), 0L),
-    init_line = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[1]), 0L),
-    init_col = vapply(vars, function(v) if (is.null(v$init_source)) 0L else as.integer(v$init_source[2]), 0L),
+    line = f$source[[1]],
+    col = f$source[[2]],
+    init_line = f$init_source[[1]],
+    init_col = f$init_source[[2]],
     file = if (is.null(m$file)) "" else m$file,
-    subs = lapply(vars, function(v) if (is.null(v$subs)) character() else v$subs),
-    vals = lapply(vars, function(v) if (is.null(v$vals)) double() else as.double(v$vals)),
+    subs = or_empty(f$subs, character()),
+    vals = vals,
     dims = if (is.null(m$dims)) list() else m$dims,
     maps = if (is.null(m$dim_maps)) list() else m$dim_maps,
-    except = lapply(vars, function(v) if (is.null(v$except)) list() else v$except),
+    except = or_empty(f$except, list()),
     # data series: how they read between points (sd_data_mode + 1), else 0
-    data_mode = vapply(vars, function(v) {
-      if (!identical(v$kind, "data")) return(0L)
-      # :RAW: has values only at its points (:NA: between them)
-      c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L, raw = 4L)[[v$mode]]
-    }, 0L),
+    # (:RAW: has values only at its points, :NA: between them)
+    data_mode = ifelse(data, unname(c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L,
+                                      raw = 4L)[f$mode]), 0L),
     macros = lapply(m$macros, function(mc)
       list(name = mc$name, params = mc$params, outputs = mc$outputs,
            spec = vars_spec(list(vars = mc$vars, file = m$file))))

@@ -185,7 +185,8 @@ series_var <- function(v, s) {
 # Data variables still without values take :NA: (-2^109), as in Vensim,
 # which runs a model whose data are missing; a warning names them.
 fill_missing_data <- function(m) {
-  empty <- which(vapply(m$vars, function(v) identical(v$kind, "data") && !length(v$x), NA))
+  f <- var_cols(m$vars, kind = 0L, x = 1L)
+  empty <- which(f$kind == "data" & lengths(f$x) == 0L)
   if (!length(empty)) return(m)
   v <- m$vars[[empty[1]]]
   # each element that lacks values, by name
@@ -227,8 +228,9 @@ data_fn_pattern <- "^[[:space:]]*(TIME[[:space:]]+SHIFT|CUMULATEF?)[[:space:]]*\
 
 derive_data <- function(m) {
   m <- raw_points(m)
-  hit <- which(vapply(m$vars, function(v) !is.null(v$data_mode) && identical(v$kind, "aux") &&
-                        grepl(data_fn_pattern, v$eqn, ignore.case = TRUE), NA))
+  f <- var_cols(m$vars, kind = 0L, data_mode = 1L, eqn = 0L)
+  hit <- which(f$kind == "aux" & !vapply(f$data_mode, is.null, NA))
+  hit <- hit[grepl(data_fn_pattern, f$eqn[hit], ignore.case = TRUE)]
   if (!length(hit)) return(m)
   keys <- vapply(m$vars, function(v) canon_name(v$name), "")
   out <- list()
@@ -295,11 +297,13 @@ derive_data <- function(m) {
 # data variables are found by their names in the expression; scalar
 # equations only.)
 raw_points <- function(m) {
-  is_data <- vapply(m$vars, function(v) identical(v$kind, "data") && length(v$x) > 0 && !length(v$subs), NA)
+  f <- var_cols(m$vars, kind = 0L, x = 1L, subs = 1L, data_mode = 0L)
+  is_data <- f$kind == "data" & lengths(f$x) > 0L & lengths(f$subs) == 0L
   if (!any(is_data)) return(m)
   dnames <- vapply(m$vars[is_data], function(v) canon_name(v$name), "")
   add <- list()
-  for (k in seq_along(m$vars)) {
+  # (only raw data equations without subscripts can read raw points)
+  for (k in which(f$data_mode == "raw" & f$kind == "aux" & lengths(f$subs) == 0L)) {
     v <- m$vars[[k]]
     if (!identical(v$data_mode, "raw") || !identical(v$kind, "aux") || length(v$subs) ||
         grepl(data_fn_pattern, v$eqn, ignore.case = TRUE)) next

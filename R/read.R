@@ -181,14 +181,19 @@ mdl_model <- function(recs, path, files = character(), data_sources = character(
   macros <- lapply(headers, function(h) {
     body <- which(recs$macro == h - 1L)
     list(name = recs$name[h], params = recs$subs[[h]], outputs = recs$outs[[h]],
-         vars = lapply(body, mdl_var, recs = recs))
+         vars = mdl_vars(recs, body))
   })
   names(macros) <- recs$name[headers]
   is_get <- is_get_call(recs$eqn)
-  vars <- unlist(lapply(keep, function(i) {
-    if (is_get[i]) get_vars(i, recs, dims, reader, get_where(recs, i, path))
-    else list(mdl_var(i, recs))
-  }), recursive = FALSE)
+  vars <- mdl_vars(recs, keep[!is_get[keep]])
+  if (any(is_get[keep])) {
+    # GET DIRECT/XLS calls can make several variables each, in place
+    parts <- vector("list", length(keep))
+    parts[!is_get[keep]] <- lapply(vars, list)
+    for (j in which(is_get[keep]))
+      parts[[j]] <- get_vars(keep[j], recs, dims, reader, get_where(recs, keep[j], path))
+    vars <- unlist(parts, recursive = FALSE)
+  }
   # the unit of time: the units of FINAL TIME, else TIME STEP ("Month")
   time_units <- NULL
   for (k in c(2L, 3L, 1L)) {
@@ -202,37 +207,14 @@ mdl_model <- function(recs, path, files = character(), data_sources = character(
                  files = if (length(files)) files else NULL))
 }
 
-# One variable definition from record i.
-mdl_var <- function(i, recs) {
-  {
-    kind <- c("aux", "flow", "stock", "const", "lookup")[recs$kind[i] + 1L]
-    src <- c(recs$eqn_line[i], recs$eqn_col[i])
-    subs <- recs$subs[[i]]
-    v <- if (recs$data_mode[i] > 0L && identical(recs$eqn[i], "")) {
-      # no equation: values from data files at run time
-      list(name = recs$name[i], kind = "data", x = double(), y = double(),
-           mode = data_modes[recs$data_mode[i]], source = src)
-    } else if (length(recs$vals[[i]])) {
-      list(name = recs$name[i], kind = "const", vals = recs$vals[[i]], source = src)
-    } else switch(kind,
-      stock = list(name = recs$name[i], kind = "stock", init = recs$init[i], inflows = character(),
-                   outflows = character(), rate = recs$eqn[i],
-                   source = src, init_source = c(recs$init_line[i], recs$init_col[i])),
-      lookup = list(name = recs$name[i], kind = "lookup", x = recs$x[[i]], y = recs$y[[i]],
-                    source = c(recs$line[i], 1L)),
-      list(name = recs$name[i],
-           kind = if (isTRUE(recs$number[i])) "const" else "aux",
-           eqn = recs$eqn[i], source = src))
-    if (length(subs)) v$subs <- subs
-    # a data equation with an expression (x := expr): its mode, for the
-    # data functions that make a new series (derive_data())
-    if (recs$data_mode[i] > 0L && identical(v$kind, "aux")) v$data_mode <- data_modes[recs$data_mode[i]]
-    if (length(recs$except[[i]])) v$except <- recs$except[[i]]
-    if (nzchar(recs$units[i])) v$units <- recs$units[i]
-    if (nzchar(recs$doc[i])) v$doc <- recs$doc[i]
-    v
-  }
-}
+# The variable definitions of records idx, built in C in one pass
+# (C_sdvm_mdl_vars, src/r_mdl.c): a data variable (no equation: values from
+# data files at run time), a constant list, a stock (its rate the
+# equation's INTEG rate, its flows found later), a lookup, or an auxiliary
+# (a constant when the equation is a single number); with its subscripts,
+# a data equation's mode (x := expr, for derive_data()), EXCEPT lists,
+# units and documentation when present.
+mdl_vars <- function(recs, idx) .Call(C_sdvm_mdl_vars, recs, as.integer(idx) - 1L, data_modes)
 
 # Subscript ranges as list(name = elements); a range listed among the
 # elements of another (DimAB: DimA, DimB) contributes its elements.

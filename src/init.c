@@ -12,6 +12,8 @@ static const R_CallMethodDef call_entries[] = {
   CALLDEF(C_sdvm_ptr_valid, 1),
   CALLDEF(C_sdvm_lanes_refusal, 1),
   CALLDEF(C_sdvm_lanes_width, 0),
+  CALLDEF(C_sdvm_pluck, 3),
+  CALLDEF(C_sdvm_mdl_vars, 3),
   CALLDEF(C_sdvm_program_vars, 1),
   CALLDEF(C_sdvm_program_stats, 1),
   CALLDEF(C_sdvm_disasm, 1),

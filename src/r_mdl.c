@@ -131,3 +131,103 @@ SEXP C_sdvm_canon_names(SEXP x) {
   UNPROTECT(1);
   return out;
 }
+
+/* The field `name` of the record list. */
+static SEXP rec_col(SEXP recs, const char *name) {
+  SEXP nm = Rf_getAttrib(recs, R_NamesSymbol);
+  R_xlen_t i;
+  for (i = 0; i < Rf_xlength(recs); i++)
+    if (strcmp(CHAR(STRING_ELT(nm, i)), name) == 0) return VECTOR_ELT(recs, i);
+  Rf_error("internal error: the records have no '%s'", name);
+  return R_NilValue;
+}
+
+/* A named list of n fields (names, values as given). */
+static SEXP named_list(int n, const char **names, SEXP *vals) {
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, n)), nm = PROTECT(Rf_allocVector(STRSXP, n));
+  int k;
+  for (k = 0; k < n; k++) {
+    SET_VECTOR_ELT(out, k, vals[k]);
+    SET_STRING_ELT(nm, k, Rf_mkChar(names[k]));
+  }
+  Rf_setAttrib(out, R_NamesSymbol, nm);
+  UNPROTECT(2);
+  return out;
+}
+
+static SEXP int_pair(int a, int b) {
+  SEXP x = Rf_allocVector(INTSXP, 2);
+  INTEGER(x)[0] = a;
+  INTEGER(x)[1] = b;
+  return x;
+}
+
+/* The model variables of records idx (0-based), as mdl_var() in R/read.R
+ * describes them, built here in one pass: per-variable R code was most
+ * of the time to read a model of a million variables.  data_modes: the
+ * names of the data modes, by data_mode - 1. */
+SEXP C_sdvm_mdl_vars(SEXP recs, SEXP idx, SEXP data_modes) {
+  SEXP name = rec_col(recs, "name"), kind = rec_col(recs, "kind"), eqn = rec_col(recs, "eqn"),
+       eline = rec_col(recs, "eqn_line"), ecol = rec_col(recs, "eqn_col"), init = rec_col(recs, "init"),
+       iline = rec_col(recs, "init_line"), icol = rec_col(recs, "init_col"), units = rec_col(recs, "units"),
+       doc = rec_col(recs, "doc"), x = rec_col(recs, "x"), y = rec_col(recs, "y"), line = rec_col(recs, "line"),
+       subs = rec_col(recs, "subs"), vals = rec_col(recs, "vals"), except = rec_col(recs, "except"),
+       dmode = rec_col(recs, "data_mode"), number = rec_col(recs, "number");
+  const R_xlen_t n = Rf_xlength(idx);
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, n));
+  R_xlen_t j;
+  for (j = 0; j < n; j++) {
+    const int i = INTEGER(idx)[j], dm = INTEGER(dmode)[i], kd = INTEGER(kind)[i];
+    const char *nm[14];
+    SEXP val[14], v;
+    int f = 0;
+    SEXP e = STRING_ELT(eqn, i);
+    PROTECT(val[0] = Rf_ScalarString(STRING_ELT(name, i)));
+    nm[f++] = "name";
+#define PUT(key, value) do { nm[f] = (key); val[f] = (value); PROTECT(val[f]); f++; } while (0)
+    if (dm > 0 && e != NA_STRING && CHAR(e)[0] == '\0') {
+      /* no equation: values from data files at run time */
+      PUT("kind", Rf_mkString("data"));
+      PUT("x", Rf_allocVector(REALSXP, 0));
+      PUT("y", Rf_allocVector(REALSXP, 0));
+      PUT("mode", Rf_ScalarString(STRING_ELT(data_modes, dm - 1)));
+      PUT("source", int_pair(INTEGER(eline)[i], INTEGER(ecol)[i]));
+    } else if (Rf_xlength(VECTOR_ELT(vals, i)) > 0) {
+      PUT("kind", Rf_mkString("const"));
+      PUT("vals", VECTOR_ELT(vals, i));
+      PUT("source", int_pair(INTEGER(eline)[i], INTEGER(ecol)[i]));
+    } else if (kd == 2) {
+      PUT("kind", Rf_mkString("stock"));
+      PUT("init", Rf_ScalarString(STRING_ELT(init, i)));
+      PUT("inflows", Rf_allocVector(STRSXP, 0));
+      PUT("outflows", Rf_allocVector(STRSXP, 0));
+      PUT("rate", Rf_ScalarString(e));
+      PUT("source", int_pair(INTEGER(eline)[i], INTEGER(ecol)[i]));
+      PUT("init_source", int_pair(INTEGER(iline)[i], INTEGER(icol)[i]));
+    } else if (kd == 4) {
+      PUT("kind", Rf_mkString("lookup"));
+      PUT("x", VECTOR_ELT(x, i));
+      PUT("y", VECTOR_ELT(y, i));
+      PUT("source", int_pair(INTEGER(line)[i], 1));
+    } else {
+      PUT("kind", Rf_mkString(LOGICAL(number)[i] == 1 ? "const" : "aux"));
+      PUT("eqn", Rf_ScalarString(e));
+      PUT("source", int_pair(INTEGER(eline)[i], INTEGER(ecol)[i]));
+    }
+    if (Rf_xlength(VECTOR_ELT(subs, i)) > 0) PUT("subs", VECTOR_ELT(subs, i));
+    /* a data equation with an expression (x := expr): its mode, for the
+       data functions that make a new series (derive_data()) */
+    if (dm > 0 && strcmp(CHAR(STRING_ELT(val[1], 0)), "aux") == 0)
+      PUT("data_mode", Rf_ScalarString(STRING_ELT(data_modes, dm - 1)));
+    if (Rf_xlength(VECTOR_ELT(except, i)) > 0) PUT("except", VECTOR_ELT(except, i));
+    /* (nzchar(NA) is TRUE in R: an NA field is kept, as mdl_var() keeps it) */
+    if (STRING_ELT(units, i) == NA_STRING || CHAR(STRING_ELT(units, i))[0]) PUT("units", Rf_ScalarString(STRING_ELT(units, i)));
+    if (STRING_ELT(doc, i) == NA_STRING || CHAR(STRING_ELT(doc, i))[0]) PUT("doc", Rf_ScalarString(STRING_ELT(doc, i)));
+#undef PUT
+    v = named_list(f, nm, val);
+    SET_VECTOR_ELT(out, j, v);
+    UNPROTECT(f);
+  }
+  UNPROTECT(1);
+  return out;
+}

@@ -43,6 +43,8 @@ SEXP C_sdvm_max_threads(void);
 SEXP C_sdvm_ptr_valid(SEXP ptr);
 SEXP C_sdvm_lanes_refusal(SEXP ptr);
 SEXP C_sdvm_lanes_width(void);
+SEXP C_sdvm_pluck(SEXP lists, SEXP fields, SEXP types);
+SEXP C_sdvm_mdl_vars(SEXP recs, SEXP idx, SEXP data_modes);
 SEXP C_sdvm_program_vars(SEXP ptr);
 SEXP C_sdvm_program_stats(SEXP ptr);
 SEXP C_sdvm_disasm(SEXP ptr);

@@ -195,11 +195,11 @@ sd_node *copy_tree(cc *c, const sd_node *s) {
   sd_node *n;
   int i;
   if (!s) return NULL;
-  if (++c->ncopied > SD_MAX_NODES) {
+  if (++c->ncopied > c->node_limit) {
     if (!c->err->code)
       sd_fail(c->err, SD_E_MEMORY, c->cur > 0 && c->cur < c->nv ? c->v[c->cur].text : NULL, NULL, 0, 0,
-              "the model's equations, with their arrays, macros and builtins expanded, have more than %d "
-              "operations", SD_MAX_NODES);
+              "the model's equations, with their arrays, macros and builtins expanded, have more than %.0f "
+              "operations", c->node_limit);
     return NULL;
   }
   n = sd_arena_alloc(&c->ast, sizeof *n);
@@ -380,6 +380,28 @@ static int make_visible(cc *c) {
   return 0;
 }
 
+/* Nodes of a tree (its height is bounded by the parser's SD_MAX_HEIGHT). */
+static double tree_nodes(const sd_node *n) {
+  double k = 1;
+  int i;
+  if (!n) return 0;
+  for (i = 0; i < n->nargs; i++) k += tree_nodes(n->args[i]);
+  return k;
+}
+
+/* Nodes of every equation of a model (its macros' bodies included). */
+static double model_nodes(const sd_model *m) {
+  double k = 0;
+  int i, j;
+  for (i = 0; i < m->nvars; i++) {
+    const sd_var *v = &m->vars[i];
+    k += tree_nodes(v->eqn) + tree_nodes(v->init);
+    for (j = 0; j < v->ndefs; j++) k += tree_nodes(v->defs[j].eqn) + tree_nodes(v->defs[j].init);
+  }
+  for (i = 0; i < m->nmacros; i++) if (m->macros[i].body) k += model_nodes(m->macros[i].body);
+  return k;
+}
+
 sd_program *sd_compile(const sd_model *m, sd_error *err) {
   cc c;
   sd_program *p;
@@ -397,6 +419,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   c.m = m;
   c.p = p;
   c.err = err;
+  c.node_limit = (double)SD_MAX_NODES + 16 * model_nodes(m);
   sd_arena_init(&c.ast);
   sd_strmap_init(&c.outmap);
 

@@ -27,8 +27,11 @@
 #define SD_MAX_VARS 4000000
 #endif
 /* The most tree nodes the compiler may copy (expanding arrays, macros and
- * builtins): macros passing their parameters on (M1 = M2(x + x), ...)
- * double the tree at each level, 2^30 nodes from a few lines. */
+ * builtins) beyond 16 per node of the model's own equations: macros
+ * passing their parameters on (M1 = M2(x + x), ...) double the tree at
+ * each level, 2^30 nodes from a few lines, while a model of a million
+ * variables needs ten million for itself.  The limit follows the model's
+ * size, so the memory a compilation may take does too. */
 #ifndef SD_MAX_NODES
 #define SD_MAX_NODES 8000000
 #endif
@@ -108,7 +111,8 @@ typedef struct cc {
   sd_dsc *dscv;
   int ndfx, dfxcap;
   int *dfx_in, *dfx_delay, *dfx_out;
-  long ncopied;             /* tree nodes copied so far (SD_MAX_NODES) */
+  long ncopied;             /* tree nodes copied so far */
+  double node_limit;        /* SD_MAX_NODES + 16 per node of the model */
   double nexpanded;         /* copies and references made by expanding calls
                                over ranges (SUM and friends, VECTOR SELECT,
                                ALLOCATE, VECTOR ELM MAP/SORT ORDER/RANK/
