@@ -34,10 +34,11 @@ control_vars <- function(s, src = NULL) {
 
 # Fields of every variable as columns, in one pass in C: name = type
 # pairs, type 0 a string ("" when missing), 1 any value (NULL when
-# missing), 2 an integer pair (two columns, 0 when missing).
+# missing), 2 an integer pair (two columns, 0 when missing), 3, 4, 5 any
+# value (numeric(0), character(0), list() when missing).
 var_cols <- function(vars, ...) {
   types <- c(...)
-  stats::setNames(.Call(C_sdvm_pluck, vars, names(types), as.integer(types)), names(types))
+  .Call(C_sdvm_pluck, vars, names(types), as.integer(types))
 }
 
 # Parallel vectors describing variables, ranges and macros (a model or a
@@ -46,13 +47,8 @@ var_cols <- function(vars, ...) {
 # model of a million variables.
 vars_spec <- function(m, ctrl = list()) {
   vars <- c(ctrl, m$vars)
-  f <- var_cols(vars, name = 0L, kind = 0L, eqn = 0L, init = 0L, x = 1L, y = 1L, source = 2L,
-                init_source = 2L, subs = 1L, vals = 1L, except = 1L, mode = 0L, rate = 1L)
-  or_empty <- function(x, empty) {
-    miss <- vapply(x, is.null, NA)
-    x[miss] <- list(empty)
-    x
-  }
+  f <- var_cols(vars, name = 0L, kind = 0L, eqn = 0L, init = 0L, x = 3L, y = 3L, source = 2L,
+                init_source = 2L, subs = 4L, vals = 3L, except = 5L, mode = 0L, rate = 1L)
   kind <- f$kind
   eqn <- f$eqn
   stock <- which(kind == "stock")
@@ -62,7 +58,7 @@ vars_spec <- function(m, ctrl = list()) {
     eqn[stock[given]] <- unlist(f$rate[stock[given]], use.names = FALSE)
     eqn[stock[!given]] <- vapply(vars[stock[!given]], stock_rate, "")
   }
-  vals <- or_empty(f$vals, double())
+  vals <- f$vals
   int_vals <- which(!vapply(vals, is.double, NA))
   vals[int_vals] <- lapply(vals[int_vals], as.double)
   data <- kind == "data"
@@ -71,19 +67,19 @@ vars_spec <- function(m, ctrl = list()) {
     kind = unname(kind_codes[kind]),
     eqn = eqn,
     init = f$init,
-    lookup_x = or_empty(f$x, double()),
-    lookup_y = or_empty(f$y, double()),
+    lookup_x = f$x,
+    lookup_y = f$y,
     # where equations start in the model file (0: built in R)
     line = f$source[[1]],
     col = f$source[[2]],
     init_line = f$init_source[[1]],
     init_col = f$init_source[[2]],
     file = if (is.null(m$file)) "" else m$file,
-    subs = or_empty(f$subs, character()),
+    subs = f$subs,
     vals = vals,
     dims = if (is.null(m$dims)) list() else m$dims,
     maps = if (is.null(m$dim_maps)) list() else m$dim_maps,
-    except = or_empty(f$except, list()),
+    except = f$except,
     # data series: how they read between points (sd_data_mode + 1), else 0
     # (:RAW: has values only at its points, :NA: between them)
     data_mode = ifelse(data, unname(c(interpolate = 1L, "hold backward" = 2L, "look forward" = 3L,

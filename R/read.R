@@ -276,6 +276,9 @@ library_macros <- list(
 with_library_macros <- function(text) {
   add <- character()
   for (nm in names(library_macros)) {
+    # (the name first, as plain text: the patterns below are slow on a
+    # large model's text)
+    if (!grepl(nm, text, ignore.case = TRUE, perl = TRUE)) next
     call <- sprintf("(^|[^[:alnum:]_ ])[[:space:]]*%s[[:space:]]*\\(", nm)
     defined <- sprintf(":MACRO:[[:space:]]*%s[[:space:]]*\\(", nm)
     # a variable or lookup of the model with that name keeps it

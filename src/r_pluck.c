@@ -10,22 +10,28 @@
 
 /* lists: a list of named lists.  fields: the names to gather.  types, one
  * per field: 0 a string (NA or missing: ""), 1 any value (missing: NULL),
- * 2 the first two numbers of an integer-like vector (missing: 0, 0).
- * Returns a list with one element per field: a character vector, a list,
- * or for type 2 a list of two integer vectors. */
+ * 2 the first two numbers of an integer-like vector (missing: 0, 0), 3, 4
+ * and 5 any value (missing or NULL: numeric(0), character(0), list()).
+ * Returns a list named by the fields, one element each: a character
+ * vector, a list, or for type 2 a list of two integer vectors. */
 SEXP C_sdvm_pluck(SEXP lists, SEXP fields, SEXP types) {
   const R_xlen_t n = Rf_xlength(lists);
   const int nf = (int)Rf_xlength(fields);
   SEXP out = PROTECT(Rf_allocVector(VECSXP, nf));
+  SEXP empty[3];
   R_xlen_t i;
   int f;
+  /* the defaults of types 3-5, shared by every element that lacks one */
+  empty[0] = PROTECT(Rf_allocVector(REALSXP, 0));
+  empty[1] = PROTECT(Rf_allocVector(STRSXP, 0));
+  empty[2] = PROTECT(Rf_allocVector(VECSXP, 0));
   if (TYPEOF(lists) != VECSXP || TYPEOF(fields) != STRSXP || Rf_xlength(types) != nf)
     Rf_error("internal error: C_sdvm_pluck arguments");
   for (f = 0; f < nf; f++) {
     int ty = INTEGER(types)[f];
     if (ty == 0) {
       SET_VECTOR_ELT(out, f, Rf_allocVector(STRSXP, n));   /* (filled below: "" where missing) */
-    } else if (ty == 1) {
+    } else if (ty != 2) {
       SET_VECTOR_ELT(out, f, Rf_allocVector(VECSXP, n));
     } else {
       SEXP pair = Rf_allocVector(VECSXP, 2);
@@ -48,8 +54,8 @@ SEXP C_sdvm_pluck(SEXP lists, SEXP fields, SEXP types) {
         SEXP s = R_BlankString;
         if (TYPEOF(val) == STRSXP && Rf_xlength(val) >= 1 && STRING_ELT(val, 0) != NA_STRING) s = STRING_ELT(val, 0);
         SET_STRING_ELT(col, i, s);
-      } else if (ty == 1) {
-        SET_VECTOR_ELT(col, i, val);
+      } else if (ty != 2) {
+        SET_VECTOR_ELT(col, i, (ty >= 3 && ty <= 5 && val == R_NilValue) ? empty[ty - 3] : val);
       } else {
         int a = 0, b = 0;
         if ((TYPEOF(val) == INTSXP || TYPEOF(val) == REALSXP) && Rf_xlength(val) >= 2) {
@@ -70,6 +76,7 @@ SEXP C_sdvm_pluck(SEXP lists, SEXP fields, SEXP types) {
       }
     }
   }
-  UNPROTECT(1);
+  Rf_setAttrib(out, R_NamesSymbol, fields);
+  UNPROTECT(4);
   return out;
 }
