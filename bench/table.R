@@ -105,6 +105,20 @@ for (n in c(1000, 10000, if (!quick) 100000)) {
   f <- chain_model(n, 100)
   bench_model(sprintf("chain %dk vars, 100 steps", n / 1000), read_vensim(f), f, run_reps = min(reps, 7))
 }
+# a million stocks (two million variables): read, compile and 100 steps
+# saving two variables, once each (about a minute in all)
+if (!quick) {
+  f <- chain_model(1000000, 100)
+  t_read <- system.time(m <- read_vensim(f))[["elapsed"]]
+  t_comp <- system.time(sd_compile(m))[["elapsed"]]
+  t_run <- system.time(simulate(m, vars = c("s0", "s999999")))[["elapsed"]]
+  add("chain 1000k vars, 100 steps", "read / compile", "-", c(t_read, t_comp))
+  add("chain 1000k vars, 100 steps", "simulate (2 vars saved)", "-", t_run, 100)
+  rm(m)
+  invisible(gc())
+}
+# batches in lanes against runs one at a time (bench/lanes.R)
+source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])), "lanes.R"))
 for (s in c(1000, 100000, if (!quick) 1000000)) {
   f <- chain_model(10, s)
   bench_model(sprintf("chain 10 vars, %s steps", format(s, big.mark = ",", scientific = FALSE)), read_vensim(f), f,

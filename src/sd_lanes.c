@@ -308,7 +308,13 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
       if (o->single_stocks)
         EACH_STOCK(LV(ss[s], l) = euler_f32(LV(ss[s], l), dt, LV(rs[s], l)))
       else
-        EACH_STOCK(LV(ss[s], l) += dt * LV(rs[s], l))
+        for (s = 0; s < (int)ns; s++) {
+          /* (all loads before the stores: the compiler packs the lanes) */
+          double *x = &LV(ss[s], 0), nx[K];
+          const double *r = &LV(rs[s], 0);
+          for (l = 0; l < K; l++) nx[l] = x[l] + dt * r[l];
+          for (l = 0; l < K; l++) x[l] = nx[l];
+        }
     } else if (info[0].method == SD_RK2) {
       EACH_STOCK(y0[s * K + l] = LV(ss[s], l); LV(ss[s], l) = y0[s * K + l] + 0.5 * dt * LV(rs[s], l))
       SET_TIME(t + 0.5 * dt);

@@ -170,15 +170,24 @@ static inline int32_t sd_opnd_slot(const sd_ins *ext, int k) {
 }
 
 /* SUM (how 0), PROD (1), VMIN (2), VMAX (3) of n listed operands, in
- * order. */
-static inline double sd_reduce(const double *v, const sd_ins *ext, int n, int how) {
-  double acc = sd_opnd(v, ext, 0);
-  int i;
+ * order; for SD_VSTRIDE lanes at once (operand k of lane l at
+ * v[slot_k * SD_VSTRIDE + l]), each in the same order as alone, into
+ * out[l].  The operand list is decoded once for all lanes. */
+static inline void sd_reduce(const double *v, const sd_ins *ext, int n, int how, double *out) {
+  double acc[SD_VSTRIDE];
+  const double *y = v + (size_t)sd_opnd_slot(ext, 0) * SD_VSTRIDE;
+  int i, l;
+  for (l = 0; l < SD_VSTRIDE; l++) acc[l] = y[l];
   for (i = 1; i < n; i++) {
-    double y = sd_opnd(v, ext, i);
-    acc = how == 0 ? acc + y : how == 1 ? acc * y : how == 2 ? sd_min(acc, y) : sd_max(acc, y);
+    y = v + (size_t)sd_opnd_slot(ext, i) * SD_VSTRIDE;
+    switch (how) {
+    case 0: for (l = 0; l < SD_VSTRIDE; l++) acc[l] = acc[l] + y[l]; break;
+    case 1: for (l = 0; l < SD_VSTRIDE; l++) acc[l] = acc[l] * y[l]; break;
+    case 2: for (l = 0; l < SD_VSTRIDE; l++) acc[l] = sd_min(acc[l], y[l]); break;
+    default: for (l = 0; l < SD_VSTRIDE; l++) acc[l] = sd_max(acc[l], y[l]); break;
+    }
   }
-  return acc;
+  for (l = 0; l < SD_VSTRIDE; l++) out[l] = acc[l];
 }
 
 /* VECTOR SELECT over n (selection, value) pairs: the operands are n
@@ -202,7 +211,39 @@ static inline void sd_vector_select(const double *v, const sd_ins *ext, int n, d
     acc[l] = 0;
     cnt[l] = 0;
   }
-  for (i = 0; i < n; i++) {
+  i = 0;
+#if SD_VSTRIDE > 1
+  {
+    /* while every lane has the same action and each selection is 0 in all
+       lanes or in none (a fixed selection, the usual case), the lanes go
+       in step: one test per pair, and loops over the lanes */
+    int a0 = act[0], c0 = 0, same = a0 >= 0;
+    for (l = 1; l < SD_VSTRIDE; l++) same = same && act[l] == a0;
+    for (; same && i < n; i++) {
+      const double *s_ = v + (size_t)sd_opnd_slot(ext, i) * SD_VSTRIDE;
+      const double *v_ = v + (size_t)sd_opnd_slot(ext, n + i) * SD_VSTRIDE;
+      double x[SD_VSTRIDE];
+      int m = 0;
+      for (l = 0; l < SD_VSTRIDE; l++) m += s_[l] != 0;
+      if (m == 0) continue;
+      if (m != SD_VSTRIDE) break;             /* the lanes part: one by one from here */
+      for (l = 0; l < SD_VSTRIDE; l++) x[l] = a0 < 5 ? s_[l] * v_[l] : a0 == 5 ? pow(v_[l], s_[l]) : v_[l];
+      if (c0 == 0) {
+        for (l = 0; l < SD_VSTRIDE; l++) acc[l] = x[l];
+      } else {
+        switch (a0) {
+        case 0: case 4: case 6: case 10: for (l = 0; l < SD_VSTRIDE; l++) acc[l] += x[l]; break;
+        case 1: case 5: case 7: for (l = 0; l < SD_VSTRIDE; l++) acc[l] *= x[l]; break;
+        case 2: case 8: for (l = 0; l < SD_VSTRIDE; l++) if (x[l] < acc[l]) { acc[l] = x[l]; } break;
+        default: for (l = 0; l < SD_VSTRIDE; l++) if (x[l] > acc[l]) { acc[l] = x[l]; } break;
+        }
+      }
+      c0++;
+    }
+    for (l = 0; l < SD_VSTRIDE; l++) cnt[l] = c0;
+  }
+#endif
+  for (; i < n; i++) {
     const int32_t ss = sd_opnd_slot(ext, i), vs = sd_opnd_slot(ext, n + i);
     for (l = 0; l < SD_VSTRIDE; l++) {
       double x, sel = v[(size_t)ss * SD_VSTRIDE + (size_t)l], val;
@@ -525,9 +566,14 @@ static inline double sd_lookup_hint(const sd_table *tb, double x, double *hint) 
        (so not NaN, not at or beyond an end, xs[lo] < xs[lo + 1]); the
        same interpolation, to the bit, as sd_lookup_search */
     const double *xs = tb->x, *ys = tb->y;
+    const int n = tb->n;
     int lo = (int)*hint;
-    if (lo < tb->n - 1 && xs[lo] <= x && x < xs[lo + 1] && x > xs[0])
+    if (lo < n - 1 && xs[lo] <= x && x < xs[lo + 1] && x > xs[0])
       return ys[lo] + (x - xs[lo]) * (ys[lo + 1] - ys[lo]) / (xs[lo + 1] - xs[lo]);
+    /* at or beyond an end (not NaN, whose comparisons fail): the end's y,
+       as sd_lookup_search gives it */
+    if (n > 0 && x <= xs[0]) return ys[0];
+    if (n > 0 && x >= xs[n - 1]) return ys[n - 1];
   }
   return sd_lookup_search(tb, x, hint);
 }

@@ -315,7 +315,12 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(ALLOCP)  { LSET(pc->d, sd_allocate(VP(0), pc + 1, (pc->a - 2) / 2, pc->b, 0)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(MKTPRC)  { LSET(pc->d, sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(ATPRICE) { LSET(pc->d, sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(REDUCE)  { LSET(pc->d, sd_reduce(VP(0), pc + 1, pc->a, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(REDUCE)  {   /* all lanes in one call (sd_math.h) */
+    double r_[SD_VM_K];
+    sd_reduce(v, pc + 1, pc->a, pc->b, r_);
+    memcpy(&v[(size_t)pc->d * SD_VM_K], r_, sizeof r_);
+    vmnext(1 + (pc->a + 2) / 3)
+  }
   vmcase(VSELECT) {   /* all lanes in one call (sd_math.h) */
     double r_[SD_VM_K];
     sd_vector_select(v, pc + 1, (pc->a - 3) / 2, r_);
@@ -451,7 +456,10 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
     vmnext(3) }
   vmcase(WSAMPLE) { SD_WHEAD const int s2_ = pc[2].d, s3_ = pc[2].b;
     /* X3: the held values */
-    for (k_ = 0; k_ < n_; k_++) LANES(if (X1(k_) != 0) X3(k_) = X2(k_); WD(k_) = X3(k_))
+    for (k_ = 0; k_ < n_; k_++) {
+      LSET(pc[2].a + k_ * s3_, X1(k_) != 0 ? X2(k_) : X3(k_))
+      LSET(pc->d + k_ * sd_, X3(k_))
+    }
     vmnext(3) }
   vmcase(WCS_NZ)  SD_W3(E_CS_NZ)
   vmcase(WCS_Z)   SD_W3(E_CS_Z)
