@@ -7,8 +7,16 @@
 #' **Batches.** Give `params` as a data frame (one row per run), or ask for
 #' `nsim` runs with parameters sampled by functions, and all runs go to C
 #' at once: they share one compiled program and run on `threads` threads
-#' (OpenMP), each run giving exactly the numbers it gives alone.  A progress
-#' bar appears for batches longer than a second; Ctrl-C stops the batch.
+#' (OpenMP), each run giving exactly the numbers it gives alone.  On each
+#' thread, eight runs step together in lanes: every instruction is
+#' dispatched once for the eight, each doing its own arithmetic (about half
+#' the cost per run of C-LEARN or WORLD3 run one at a time).  Runs whose
+#' IF THEN ELSE conditions differ still step together, each keeping its
+#' own branch; models with per-run state outside the values (DELAY FIXED,
+#' discrete delays and queues, SIMULTANEOUS, FIND ZERO, SHIFT IF TRUE,
+#' time settings that change during the run) run one at a time.  Option
+#' `sdvm.lanes = FALSE` turns lanes off.  A progress bar appears for
+#' batches longer than a second; Ctrl-C stops the batch.
 #' With `future = TRUE`, the runs are split among the workers of the
 #' current [future::plan()] instead (other processes or machines); each
 #' worker receives the model's definition and compiles it there.
