@@ -131,8 +131,11 @@ const sd_ins *sd_lanes_split(const sd_ins *pc, double *v, const sd_vmctx *ctx, u
   if (pc->op == SDI_JZ) {
     /* JZ c -> ELSE; THEN arm; JMP -> END; ELSE arm; END.  mask: the lanes
        whose c is 0 (they take the ELSE arm) */
-    const sd_ins *els = pc + pc->a, *jmp = els - 1, *end = jmp + jmp->a, *in;
+    const sd_ins *els = pc + pc->a, *jmp = els - 1, *end, *in;
     size_t top0 = sp->top, line;
+    /* (the compiler writes every JZ so; anything else is not split) */
+    if (pc->a < 2 || jmp->op != SDI_JMP) { sp->abandoned = 1; return NULL; }
+    end = jmp + jmp->a;
     if (holds_state(pc + 1, jmp) || holds_state(els, end)) { sp->abandoned = 1; return NULL; }
     run_arm(pc + 1, jmp, v, ctx, run_to);
     if (sp->abandoned) return NULL;
