@@ -41,7 +41,7 @@ ENGINE  = $(wildcard src/sd_*.c)
 TESTS   = $(wildcard tests/c/test_*.c)
 TNAMES  = $(basename $(notdir $(TESTS)))
 MODES   = goto switch
-SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DSD_LANES_COMPACT
 
 FLAG_goto          = -DSD_HAVE_COMPUTED_GOTO=1
 FLAG_switch        = -DSD_HAVE_COMPUTED_GOTO=0
@@ -134,7 +134,8 @@ override FUZZ_CC := $(or $(notdir $(lastword $(wildcard /usr/bin/clang-[0-9] /us
 endif
 endif
 FUZZ_BASE = $(CSTD) -O1 -g $(WARN) -fno-sanitize-recover=all -fno-omit-frame-pointer \
-            -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=4000 -DSD_MAX_RANGE_ELEMS=4000 -DSD_MAX_NODES=400000
+            -DSD_HAVE_COMPUTED_GOTO=1 -DSD_MAX_VARS=4000 -DSD_MAX_RANGE_ELEMS=4000 -DSD_MAX_NODES=400000 \
+            -DSD_LANES_COMPACT
 FUZZ_FLAGS = $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 60
 # inputs of at most 4 KB for both harnesses (one make variable: the loop

@@ -74,8 +74,10 @@
 /* Every lane's result first, then the stores into slot x: no lane's
    store comes before another lane's loads, so the compiler may pack the
    lanes into vector instructions (the lanes are written out one by one
-   for 8, as straight-line code it vectorizes at -O2). */
-#if SD_VM_K == 8
+   for 8, as straight-line code it vectorizes at -O2).  SD_LANES_COMPACT
+   keeps the loop instead: the sanitizer builds set it, as clang's
+   instrumentation of the written-out form takes many minutes to compile. */
+#if SD_VM_K == 8 && !defined(SD_LANES_COMPACT)
 #define LANE_(k, e) { const int l_ = k; r_[k] = (e); }
 #define LSET(x, ...) { double r_[8], *d_ = v + (size_t)(x) * 8;                                \
     LANE_(0, __VA_ARGS__) LANE_(1, __VA_ARGS__) LANE_(2, __VA_ARGS__) LANE_(3, __VA_ARGS__)   \
@@ -500,6 +502,8 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
 #undef vmendloop
 #undef V
 #undef LANES
+#undef LSET
+#undef LANE_
 #undef VP
 #undef HINT
 #undef OVI

@@ -10,11 +10,21 @@
 #define SD_VM_GOTO 1
 #define SD_VM_TO sd_vm_lanes_goto_to
 
+/* the bounded one runs only split arms: compact code (loops over the
+   lanes), quicker to compile */
+#ifndef SD_LANES_COMPACT
+#define SD_LANES_COMPACT
+#define SD_LANES_COMPACT_HERE
+#endif
 #define SD_VM_BOUNDED 1
 #define SD_VM_FN sd_vm_lanes_goto_to
 #include "sd_vm_body.h"
 #undef SD_VM_BOUNDED
 #undef SD_VM_FN
+#ifdef SD_LANES_COMPACT_HERE
+#undef SD_LANES_COMPACT
+#undef SD_LANES_COMPACT_HERE
+#endif
 
 #define SD_VM_BOUNDED 0
 #define SD_VM_FN sd_vm_lanes_goto
