@@ -180,13 +180,15 @@ test_that("on C-LEARN, in a browser, every part of the dashboard answers (timing
   app <- shinytest2::AppDriver$new(run_dashboard(m), name = "dashboard-clearn", load_timeout = 120000,
                                    timeout = 60000, width = 1400, height = 1000)
   on.exit(app$stop(), add = TRUE)
+  # (the sliders' list arrives by a server-side update after the first
+  # idle moment; wait for it rather than race it)
+  shown <- app$wait_for_value(input = "shown", ignore = list(NULL, "", character(0)), timeout = 60000)
   t_open <- proc.time()[["elapsed"]] - t0
-  shown <- app$get_value(input = "shown")
   expect_gte(length(shown), 3L)
   info <- sdvm:::compiled(m)$vars
   consts <- info$name[info$kind == "const" & !info$key %in% sdvm:::canon_name(sdvm:::control_names)]
   id <- sprintf("p%d", match(shown[1], consts))
-  before <- app$get_value(export = "final")
+  before <- app$wait_for_value(export = "final", ignore = list(NULL), timeout = 60000)
   lapse <- function(expr) { t <- proc.time()[["elapsed"]]; force(expr); app$wait_for_idle(duration = 200, timeout = 60000)
                             proc.time()[["elapsed"]] - t }
   new_value <- app$get_value(input = id) * 1.2 + 1
