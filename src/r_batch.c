@@ -187,12 +187,8 @@ SEXP C_sdvm_batch(SEXP ptr, SEXP ovr_idx, SEXP ovr_vals, SEXP settings, SEXP met
      run per group without lanes) */
   gstart = (int *)R_alloc((size_t)nrun + 1, sizeof(int));
   for (r = 0; r < nrun; r++) {
-    if (lp && ngroup > 0 && r - gstart[ngroup - 1] < K) {
-      const sd_run_info *a = &infos[gstart[ngroup - 1]], *b = &infos[r];
-      if (a->start == b->start && a->dt == b->dt && a->saveper == b->saveper && a->n_steps == b->n_steps &&
-          a->n_rows == b->n_rows && a->method == b->method)
-        continue;
-    }
+    if (lp && ngroup > 0 && r - gstart[ngroup - 1] < K && sd_lanes_together(&infos[gstart[ngroup - 1]], &infos[r]))
+      continue;
     gstart[ngroup++] = r;
   }
   gstart[ngroup] = nrun;

@@ -39,23 +39,18 @@ SEXP sdvm_error_list(const sd_error *err) {
   return out;
 }
 
-/* A field the spec may leave out (R_NilValue then). */
-static SEXP field_opt(SEXP list, const char *name) {
+SEXP sdvm_named(SEXP list, const char *name, const char *what) {
   SEXP names = Rf_getAttrib(list, R_NamesSymbol);
   R_xlen_t i;
-  for (i = 0; i < Rf_xlength(list); i++)
+  for (i = 0; names != R_NilValue && i < Rf_xlength(list); i++)
     if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
+  if (what) Rf_error("internal error: %s has no '%s'", what, name);
   return R_NilValue;
 }
 
-static SEXP field(SEXP list, const char *name) {
-  SEXP names = Rf_getAttrib(list, R_NamesSymbol);
-  R_xlen_t i;
-  for (i = 0; i < Rf_xlength(list); i++)
-    if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
-  Rf_error("internal error: model spec has no '%s'", name);
-  return R_NilValue;
-}
+/* A field of the model spec: required, or (field_opt) optional. */
+static SEXP field(SEXP list, const char *name) { return sdvm_named(list, name, "the model spec"); }
+static SEXP field_opt(SEXP list, const char *name) { return sdvm_named(list, name, NULL); }
 
 /* The strings of a character vector, in R-owned memory. */
 static const char **strings(SEXP x, int *n) {

@@ -132,15 +132,7 @@ SEXP C_sdvm_canon_names(SEXP x) {
   return out;
 }
 
-/* The field `name` of the record list. */
-static SEXP rec_col(SEXP recs, const char *name) {
-  SEXP nm = Rf_getAttrib(recs, R_NamesSymbol);
-  R_xlen_t i;
-  for (i = 0; i < Rf_xlength(recs); i++)
-    if (strcmp(CHAR(STRING_ELT(nm, i)), name) == 0) return VECTOR_ELT(recs, i);
-  Rf_error("internal error: the records have no '%s'", name);
-  return R_NilValue;
-}
+static SEXP rec_col(SEXP recs, const char *name) { return sdvm_named(recs, name, "the records"); }
 
 /* A named list of n fields (names, values as given). */
 static SEXP named_list(int n, const char **names, SEXP *vals) {

@@ -5,7 +5,6 @@
  * field with vapply() cost a closure call per variable and field, which
  * dominated compiling models of a million variables.
  */
-#include <string.h>
 #include "r_sdvm.h"
 
 /* lists: a list of named lists.  fields: the names to gather.  types, one
@@ -41,15 +40,11 @@ SEXP C_sdvm_pluck(SEXP lists, SEXP fields, SEXP types) {
     }
   }
   for (i = 0; i < n; i++) {
-    SEXP el = VECTOR_ELT(lists, i), nm = Rf_getAttrib(el, R_NamesSymbol);
-    const R_xlen_t ne = TYPEOF(el) == VECSXP ? Rf_xlength(el) : 0;
+    SEXP el = VECTOR_ELT(lists, i);
     for (f = 0; f < nf; f++) {
-      const char *want = CHAR(STRING_ELT(fields, f));
       int ty = INTEGER(types)[f];
-      SEXP val = R_NilValue, col = VECTOR_ELT(out, f);
-      R_xlen_t j;
-      for (j = 0; j < ne && nm != R_NilValue; j++)
-        if (strcmp(CHAR(STRING_ELT(nm, j)), want) == 0) { val = VECTOR_ELT(el, j); break; }
+      SEXP col = VECTOR_ELT(out, f);
+      SEXP val = TYPEOF(el) == VECSXP ? sdvm_named(el, CHAR(STRING_ELT(fields, f)), NULL) : R_NilValue;
       if (ty == 0) {
         SEXP s = R_BlankString;
         if (TYPEOF(val) == STRSXP && Rf_xlength(val) >= 1 && STRING_ELT(val, 0) != NA_STRING) s = STRING_ELT(val, 0);

@@ -26,6 +26,9 @@ sd_program *sdvm_program(SEXP ptr);
 /* An R list describing an engine error, for R code to raise as a classed
  * condition: list(code, message, variable, file, line, column). */
 SEXP sdvm_error_list(const sd_error *err);
+/* The element `name` of a named list; R_NilValue when it has none, or,
+ * when `what` is given, an internal error naming `what` (r_compile.c). */
+SEXP sdvm_named(SEXP list, const char *name, const char *what);
 
 /* The most memory a run (or one batch call) may ask R for, in bytes:
  * option sdvm.max_result_bytes, default 4 GiB. */

@@ -528,6 +528,7 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   if (!p->tables) { oom(&c); goto done; }
   if (c.ntables) memcpy(p->tables, c.tables, (size_t)c.ntables * sizeof(sd_table));
   if (p->arena.failed) { oom(&c); goto done; }
+  sd_lanes_prepare(p);
   ok = 1;
 
 done:

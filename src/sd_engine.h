@@ -292,6 +292,9 @@ long sd_run_count_rows(const sd_program *p, const sd_run_opts *opts, double *wor
 int sd_lanes_width(void);
 /* NULL if p can run in lanes, else why not (a short phrase). */
 const char *sd_lanes_refusal(const sd_program *p);
+/* 1 if runs with these infos (from sd_run_init) can step together: the
+ * same time settings and method, fixed during the run. */
+int sd_lanes_together(const sd_run_info *a, const sd_run_info *b);
 /* Doubles of the lane work memory sd_run_lanes needs. */
 size_t sd_lanes_work_size(const sd_program *p);
 /* Run n (1 to sd_lanes_width()) runs of p whose work buffers w[0..n-1]

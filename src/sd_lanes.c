@@ -39,7 +39,8 @@ typedef void (*sd_exec_fn)(const sd_ins *, double *, const sd_vmctx *);
 
 int sd_lanes_width(void) { return SD_LANES; }
 
-const char *sd_lanes_refusal(const sd_program *p) {
+/* Why p cannot run in lanes (NULL: it can). */
+static const char *refusal_of(const sd_program *p) {
   int i;
   if (p->nsim) return "SIMULTANEOUS iterates per run";
   if (p->nzero) return "FIND ZERO iterates per run";
@@ -53,6 +54,8 @@ const char *sd_lanes_refusal(const sd_program *p) {
   }
   return NULL;
 }
+
+const char *sd_lanes_refusal(const sd_program *p) { return p->lane_refusal; }
 
 /* The slots instruction `in` writes: n of them from d, stride apart (n 0:
  * none).  Returns the words the interpreter moves on by (sd_vm_body.h). */
@@ -179,11 +182,15 @@ const sd_ins *sd_lanes_split(const sd_ins *pc, double *v, const sd_vmctx *ctx, u
   }
 }
 
+void sd_lanes_prepare(sd_program *p) {
+  p->lane_refusal = refusal_of(p);
+  p->lane_writes = count_writes(p->step.ins, p->step.ins + p->step.n);
+}
+
 /* lane memory: values, lookup hints, overrides, Runge-Kutta's y0 and acc,
    and the lines a split may keep */
 size_t sd_lanes_work_size(const sd_program *p) {
-  return (size_t)SD_LANES * ((size_t)p->nslots + (size_t)p->ntables + 4 * (size_t)p->nstocks +
-                             count_writes(p->step.ins, p->step.ins + p->step.n));
+  return (size_t)SD_LANES * ((size_t)p->nslots + (size_t)p->ntables + 4 * (size_t)p->nstocks + p->lane_writes);
 }
 
 static sd_exec_fn pick_lanes(sd_dispatch d) {
@@ -206,7 +213,7 @@ static void round_stocks(const sd_program *p, double *v) {
     for (l = 0; l < K; l++) LV(p->stock_slot[s], l) = (double)(float)LV(p->stock_slot[s], l);
 }
 
-static int same_time(const sd_run_info *a, const sd_run_info *b) {
+int sd_lanes_together(const sd_run_info *a, const sd_run_info *b) {
   return a->start == b->start && a->dt == b->dt && a->saveper == b->saveper && a->method == b->method &&
          a->n_steps == b->n_steps && a->n_rows == b->n_rows && !a->dynamic_time && !b->dynamic_time;
 }
@@ -245,7 +252,7 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
   if (why) return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "these runs cannot step together: %s", why);
   if (n < 1 || n > K) return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "%d runs for %d lanes", n, K);
   for (l = 1; l < n; l++)
-    if (!same_time(&info[0], &info[l]))
+    if (!sd_lanes_together(&info[0], &info[l]))
       return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "runs stepping together need the same time settings");
   if (info[0].dynamic_time)
     return sd_fail(err, SD_E_RUN, NULL, NULL, 0, 0, "these runs cannot step together: their time settings move");
@@ -276,7 +283,7 @@ int sd_run_lanes(const sd_program *p, const sd_run_opts *o, int n, double *const
   ctx.end = NULL;
   ctx.split = &split;
   split.buf = lines;
-  split.cap = count_writes(step, step + p->step.n);
+  split.cap = p->lane_writes;
   split.top = 0;
   split.abandoned = 0;
 

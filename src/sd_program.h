@@ -169,6 +169,11 @@ struct sd_program {
   sd_zero *zero;
 
   double vec_work;        /* blocks the block vectorizer measured (its work) */
+  /* lanes (sd_lanes.c, set by sd_lanes_prepare): why the program cannot
+     run in them (NULL: it can), and the slot writes of the step code (the
+     most a split may keep) */
+  const char *lane_refusal;
+  size_t lane_writes;
 };
 
 /* Interpreter entry points: run `code` against v.  ovr_on/ovr_val are the
@@ -224,6 +229,8 @@ void sd_vm_lanes_goto(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 void sd_vm_lanes_goto_to(const sd_ins *pc, double *v, const sd_vmctx *ctx);
 #endif
 #define SD_LANES_ALL ((1u << SD_LANES) - 1u)
+/* The lanes' facts of a finished program (sd_compile runs it last). */
+void sd_lanes_prepare(sd_program *p);
 /* Lanes that go different ways at the jump at pc (mask: the lanes that
  * jump, or move and jump): both ways are run for every lane through the
  * bounded interpreter run_to, each lane keeping its own way's results.

@@ -317,18 +317,11 @@ void SD_VM_FN(const sd_ins *pc, double *v, const sd_vmctx *ctx) {
   vmcase(ALLOCP)  { LSET(pc->d, sd_allocate(VP(0), pc + 1, (pc->a - 2) / 2, pc->b, 0)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(MKTPRC)  { LSET(pc->d, sd_market_price(VP(0), pc + 1, pc->b, pc->a / 5 - pc->b)) vmnext(1 + (pc->a + 2) / 3) }
   vmcase(ATPRICE) { LSET(pc->d, sd_at_price(VP(0), pc + 1, pc->b)) vmnext(1 + (pc->a + 2) / 3) }
-  vmcase(REDUCE)  {   /* all lanes in one call (sd_math.h) */
-    double r_[SD_VM_K];
-    sd_reduce(v, pc + 1, pc->a, pc->b, r_);
-    memcpy(&v[(size_t)pc->d * SD_VM_K], r_, sizeof r_);
-    vmnext(1 + (pc->a + 2) / 3)
-  }
-  vmcase(VSELECT) {   /* all lanes in one call (sd_math.h) */
-    double r_[SD_VM_K];
-    sd_vector_select(v, pc + 1, (pc->a - 3) / 2, r_);
-    memcpy(&v[(size_t)pc->d * SD_VM_K], r_, sizeof r_);
-    vmnext(1 + (pc->a + 2) / 3)
-  }
+  /* helpers that do every lane in one call (sd_math.h), into r_ */
+#define LALL(x, call) { double r_[SD_VM_K]; call; memcpy(&v[(size_t)(x) * SD_VM_K], r_, sizeof r_); }
+  vmcase(REDUCE)  { LALL(pc->d, sd_reduce(v, pc + 1, pc->a, pc->b, r_)) vmnext(1 + (pc->a + 2) / 3) }
+  vmcase(VSELECT) { LALL(pc->d, sd_vector_select(v, pc + 1, (pc->a - 3) / 2, r_)) vmnext(1 + (pc->a + 2) / 3) }
+#undef LALL
   vmcase(RANDOM)  {
     LANES(D = sd_random(VP(0), pc + 1, pc->a == 5, pc->b, V(SD_SLOT_XTIME), V(SD_SLOT_T0), V(SD_SLOT_DT)))
     vmnext(1 + (pc->a + 2) / 3)
