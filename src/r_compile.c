@@ -267,3 +267,77 @@ SEXP C_sdvm_engine_info(void) {
   UNPROTECT(1);
   return out;
 }
+
+/* ---- structure: the links of a model (sd_links.c) ----------------------- */
+
+/* What a links external pointer owns: the model being read and the
+ * engine's array of links, freed by the finalizer even if R longjmps. */
+typedef struct links_holder {
+  sd_model *model;
+  sd_link *links;
+} links_holder;
+
+static void links_finalize(SEXP ptr) {
+  links_holder *h = R_ExternalPtrAddr(ptr);
+  if (!h) return;
+  sd_model_free(h->model);
+  free(h->links);
+  free(h);
+  R_ClearExternalPtr(ptr);
+}
+
+/* list(vars = list(name, kind, arrayed), links = list(from, to, def,
+ * field, init, sign, line, col, file_line, file_col, len, via)), indices
+ * 1-based (from 0: Time); or an error list.  Nothing is compiled: a
+ * model that cannot run (A FUNCTION OF) still has its links. */
+SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
+  const char *vnames[] = { "name", "kind", "arrayed", "" };
+  const char *lnames[] = { "from", "to", "def", "field", "init", "sign", "line", "col",
+                           "file_line", "file_col", "len", "via", "" };
+  const char *onames[] = { "vars", "links", "" };
+  SEXP ptr, out, vars, links, col;
+  links_holder *h;
+  sd_error err;
+  int i, nl = 0, nv, k;
+
+  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
+  R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
+  h = calloc(1, sizeof *h);
+  if (!h) Rf_error("out of memory");
+  R_SetExternalPtrAddr(ptr, h);
+  h->model = sd_model_new();
+  if (!h->model) Rf_error("out of memory");
+  if (add_spec(h->model, spec, &err) != 0 ||
+      sd_model_links(h->model, Rf_asLogical(assume_positive) == 1, &h->links, &nl, &err) != 0) {
+    UNPROTECT(1);
+    return sdvm_error_list(&err);
+  }
+  nv = sd_model_nvars(h->model);
+  out = PROTECT(Rf_mkNamed(VECSXP, onames));
+  vars = Rf_mkNamed(VECSXP, vnames);
+  SET_VECTOR_ELT(out, 0, vars);
+  SET_VECTOR_ELT(vars, 0, Rf_allocVector(STRSXP, nv));
+  SET_VECTOR_ELT(vars, 1, Rf_allocVector(INTSXP, nv));
+  SET_VECTOR_ELT(vars, 2, Rf_allocVector(LGLSXP, nv));
+  for (i = 0; i < nv; i++) {
+    SET_STRING_ELT(VECTOR_ELT(vars, 0), i, Rf_mkCharCE(sd_model_var_text(h->model, i), CE_UTF8));
+    INTEGER(VECTOR_ELT(vars, 1))[i] = (int)sd_model_var_kind(h->model, i);
+    LOGICAL(VECTOR_ELT(vars, 2))[i] = sd_model_var_arrayed(h->model, i);
+  }
+  links = Rf_mkNamed(VECSXP, lnames);
+  SET_VECTOR_ELT(out, 1, links);
+  for (k = 0; k < 11; k++) SET_VECTOR_ELT(links, k, Rf_allocVector(INTSXP, nl));
+  col = Rf_allocVector(STRSXP, nl);
+  SET_VECTOR_ELT(links, 11, col);
+  for (i = 0; i < nl; i++) {
+    const sd_link *l = &h->links[i];
+    int v[11];
+    v[0] = l->from + 1; v[1] = l->to + 1; v[2] = l->def + 1; v[3] = l->field; v[4] = l->init;
+    v[5] = l->sign; v[6] = l->line; v[7] = l->col; v[8] = l->file_line; v[9] = l->file_col;
+    v[10] = l->len;
+    for (k = 0; k < 11; k++) INTEGER(VECTOR_ELT(links, k))[i] = v[k];
+    SET_STRING_ELT(col, i, l->via ? Rf_mkChar(l->via) : NA_STRING);
+  }
+  UNPROTECT(2);
+  return out;
+}

@@ -173,6 +173,52 @@ int sd_model_add_arrayed_values(sd_model *m, const char *name, const char *const
 sd_model *sd_model_add_macro(sd_model *m, const char *name, const char *const *params,
                              int nparams, const char *const *outs, int nouts, sd_error *err);
 
+/* ---- structure (sd_links.c, sd_loops.c) ---------------------------------- */
+
+/* The model's variables, in definition order (the four control variables
+ * first), as the structure functions below number them. */
+int sd_model_nvars(const sd_model *m);
+const char *sd_model_var_text(const sd_model *m, int i);
+sd_kind sd_model_var_kind(const sd_model *m, int i);
+int sd_model_var_arrayed(const sd_model *m, int i);
+
+/* One reference to variable `from` (-1: Time) in an equation of `to`. */
+typedef struct sd_link {
+  int from, to;
+  int def;              /* which definition of an arrayed `to` (else 0) */
+  int field;            /* 0 the equation (a stock's: its net rate), 1 a stock's initial value */
+  int init;             /* 1: it only sets an initial value (INITIAL, a stock's initial value) */
+  int sign;             /* +1 or -1: the sign of d(to)/d(from) the equation determines; 0 unknown */
+  int line, col;        /* where the name is written, in the equation's text (1-based) */
+  int len;              /* bytes of the name as written (inside quotes, if quoted) */
+  int file_line, file_col; /* the same in the model file (0: the equation has no file) */
+  const char *via;      /* the function holding state the reference passes through
+                           (canonical name: "smooth", "delay3", ...), or NULL */
+} sd_link;
+
+/* Every reference of every equation, in variable order.  assume_positive:
+ * take stocks' values as positive when signing products and quotients.
+ * *out is malloc'ed (the caller frees it).  Returns 0 or -1 (err filled). */
+int sd_model_links(const sd_model *m, int assume_positive, sd_link **out, int *nout,
+                   sd_error *err);
+
+/* The elementary cycles of a directed graph of n nodes (edges from[k] ->
+ * to[k], k < nedges), by Johnson's algorithm, stopping after max_cycles.
+ * Each cycle calls emit(nodes, len, ud) with its nodes in order, starting
+ * at its lowest-numbered node; a nonzero return stops the search.
+ * Returns the number of cycles found, -1 (out of memory), or -2 when it
+ * stopped at max_cycles or at the caller's request. */
+long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycles,
+               int (*emit)(const int *nodes, int len, void *ud), void *ud);
+
+/* The same cycles listed shortest first: all of length 1, then 2, ...,
+ * until max_cycles are listed or max_work edges have been walked (0: no
+ * bound).  *complete_len: the length up to which every cycle was listed.
+ * The edges must not repeat.  Returns as sd_cycles does. */
+long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long max_cycles,
+                         double max_work, int (*emit)(const int *nodes, int len, void *ud),
+                         void *ud, int *complete_len);
+
 /* ---- compiling -------------------------------------------------------- */
 
 typedef struct sd_program sd_program;

@@ -1,0 +1,289 @@
+/*
+ * sd_loops.c -- the elementary cycles (feedback loops) of a directed
+ * graph, by Johnson's algorithm (SIAM J. Comput. 4(1), 1975): for each
+ * start node s in turn, the cycles through s among the nodes after it in
+ * s's strongly connected component, with "blocked" marks so that every
+ * cycle is found once and the work between two cycles is bounded by the
+ * size of the graph.
+ *
+ * Everything is iterative (explicit stacks): a model can have a million
+ * variables, and a recursive walk of a long chain would overflow the C
+ * stack.  Nodes in no cycle are never searched from, so graphs with few
+ * loops cost time in proportion to their size.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "sd_engine.h"
+
+typedef struct ivec { int *d; int n, cap; } ivec;
+
+static int ivec_push(ivec *v, int x) {
+  if (v->n == v->cap) {
+    int nc = v->cap ? v->cap * 2 : 4;
+    int *nd = realloc(v->d, (size_t)nc * sizeof *nd);
+    if (!nd) return -1;
+    v->d = nd;
+    v->cap = nc;
+  }
+  v->d[v->n++] = x;
+  return 0;
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Strongly connected components of the whole graph (Tarjan, iterative):
+ * comp[v] numbers them. */
+static int tarjan(int n, const int *off, const int *adj, int *comp) {
+  int *index = malloc((size_t)n * sizeof(int)), *low = malloc((size_t)n * sizeof(int));
+  int *stack = malloc((size_t)n * sizeof(int)), *onst = calloc((size_t)n, sizeof(int));
+  int *cs = malloc((size_t)n * sizeof(int)), *ce = malloc((size_t)n * sizeof(int));
+  int next = 0, sp = 0, ncomp = 0, r, rc = 0;
+  if (!index || !low || !stack || !onst || !cs || !ce) { rc = -1; goto out; }
+  for (r = 0; r < n; r++) index[r] = -1;
+  for (r = 0; r < n; r++) {
+    int top = 0;
+    if (index[r] >= 0) continue;
+    cs[0] = r; ce[0] = off[r];
+    index[r] = low[r] = next++;
+    stack[sp++] = r; onst[r] = 1;
+    while (top >= 0) {
+      int v = cs[top];
+      if (ce[top] < off[v + 1]) {
+        int w = adj[ce[top]++];
+        if (index[w] < 0) {
+          index[w] = low[w] = next++;
+          stack[sp++] = w; onst[w] = 1;
+          top++;
+          cs[top] = w; ce[top] = off[w];
+        } else if (onst[w] && index[w] < low[v]) low[v] = index[w];
+      } else {
+        if (low[v] == index[v]) {
+          int w;
+          do { w = stack[--sp]; onst[w] = 0; comp[w] = ncomp; } while (w != v);
+          ncomp++;
+        }
+        top--;
+        if (top >= 0 && low[v] < low[cs[top]]) low[cs[top]] = low[v];
+      }
+    }
+  }
+out:
+  free(index); free(low); free(stack); free(onst); free(cs); free(ce);
+  return rc;
+}
+
+long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycles,
+               int (*emit)(const int *nodes, int len, void *ud), void *ud) {
+  int *off = NULL, *adj = NULL, *comp = NULL, *csize = NULL, *blocked = NULL;
+  int *path = NULL, *eit = NULL, *found = NULL;
+  ivec ustack = { NULL, 0, 0 };
+  ivec *B = NULL;
+  long count = 0, rc = 0;
+  int k, s, m = 0;
+  if (n <= 0) return 0;
+  off = calloc((size_t)n + 1, sizeof(int));
+  adj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
+  comp = malloc((size_t)n * sizeof(int));
+  csize = calloc((size_t)n, sizeof(int));
+  blocked = calloc((size_t)n, sizeof(int));
+  path = malloc((size_t)n * sizeof(int));
+  eit = malloc((size_t)n * sizeof(int));
+  found = malloc((size_t)n * sizeof(int));
+  B = calloc((size_t)n, sizeof(ivec));
+  if (!off || !adj || !comp || !csize || !blocked || !path || !eit || !found || !B) { rc = -1; goto out; }
+  /* adjacency (CSR), each node's successors sorted and without repeats */
+  for (k = 0; k < nedges; k++)
+    if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) off[from[k] + 1]++;
+  for (k = 0; k < n; k++) off[k + 1] += off[k];
+  {
+    int *fill = malloc((size_t)n * sizeof(int));
+    if (!fill) { rc = -1; goto out; }
+    memcpy(fill, off, (size_t)n * sizeof(int));
+    for (k = 0; k < nedges; k++)
+      if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) adj[fill[from[k]]++] = to[k];
+    free(fill);
+  }
+  /* sort each node's successors and drop repeats, compacting in place
+     (eit[k] holds node k's new end meanwhile) */
+  for (k = 0; k < n; k++) {
+    int a = off[k], e = off[k + 1], j;
+    qsort(adj + a, (size_t)(e - a), sizeof(int), cmp_int);
+    for (j = a; j < e; j++) if (j == a || adj[j] != adj[j - 1]) adj[m++] = adj[j];
+    eit[k] = m;
+  }
+  for (k = n; k > 0; k--) off[k] = eit[k - 1];
+  off[0] = 0;
+  if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
+  for (k = 0; k < n; k++) csize[comp[k]]++;
+
+  for (s = 0; s < n && rc == 0; s++) {
+    int top, selfloop = 0, j;
+    for (j = off[s]; j < off[s + 1]; j++) if (adj[j] == s) selfloop = 1;
+    if (csize[comp[s]] < 2 && !selfloop) continue;
+    /* reset the marks of the nodes of s's component after s */
+    for (k = s; k < n; k++) if (comp[k] == comp[s]) { blocked[k] = 0; B[k].n = 0; }
+    /* the walk: path[0..top], eit = next edge to try, found = a cycle
+       was closed below this node */
+    top = 0;
+    path[0] = s; eit[0] = off[s]; found[0] = 0; blocked[s] = 1;
+    while (top >= 0) {
+      int v = path[top];
+      if (eit[top] < off[v + 1]) {
+        int w = adj[eit[top]++];
+        if (w < s || comp[w] != comp[s]) continue;
+        if (w == s) {
+          found[top] = 1;
+          count++;
+          if (emit && emit(path, top + 1, ud) != 0) { rc = -2; break; }
+          if (max_cycles > 0 && count >= max_cycles) { rc = -2; break; }
+        } else if (!blocked[w]) {
+          top++;
+          path[top] = w; eit[top] = off[w]; found[top] = 0; blocked[w] = 1;
+        }
+      } else {
+        if (found[top]) {
+          /* unblock v and, through B, whatever waited on it */
+          ustack.n = 0;
+          if (ivec_push(&ustack, v) != 0) { rc = -1; break; }
+          while (ustack.n > 0) {
+            int u = ustack.d[--ustack.n];
+            if (!blocked[u]) continue;
+            blocked[u] = 0;
+            while (B[u].n > 0) {
+              int w = B[u].d[--B[u].n];
+              if (blocked[w] && ivec_push(&ustack, w) != 0) { rc = -1; break; }
+            }
+          }
+        } else {
+          for (j = off[v]; j < off[v + 1]; j++) {
+            int w = adj[j], q, dup = 0;
+            if (w < s || comp[w] != comp[s]) continue;
+            for (q = 0; q < B[w].n; q++) if (B[w].d[q] == v) { dup = 1; break; }
+            if (!dup && ivec_push(&B[w], v) != 0) { rc = -1; break; }
+          }
+        }
+        if (rc != 0) break;
+        if (top > 0 && found[top]) found[top - 1] = 1;
+        top--;
+      }
+    }
+  }
+out:
+  if (B) for (k = 0; k < n; k++) free(B[k].d);
+  free(B); free(off); free(adj); free(comp); free(csize); free(blocked);
+  free(path); free(eit); free(found); free(ustack.d);
+  return rc < 0 ? rc : count;
+}
+
+/* ---- shortest loops first ---------------------------------------------
+ * When a graph has more loops than the caller wants, Johnson's order
+ * (by start node) would give an arbitrary sample, mostly long loops.
+ * This lists them by length instead: every loop of length 1, then 2, ...,
+ * by a depth-limited walk from each start node s over the nodes after it
+ * in its component, pruned by the distance back to s (a walk that cannot
+ * close within the length is not extended). */
+
+long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long max_cycles,
+                         double max_work, int (*emit)(const int *nodes, int len, void *ud),
+                         void *ud, int *complete_len) {
+  int *off = NULL, *adj = NULL, *roff = NULL, *radj = NULL, *comp = NULL, *csize = NULL;
+  int *dist = NULL, *queue = NULL, *path = NULL, *eit = NULL, *onpath = NULL;
+  long count = 0, rc = 0;
+  double work = 0;
+  int k, s, L, maxc = 0;
+  *complete_len = 0;
+  if (n <= 0) return 0;
+  off = calloc((size_t)n + 1, sizeof(int));
+  roff = calloc((size_t)n + 1, sizeof(int));
+  adj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
+  radj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
+  comp = malloc((size_t)n * sizeof(int));
+  csize = calloc((size_t)n, sizeof(int));
+  dist = malloc((size_t)n * sizeof(int));
+  queue = malloc((size_t)n * sizeof(int));
+  path = malloc(((size_t)n + 1) * sizeof(int));
+  eit = malloc(((size_t)n + 1) * sizeof(int));
+  onpath = calloc((size_t)n, sizeof(int));
+  if (!off || !roff || !adj || !radj || !comp || !csize || !dist || !queue || !path || !eit || !onpath) {
+    rc = -1;
+    goto out;
+  }
+  for (k = 0; k < nedges; k++)
+    if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) { off[from[k] + 1]++; roff[to[k] + 1]++; }
+  for (k = 0; k < n; k++) { off[k + 1] += off[k]; roff[k + 1] += roff[k]; }
+  {
+    int *f1 = malloc((size_t)n * sizeof(int)), *f2 = malloc((size_t)n * sizeof(int));
+    if (!f1 || !f2) { free(f1); free(f2); rc = -1; goto out; }
+    memcpy(f1, off, (size_t)n * sizeof(int));
+    memcpy(f2, roff, (size_t)n * sizeof(int));
+    for (k = 0; k < nedges; k++)
+      if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) {
+        adj[f1[from[k]]++] = to[k];
+        radj[f2[to[k]]++] = from[k];
+      }
+    free(f1); free(f2);
+  }
+  /* repeated edges would list a loop twice: the caller passes each once */
+  if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
+  for (k = 0; k < n; k++) csize[comp[k]]++;
+  for (k = 0; k < n; k++) if (csize[comp[k]] > maxc) maxc = csize[comp[k]];
+  for (L = 1; L <= maxc && rc == 0; L++) {
+    for (s = 0; s < n && rc == 0; s++) {
+      int qh = 0, qt = 0, top, j;
+      if (csize[comp[s]] < 2) {
+        int self = 0;
+        for (j = off[s]; j < off[s + 1]; j++) if (adj[j] == s) self = 1;
+        if (!self || L > 1) continue;
+      }
+      if (L > csize[comp[s]]) continue;
+      /* distances back to s over the nodes after it in its component */
+      for (k = s; k < n; k++) if (comp[k] == comp[s]) dist[k] = -1;
+      dist[s] = 0;
+      queue[qt++] = s;
+      while (qh < qt) {
+        int u = queue[qh++];
+        if (dist[u] >= L) continue;
+        for (j = roff[u]; j < roff[u + 1]; j++) {
+          int w = radj[j];
+          if (w < s || comp[w] != comp[s] || dist[w] >= 0) continue;
+          dist[w] = dist[u] + 1;
+          queue[qt++] = w;
+        }
+      }
+      work += qt;
+      top = 0;
+      path[0] = s; eit[0] = off[s]; onpath[s] = 1;
+      while (top >= 0) {
+        int v = path[top];
+        if (eit[top] < off[v + 1]) {
+          int w = adj[eit[top]++];
+          work += 1;
+          if (w == s) {
+            if (top + 1 == L) {
+              count++;
+              if (emit && emit(path, L, ud) != 0) { rc = -2; break; }
+              if (max_cycles > 0 && count >= max_cycles) { rc = -2; break; }
+            }
+          } else if (w > s && comp[w] == comp[s] && !onpath[w] && dist[w] >= 0 &&
+                     top + 1 + dist[w] <= L && top + 1 < L) {
+            top++;
+            path[top] = w; eit[top] = off[w]; onpath[w] = 1;
+          }
+          if (max_work > 0 && work > max_work) { rc = -2; break; }
+        } else {
+          onpath[v] = 0;
+          top--;
+        }
+      }
+      for (k = 0; k <= top; k++) onpath[path[k]] = 0;
+    }
+    if (rc == 0) *complete_len = L;
+  }
+out:
+  free(off); free(roff); free(adj); free(radj); free(comp); free(csize);
+  free(dist); free(queue); free(path); free(eit); free(onpath);
+  return rc < 0 ? rc : count;
+}
