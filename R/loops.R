@@ -26,7 +26,7 @@ model_links <- function(m, assume_positive = TRUE) {
                       file_line = ifelse(l$file_line > 0L, l$file_line, NA_integer_),
                       file_column = ifelse(l$file_col > 0L, l$file_col, NA_integer_),
                       len = l$len, via = l$via, stringsAsFactors = FALSE)
-  out <- list(vars = vars, links = links, spec = spec)
+  out <- list(vars = vars, links = links, spec = spec, nodes = res$nodes, roots = res$roots)
   if (is.environment(cache)) cache[[key]] <- out
   out
 }

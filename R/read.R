@@ -33,6 +33,10 @@
 #' @param files Named character vector mapping indirect file names
 #'   (`"?inputs"`, with or without the `?`) to paths, relative to the
 #'   model's folder or absolute.
+#' @param check_units Check the model's units as it is read
+#'   ([sd_check_units()]), and warn (an `sdvm_units_warning` holding the
+#'   problems in its `problems` field) if they disagree.  The Units Equiv
+#'   settings a `.mdl` file saves are kept on the model either way.
 #' @return An `sdvm_model`.
 #' @export
 #' @examples
@@ -40,7 +44,7 @@
 #' m <- read_vensim(path)
 #' m
 #' head(simulate(m))
-read_vensim <- function(path, files = NULL) {
+read_vensim <- function(path, files = NULL, check_units = FALSE) {
   if (!is.character(path) || length(path) != 1 || is.na(path) || !file.exists(path) || dir.exists(path))
     sdvm_abort(sprintf("Cannot read '%s': no such file.", paste(format(path), collapse = " ")),
                "sdvm_io_error", file = if (is.character(path) && length(path) == 1) path else NA_character_)
@@ -57,7 +61,25 @@ read_vensim <- function(path, files = NULL) {
   settings <- mdl_run_settings(text)
   m <- mdl_model(recs, path, files = c(files, settings$files), data_sources = settings$data)
   if (!is.na(settings$method)) m$settings$method <- settings$method
+  if (length(settings$units)) m$unit_equivalences <- settings$units
+  if (isTRUE(check_units)) warn_units(m)
   m
+}
+
+# read_vensim(check_units = TRUE): the units check's problems as one
+# warning (classed, with the problems attached).
+warn_units <- function(m) {
+  p <- sd_check_units(m)
+  if (!nrow(p)) return(invisible(p))
+  shown <- utils::head(p, 10)
+  lines <- sprintf("%s '%s'%s: %s", ifelse(shown$severity == "error", "Error in", "Warning in"), shown$variable,
+                   ifelse(is.na(shown$line), "", sprintf(" (line %d)", shown$line)), shown$problem)
+  msg <- sprintf("%s: %d units problem%s (sd_check_units() lists them all):\n%s%s", basename(m$file), nrow(p),
+                 if (nrow(p) == 1) "" else "s", paste(lines, collapse = "\n"),
+                 if (nrow(p) > 10) sprintf("\n... and %d more", nrow(p) - 10) else "")
+  warning(structure(class = c("sdvm_units_warning", "warning", "condition"),
+                    list(message = msg, call = NULL, problems = p)))
+  invisible(p)
 }
 
 # What Vensim saves of a run's settings in the block after the sketch
@@ -66,11 +88,14 @@ read_vensim <- function(path, files = NULL) {
 # indirect file names ("30:?name=file", several comma separated) and the
 # integration method (line 15).
 mdl_run_settings <- function(text) {
-  at <- regexpr("///---\\\\\\\\", text, useBytes = TRUE)
-  none <- list(data = character(), files = character(), method = NA_character_)
-  if (at < 0) return(none)
+  none <- list(data = character(), files = character(), method = NA_character_, units = list())
+  # by lines, not by a byte offset: substring() counts characters, and a
+  # file with non-ASCII text before the block would be cut in the wrong place
+  all_lines <- strsplit(text, "\n", fixed = TRUE)[[1]]
+  at <- which(startsWith(all_lines, "///---\\\\\\"))
+  if (!length(at)) return(none)
   # the numbered lines follow (after a ":L<%^E!@" line in newer files)
-  lines <- strsplit(substring(text, at), "\n", fixed = TRUE)[[1]][-1]
+  lines <- all_lines[-seq_len(at[1])]
   val <- function(code) {
     l <- lines[startsWith(lines, paste0(code, ":"))]
     trimws(substring(l, nchar(code) + 2L))
@@ -86,7 +111,9 @@ mdl_run_settings <- function(text) {
   m15 <- suppressWarnings(as.integer(strsplit(val("15")[1], ",", fixed = TRUE)[[1]]))
   method <- if (length(m15) >= 4 && !is.na(m15[4]))
     c("euler", "rk4", "rk2", "rk4", "rk2", "euler")[m15[4] + 1L] else NA_character_
-  list(data = data, files = files, method = method)
+  # line 22: groups of unit names that mean the same (Units Equiv)
+  units <- lapply(strsplit(val("22"), ",", fixed = TRUE), trimws)
+  list(data = data, files = files, method = method, units = units[lengths(units) > 1])
 }
 
 # A model file's text: bytes checked (no NUL, valid UTF-8, which the

@@ -90,7 +90,28 @@ read_xmile <- function(path) {
                       settings = rd$settings[c("start", "stop", "dt", "saveper", "method")],
                       dims = rd$dims, dim_maps = list(), macros = macros, vars = vars))
   if (length(imports)) m <- xmile_apply_imports(rd, m, imports, path)
+  eq <- xmile_unit_equivalences(rd, of_tag("model_units"))
+  if (length(eq)) m$unit_equivalences <- eq
   m
+}
+
+# <model_units>: each <unit name="Dollar"> with its <alias>es and an
+# <eqn> that is a single other name ("$") is a group of names meaning the
+# same, for sd_check_units().
+xmile_unit_equivalences <- function(rd, nodes) {
+  out <- list()
+  for (mu in nodes) for (u in xmile_children(rd, mu, "unit")) {
+    nm <- xml2::xml_attr(u, "name")
+    if (is.na(nm) || !nzchar(trimws(nm))) next
+    al <- vapply(xmile_children(rd, u, "alias"), xml2::xml_text, "")
+    eq <- xmile_child(rd, u, "eqn")
+    eqt <- if (is.null(eq)) "" else trimws(xml2::xml_text(eq))
+    # a definition by one other unit is an equivalence too
+    g <- c(if (nzchar(eqt) && !grepl("[*/^()]", eqt)) eqt, trimws(nm), trimws(al))
+    g <- unique(g[nzchar(g)])
+    if (length(g) > 1) out[[length(out) + 1L]] <- g
+  }
+  out
 }
 
 # The roots of the files the header includes, and of those they include

@@ -275,6 +275,8 @@ SEXP C_sdvm_engine_info(void) {
 typedef struct links_holder {
   sd_model *model;
   sd_link *links;
+  sd_flat_node *nodes;
+  sd_flat_root *roots;
 } links_holder;
 
 static void links_finalize(SEXP ptr) {
@@ -282,23 +284,29 @@ static void links_finalize(SEXP ptr) {
   if (!h) return;
   sd_model_free(h->model);
   free(h->links);
+  free(h->nodes);
+  free(h->roots);
   free(h);
   R_ClearExternalPtr(ptr);
 }
 
 /* list(vars = list(name, kind, arrayed), links = list(from, to, def,
- * field, init, sign, line, col, file_line, file_col, len, via)), indices
+ * field, init, sign, line, col, file_line, file_col, len, via), nodes =
+ * every equation tree in prefix order (sd_model_flatten), roots = where
+ * each equation's tree starts), indices
  * 1-based (from 0: Time); or an error list.  Nothing is compiled: a
  * model that cannot run (A FUNCTION OF) still has its links. */
 SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
   const char *vnames[] = { "name", "kind", "arrayed", "" };
   const char *lnames[] = { "from", "to", "def", "field", "init", "sign", "line", "col",
                            "file_line", "file_col", "len", "via", "" };
-  const char *onames[] = { "vars", "links", "" };
-  SEXP ptr, out, vars, links, col;
+  const char *nnames[] = { "kind", "op", "nargs", "num", "name", "line", "col", "" };
+  const char *rnames[] = { "var", "def", "field", "first", "file_line", "" };
+  const char *onames[] = { "vars", "links", "nodes", "roots", "" };
+  SEXP ptr, out, vars, links, col, nodes, roots;
   links_holder *h;
   sd_error err;
-  int i, nl = 0, nv, k;
+  int i, nl = 0, nv, k, nn = 0, nr = 0;
 
   ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
   R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
@@ -308,7 +316,8 @@ SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
   h->model = sd_model_new();
   if (!h->model) Rf_error("out of memory");
   if (add_spec(h->model, spec, &err) != 0 ||
-      sd_model_links(h->model, Rf_asLogical(assume_positive) == 1, &h->links, &nl, &err) != 0) {
+      sd_model_links(h->model, Rf_asLogical(assume_positive) == 1, &h->links, &nl, &err) != 0 ||
+      sd_model_flatten(h->model, &h->nodes, &nn, &h->roots, &nr, &err) != 0) {
     UNPROTECT(1);
     return sdvm_error_list(&err);
   }
@@ -337,6 +346,31 @@ SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
     v[10] = l->len;
     for (k = 0; k < 11; k++) INTEGER(VECTOR_ELT(links, k))[i] = v[k];
     SET_STRING_ELT(col, i, l->via ? Rf_mkChar(l->via) : NA_STRING);
+  }
+  nodes = Rf_mkNamed(VECSXP, nnames);
+  SET_VECTOR_ELT(out, 2, nodes);
+  for (k = 0; k < 7; k++)
+    SET_VECTOR_ELT(nodes, k, Rf_allocVector(k == 3 ? REALSXP : k == 4 ? STRSXP : INTSXP, nn));
+  for (i = 0; i < nn; i++) {
+    const sd_flat_node *x = &h->nodes[i];
+    INTEGER(VECTOR_ELT(nodes, 0))[i] = x->kind;
+    INTEGER(VECTOR_ELT(nodes, 1))[i] = x->op;
+    INTEGER(VECTOR_ELT(nodes, 2))[i] = x->nargs;
+    REAL(VECTOR_ELT(nodes, 3))[i] = x->num;
+    SET_STRING_ELT(VECTOR_ELT(nodes, 4), i, x->name ? Rf_mkCharCE(x->name, CE_UTF8) : NA_STRING);
+    INTEGER(VECTOR_ELT(nodes, 5))[i] = x->line;
+    INTEGER(VECTOR_ELT(nodes, 6))[i] = x->col;
+  }
+  roots = Rf_mkNamed(VECSXP, rnames);
+  SET_VECTOR_ELT(out, 3, roots);
+  for (k = 0; k < 5; k++) SET_VECTOR_ELT(roots, k, Rf_allocVector(INTSXP, nr));
+  for (i = 0; i < nr; i++) {
+    const sd_flat_root *x = &h->roots[i];
+    INTEGER(VECTOR_ELT(roots, 0))[i] = x->var + 1;
+    INTEGER(VECTOR_ELT(roots, 1))[i] = x->def + 1;
+    INTEGER(VECTOR_ELT(roots, 2))[i] = x->field;
+    INTEGER(VECTOR_ELT(roots, 3))[i] = x->first + 1;
+    INTEGER(VECTOR_ELT(roots, 4))[i] = x->file_line;
   }
   UNPROTECT(2);
   return out;

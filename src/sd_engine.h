@@ -202,6 +202,27 @@ typedef struct sd_link {
 int sd_model_links(const sd_model *m, int assume_positive, sd_link **out, int *nout,
                    sd_error *err);
 
+/* Every equation tree in prefix order (a node, then its nargs arguments'
+ * subtrees), for front ends that check more than names (units).  kind and
+ * op are the parser's (sd_ast.h: 0 number, 1 name, 2 unary, 3 binary, 4
+ * call, 5 table); name is canonical (NULL for numbers and operators).  One
+ * root per equation: a variable's (or its definition's) equation, field 0,
+ * and a stock's initial value, field 1.  Both arrays are malloc'ed; the
+ * names point into the model. */
+typedef struct sd_flat_node {
+  int kind, op, nargs;
+  double num;
+  const char *name;
+  int line, col;
+} sd_flat_node;
+typedef struct sd_flat_root {
+  int var, def, field;
+  int first;            /* its first node */
+  int file_line;        /* where the equation starts in the model file (0: none) */
+} sd_flat_root;
+int sd_model_flatten(const sd_model *m, sd_flat_node **nodes, int *nnodes, sd_flat_root **roots,
+                     int *nroots, sd_error *err);
+
 /* The elementary cycles of a directed graph of n nodes (edges from[k] ->
  * to[k], k < nedges), by Johnson's algorithm, stopping after max_cycles.
  * Each cycle calls emit(nodes, len, ud) with its nodes in order, starting

@@ -380,3 +380,80 @@ int sd_model_nvars(const sd_model *m) { return m->nvars; }
 const char *sd_model_var_text(const sd_model *m, int i) { return m->vars[i].text; }
 sd_kind sd_model_var_kind(const sd_model *m, int i) { return m->vars[i].kind; }
 int sd_model_var_arrayed(const sd_model *m, int i) { return m->vars[i].ndefs > 0; }
+
+/* ---- equation trees in prefix order (for units checking) ---------------- */
+
+typedef struct fl {
+  sd_flat_node *nodes;
+  int n, cap;
+  sd_error *err;
+} fl;
+
+static int flat_push(fl *f, const sd_node *n) {
+  sd_flat_node *x;
+  int i;
+  if (f->n == f->cap) {
+    int nc = f->cap ? f->cap * 2 : 256;
+    sd_flat_node *nn = realloc(f->nodes, (size_t)nc * sizeof *nn);
+    if (!nn) return sd_fail(f->err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory listing equations");
+    f->nodes = nn;
+    f->cap = nc;
+  }
+  x = &f->nodes[f->n++];
+  x->kind = (int)n->kind;
+  x->op = (int)n->op;
+  x->nargs = n->kind == SD_N_TABLE ? 0 : n->nargs;
+  x->num = n->kind == SD_N_NUM ? n->num : 0;
+  x->name = n->name;
+  x->line = n->line;
+  x->col = n->col;
+  if (n->kind == SD_N_TABLE) return 0;
+  for (i = 0; i < n->nargs; i++)
+    if (flat_push(f, n->args[i]) != 0) return -1;
+  return 0;
+}
+
+int sd_model_flatten(const sd_model *m, sd_flat_node **nodes, int *nnodes, sd_flat_root **roots,
+                     int *nroots, sd_error *err) {
+  fl f;
+  sd_flat_root *r = NULL;
+  int nr = 0, rcap = 0, i, d, k;
+  memset(&f, 0, sizeof f);
+  f.err = err;
+  *nodes = NULL; *roots = NULL; *nnodes = *nroots = 0;
+  for (i = 0; i < m->nvars; i++) {
+    const sd_var *v = &m->vars[i];
+    for (d = -1; d < v->ndefs; d++) {
+      const sd_node *t[2];
+      const sd_srcpos *p[2];
+      if (d < 0) { t[0] = v->eqn; t[1] = v->init; p[0] = &v->pos; p[1] = &v->init_pos; }
+      else {
+        t[0] = v->defs[d].eqn; t[1] = v->defs[d].init;
+        p[0] = &v->defs[d].pos; p[1] = &v->defs[d].init_pos;
+      }
+      for (k = 0; k < 2; k++) {
+        if (!t[k]) continue;
+        if (nr == rcap) {
+          int nc = rcap ? rcap * 2 : 64;
+          sd_flat_root *nn = realloc(r, (size_t)nc * sizeof *nn);
+          if (!nn) { sd_fail(err, SD_E_MEMORY, NULL, NULL, 0, 0, "out of memory listing equations"); goto fail; }
+          r = nn;
+          rcap = nc;
+        }
+        r[nr].var = i;
+        r[nr].def = d < 0 ? 0 : d;
+        r[nr].field = k;
+        r[nr].first = f.n;
+        r[nr].file_line = p[k] && p[k]->line > 0 ? p[k]->line : 0;
+        if (flat_push(&f, t[k]) != 0) goto fail;
+        nr++;
+      }
+    }
+  }
+  *nodes = f.nodes; *nnodes = f.n; *roots = r; *nroots = nr;
+  return 0;
+fail:
+  free(f.nodes);
+  free(r);
+  return -1;
+}
