@@ -346,8 +346,13 @@ units_of_call <- function(name, args, vars, declared, time_u, note, fmt, agree, 
     "smooth n" = , "delay n" = {
       timed(2); dmnl(args[[4]], sprintf("the order of %s", nm))
       agree(list(a1, args[[3]]), sprintf("the input and initial value of %s", nm)) },
-    "trend" = { timed(2); dmnl(args[[3]], "the initial trend of TREND (a fraction per unit of time's start)", "warning")
-      if (is.null(time_u)) U else K(-time_u) },
+    "trend" = {
+      # TREND gives a fractional change per unit of time, and so does its
+      # initial value
+      timed(2)
+      if (!is.null(time_u)) need(args[[3]], -time_u, "the initial trend of TREND")
+      if (is.null(time_u)) U else K(-time_u)
+    },
     "forecast" = { timed(2); timed(3); a1 },
     "with lookup" = { dmnl(a1, "the input of WITH LOOKUP", "warning"); U },
     "elmcount" = D,
@@ -356,6 +361,10 @@ units_of_call <- function(name, args, vars, declared, time_u, note, fmt, agree, 
 
 #' @export
 print.sdvm_units_check <- function(x, n = 20, ...) {
+  if (!all(c("variable", "problem", "severity", "file", "line") %in% names(x))) {
+    print(as.data.frame(unclass(x), stringsAsFactors = FALSE), ...)
+    return(invisible(x))
+  }
   k <- nrow(x)
   err <- sum(x$severity == "error")
   cat(sprintf("Units check of %s: %d equation%s checked, %d error%s, %d warning%s\n", attr(x, "model"),

@@ -176,8 +176,10 @@ static int value_sign(lk *c, const sd_node *n, int depth) {
       const sd_var *v = &c->m->vars[i];
       int k, pos = 1, neg = 1;
       if (v->kind != SD_LOOKUP || v->ntab == 0) return 0;
-      for (k = 0; k < v->ntab; k++) { if (v->ty[k] <= 0) pos = 0; if (v->ty[k] >= 0) neg = 0; }
-      return pos ? 1 : neg ? -1 : 0;
+      /* never negative counts as positive, as for stocks: the slope of
+         x * f(x) keeps its sign where f is 0 */
+      for (k = 0; k < v->ntab; k++) { if (v->ty[k] < 0) pos = 0; if (v->ty[k] > 0) neg = 0; }
+      return pos && !neg ? 1 : neg && !pos ? -1 : 0;
     }
     if (!n->name) return 0;
     if (!strcmp(n->name, "exp") || !strcmp(n->name, "abs") || !strcmp(n->name, "sqrt")) return 1;
