@@ -355,15 +355,21 @@ plot.sdvm_loop_scores <- function(x, loops_shown = NULL, main = NULL, ...) {
   # them), each loop its own line type within its colour
   col <- c(reinforcing = "#C0392B", balancing = "#2471A3", undetermined = "#7F8C8D")[pol]
   lty <- stats::ave(seq_along(j), pol, FUN = seq_along)
-  op <- graphics::par(mar = c(4.5, 4.5, 3, 1))
+  labels <- paste0(ids[j], ": ", ifelse(nchar(x$loops$loop[j]) > 60,
+                                       paste0(substr(x$loops$loop[j], 1, 57), "..."), x$loops$loop[j]))
+  # the legend below the curves, in a panel of its own, so that it never
+  # hides them
+  op <- graphics::par(no.readonly = TRUE)
   on.exit(graphics::par(op))
+  graphics::layout(matrix(1:2, 2), heights = c(4, 0.4 + 0.25 * length(j)))
+  graphics::par(mar = c(4.5, 4.5, 3, 1))
   graphics::matplot(x$time, r[, j, drop = FALSE], type = "l", lwd = 2, col = col, lty = lty,
                     ylim = c(-1, 1), xlab = "Time", ylab = "Relative loop score",
                     main = if (is.null(main)) sprintf("Loop dominance: %s", x$model) else main, ...)
   graphics::abline(h = 0, col = "grey70")
-  graphics::abline(h = c(-0.5, 0.5), col = "grey90", lty = 3)
-  labels <- paste0(ids[j], ": ", ifelse(nchar(x$loops$loop[j]) > 40,
-                                       paste0(substr(x$loops$loop[j], 1, 37), "..."), x$loops$loop[j]))
-  graphics::legend("bottomleft", legend = labels, col = col, lty = lty, lwd = 2, cex = 0.75, bg = "white")
+  graphics::abline(h = c(-0.5, 0.5), col = "grey85", lty = 3)
+  graphics::par(mar = c(0, 4.5, 0, 1))
+  graphics::plot.new()
+  graphics::legend("top", legend = labels, col = col, lty = lty, lwd = 2, cex = 0.8, bty = "n")
   invisible(x)
 }

@@ -72,7 +72,7 @@ warn_units <- function(m) {
   p <- sd_check_units(m)
   if (!nrow(p)) return(invisible(p))
   shown <- utils::head(p, 10)
-  lines <- sprintf("%s '%s'%s: %s", ifelse(shown$severity == "error", "Error in", "Warning in"), shown$variable,
+  lines <- sprintf("[%s] '%s'%s: %s", shown$severity, shown$variable,
                    ifelse(is.na(shown$line), "", sprintf(" (line %d)", shown$line)), shown$problem)
   msg <- sprintf("%s: %d units problem%s (sd_check_units() lists them all):\n%s%s", basename(m$file), nrow(p),
                  if (nrow(p) == 1) "" else "s", paste(lines, collapse = "\n"),

@@ -372,8 +372,7 @@ print.sdvm_units_check <- function(x, n = 20, ...) {
               err, if (err == 1) "" else "s", k - err, if (k - err == 1) "" else "s"))
   for (i in seq_len(min(n, k))) {
     where <- if (!is.na(x$line[i])) sprintf(" (%s, line %d)", basename(x$file[i]), x$line[i]) else ""
-    cat(sprintf("%s in '%s'%s: %s\n", if (x$severity[i] == "error") "Error" else "Warning",
-                x$variable[i], where, x$problem[i]))
+    cat(sprintf("[%s] '%s'%s: %s\n", x$severity[i], x$variable[i], where, x$problem[i]))
   }
   if (k > n) cat(sprintf("... and %d more\n", k - n))
   invisible(x)
