@@ -38,7 +38,17 @@ read_sketch <- function(path) {
   view <- cumsum(is_head)
   heads <- substring(body[is_head], 2)
   if (!length(heads)) return(list())
-  f <- function(k) vapply(fields, function(x) if (length(x) >= k) x[k] else NA_character_, "")
+  # field k of every line, by indexing all fields at once (a closure per
+  # line and field took two seconds on C-LEARN's sketch)
+  nf <- lengths(fields)
+  flat <- unlist(fields, use.names = FALSE)
+  start <- cumsum(c(0L, nf[-length(nf)]))
+  f <- function(k) {
+    out <- rep(NA_character_, length(fields))
+    has <- nf >= k
+    out[has] <- flat[start[has] + k]
+    out
+  }
   type <- suppressWarnings(as.integer(f(1)))
   num <- function(k) suppressWarnings(as.numeric(f(k)))
   x <- num(4); y <- num(5); w <- num(6); h <- num(7); shape <- num(8); bits <- suppressWarnings(as.integer(f(9)))
