@@ -59,8 +59,8 @@ causal_edges <- function(ml) {
 #' `x -> y`; a flow in a stock's rate is a link to the stock), leaving out
 #' references that only set initial values (`INITIAL()`, a stock's
 #' initial value).  Arrayed variables are taken whole: a loop through them
-#' stands for the element loops along the same variables (`arrayed` says
-#' so).  Models that only describe structure (causal loop diagrams whose
+#' stands for the loops between their elements along the same variables,
+#' which are counted from the compiler's element graph (`elements`).  Models that only describe structure (causal loop diagrams whose
 #' variables are `A FUNCTION OF` others) have loops too, though they
 #' cannot be simulated.
 #'
@@ -88,15 +88,22 @@ causal_edges <- function(ml) {
 #' @param model A model ([read_vensim()], [read_xmile()], [sd_model()]).
 #' @param max_loops Stop after this many loops.
 #' @param assume_positive Take stocks as non-negative when signing links.
+#' @param max_elements Stop counting a loop's element loops at this many
+#'   (its `elements` is then a lower bound).
 #' @return A data frame of class `sdvm_loops`, one row per loop, shortest
 #'   first: `id`, `polarity` (`"reinforcing"`, `"balancing"` or
 #'   `"undetermined"`), `length` (links), `loop` (the variables in order,
 #'   as text), `variables` (a list column of the same), `stocks` (how many
 #'   of them are stocks), `through` (stateful functions such as SMOOTH
-#'   along the loop, which delay it), `arrayed`, and `views` (the diagram
-#'   views its variables are drawn in).  Attributes `complete` and
-#'   `links` (every link with its polarity, and where the polarity came
-#'   from).
+#'   along the loop, which delay it), `arrayed`, `elements` (how many
+#'   loops between array elements the row stands for, from the compiled
+#'   element graph: 0 when its variables only link through different
+#'   elements, so that no element loop closes; `NA` for a model that
+#'   cannot be expanded, such as a causal loop diagram), and `views` (the
+#'   diagram views its variables are drawn in).  Attributes `complete`,
+#'   `elements_complete` (every element loop counted: none reached
+#'   `max_elements`) and `links` (every link with its polarity, and where the
+#'   polarity came from).
 #' @seealso [sd_loop_scores()] for which loops drive the behaviour.
 #' @export
 #' @examples
@@ -107,10 +114,12 @@ causal_edges <- function(ml) {
 #'   sd_const("Birth Rate", 0.1) |>
 #'   sd_const("Capacity", 1000)
 #' sd_loops(m)
-sd_loops <- function(model, max_loops = 10000, assume_positive = TRUE) {
+sd_loops <- function(model, max_loops = 10000, assume_positive = TRUE, max_elements = 1000) {
   check_model(model)
   if (!is.numeric(max_loops) || length(max_loops) != 1 || is.na(max_loops) || max_loops < 1)
     sdvm_abort("`max_loops` must be a positive number.", "sdvm_param_error")
+  if (!is.numeric(max_elements) || length(max_elements) != 1 || is.na(max_elements) || max_elements < 1)
+    sdvm_abort("`max_elements` must be a positive number.", "sdvm_param_error")
   ml <- model_links(model, assume_positive)
   vars <- ml$vars
   e <- causal_edges(ml)
@@ -146,12 +155,57 @@ sd_loops <- function(model, max_loops = 10000, assume_positive = TRUE) {
   out$stocks <- vapply(loops, function(v) sum(vars$kind[v] == "stock"), 0L)
   out$through <- through
   out$arrayed <- vapply(loops, function(v) any(vars$arrayed[v]), NA)
+  # how many element loops each stands for (arrays; hidden stocks)
+  el <- if (any(out$arrayed)) element_loop_counts(model, loops, max_elements) else
+    list(count = rep(1L, n), complete = TRUE)
+  out$elements <- el$count
   out$views <- views
   e$from_name <- vars$name[e$from]
   e$to_name <- vars$name[e$to]
   structure(out, class = c("sdvm_loops", "data.frame"), complete = isTRUE(cyc$complete),
+            elements_complete = isTRUE(el$complete),
             complete_length = if (isTRUE(cyc$complete)) NA_integer_ else cyc$complete_length,
             max_loops = max_loops, links = e, model_vars = vars$name)
+}
+
+# The element loops behind each variable loop (`loops`: node vectors of
+# the variable graph), from the compiler's element graph (C_sdvm_elements:
+# arrays expanded, SMOOTH and DELAY lowered to hidden stocks, which count
+# as the variable whose equation made them).  For a loop v1 -> ... -> vk
+# the element graph is cut down to the edges from elements of v_i to
+# elements of v_i or of the next variable round the loop; a cycle of that
+# graph that passes through more than one variable follows the loop,
+# round once or several times (u[1] -> v[2] -> u[2] -> v[3] -> u[3] ->
+# v[1] -> u[1] goes round three times), and is one of its element loops.
+# A loop of one variable: cycles among its elements through one of its
+# own (not only hidden) elements.  The cycles are the engine's
+# (C_sdvm_cycles), at most `max_elements` per loop.  list(count = per
+# loop, NA when the model cannot be expanded (a causal loop diagram);
+# complete = FALSE when some loop reached the bound, its count then a
+# lower bound).
+element_loop_counts <- function(model, loops, max_elements) {
+  n <- length(loops)
+  el <- tryCatch(.Call(C_sdvm_elements, model_spec(model)), error = function(e) NULL)
+  if (is.null(el) || identical(names(el)[1], "code")) return(list(count = rep(NA_integer_, n), complete = FALSE))
+  vf <- el$var[el$from]
+  vt <- el$var[el$to]
+  complete <- TRUE
+  count <- vapply(loops, function(L) {
+    k <- length(L)
+    pos <- match(vf, L)
+    post <- match(vt, L)
+    ok <- !is.na(pos) & !is.na(post) & (post == pos | post == pos %% k + 1L)
+    if (k == 1L) ok <- ok & !(el$from == el$to & el$hidden[el$from])
+    if (!any(ok)) return(0L)
+    nodes <- sort(unique(c(el$from[ok], el$to[ok])))
+    cyc <- .Call(C_sdvm_cycles, length(nodes), match(el$from[ok], nodes), match(el$to[ok], nodes),
+                 as.double(max_elements))
+    if (!isTRUE(cyc$complete)) complete <<- FALSE
+    var_of <- el$var[nodes]
+    hid <- el$hidden[nodes]
+    sum(vapply(cyc$cycles, function(cv) if (k == 1L) any(!hid[cv]) else any(var_of[cv] != var_of[cv[1]]), NA))
+  }, 0L)
+  list(count = as.integer(count), complete = complete)
 }
 
 # Arrow polarities drawn in the model's diagram ("+" / "-"), for links the
@@ -209,11 +263,14 @@ print.sdvm_loops <- function(x, n = 20, ...) {
                         format(attr(x, "max_loops")), attr(x, "complete_length")),
               tab[[1]], tab[[2]], tab[[3]]))
   if (k) {
-    show <- utils::head(as.data.frame(unclass(x)[c("id", "length", "stocks", "loop")],
-                                      stringsAsFactors = FALSE), n)
+    cols <- c("id", "length", "stocks", if (any(x$arrayed) && "elements" %in% names(x)) "elements", "loop")
+    show <- utils::head(as.data.frame(unclass(x)[cols], stringsAsFactors = FALSE), n)
     show$loop <- ifelse(nchar(show$loop) > 100, paste0(substr(show$loop, 1, 97), "..."), show$loop)
     print(show, row.names = FALSE, right = FALSE)
     if (k > n) cat(sprintf("... and %d more\n", k - n))
+    if (any(x$arrayed) && "elements" %in% names(x))
+      cat(sprintf("(elements: loops between array elements each row stands for%s)\n",
+                  if (isTRUE(attr(x, "elements_complete"))) "" else "; some counts stopped at max_elements"))
   }
   invisible(x)
 }

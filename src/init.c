@@ -22,6 +22,7 @@ static const R_CallMethodDef call_entries[] = {
   CALLDEF(C_sdvm_canon_names, 1),
   CALLDEF(C_sdvm_bench_run, 4),
   CALLDEF(C_sdvm_links, 2),
+  CALLDEF(C_sdvm_elements, 1),
   CALLDEF(C_sdvm_cycles, 4),
   { NULL, NULL, 0 }
 };

@@ -277,6 +277,7 @@ typedef struct links_holder {
   sd_link *links;
   sd_flat_node *nodes;
   sd_flat_root *roots;
+  sd_elements elements;
 } links_holder;
 
 static void links_finalize(SEXP ptr) {
@@ -286,6 +287,7 @@ static void links_finalize(SEXP ptr) {
   free(h->links);
   free(h->nodes);
   free(h->roots);
+  sd_elements_free(&h->elements);
   free(h);
   R_ClearExternalPtr(ptr);
 }
@@ -372,6 +374,43 @@ SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
     INTEGER(VECTOR_ELT(roots, 3))[i] = x->first + 1;
     INTEGER(VECTOR_ELT(roots, 4))[i] = x->file_line;
   }
+  UNPROTECT(2);
+  return out;
+}
+
+/* The element graph (sd_model_elements): list(var = the model variable
+ * of each element, 1-based, 0 for Time; from, to = edges, 1-based;
+ * hidden), or an error list. */
+SEXP C_sdvm_elements(SEXP spec) {
+  const char *names[] = { "var", "from", "to", "hidden", "" };
+  SEXP ptr, out, v;
+  links_holder *h;
+  sd_error err;
+  int i;
+  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
+  R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
+  h = calloc(1, sizeof *h);
+  if (!h) Rf_error("out of memory");
+  R_SetExternalPtrAddr(ptr, h);
+  h->model = sd_model_new();
+  if (!h->model) Rf_error("out of memory");
+  if (add_spec(h->model, spec, &err) != 0 || sd_model_elements(h->model, &h->elements, &err) != 0) {
+    UNPROTECT(1);
+    return sdvm_error_list(&err);
+  }
+  out = PROTECT(Rf_mkNamed(VECSXP, names));
+  v = Rf_allocVector(INTSXP, h->elements.n);
+  SET_VECTOR_ELT(out, 0, v);
+  for (i = 0; i < h->elements.n; i++) INTEGER(v)[i] = h->elements.var[i] + 1;
+  v = Rf_allocVector(INTSXP, h->elements.nedges);
+  SET_VECTOR_ELT(out, 1, v);
+  for (i = 0; i < h->elements.nedges; i++) INTEGER(v)[i] = h->elements.from[i] + 1;
+  v = Rf_allocVector(INTSXP, h->elements.nedges);
+  SET_VECTOR_ELT(out, 2, v);
+  for (i = 0; i < h->elements.nedges; i++) INTEGER(v)[i] = h->elements.to[i] + 1;
+  v = Rf_allocVector(LGLSXP, h->elements.n);
+  SET_VECTOR_ELT(out, 3, v);
+  for (i = 0; i < h->elements.n; i++) LOGICAL(v)[i] = h->elements.hidden[i];
   UNPROTECT(2);
   return out;
 }

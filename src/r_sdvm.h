@@ -56,6 +56,7 @@ SEXP C_sdvm_read_mdl(SEXP text, SEXP file);
 SEXP C_sdvm_canon_names(SEXP x);
 SEXP C_sdvm_bench_run(SEXP ptr, SEXP reps, SEXP dispatch, SEXP save);
 SEXP C_sdvm_links(SEXP spec, SEXP assume_positive);
+SEXP C_sdvm_elements(SEXP spec);
 SEXP C_sdvm_cycles(SEXP n, SEXP from, SEXP to, SEXP max_cycles);
 
 #endif

@@ -99,6 +99,7 @@ int add_cvar(cc *c, const char *name, const char *text, cv_kind kind) {
   v->visible = -1;
   v->slot = v->rate_slot = v->stock = v->table = -1;
   v->mvar = -1;
+  v->owner = -1;
   return c->nv++;
 }
 
@@ -119,7 +120,7 @@ int add_hidden(cc *c, const char *what, cv_kind kind) {
   char buf[SD_ERR_NAME + 64];
   const cvar *owner = &c->v[c->cur];
   const sd_srcpos *pos = c->in_init && owner->init_pos ? owner->init_pos : owner->pos;
-  int i;
+  int i, made_by = c->cur;
   snprintf(buf, sizeof buf, "%s in '%s'", what, owner->text);
   {
     char *t = sd_arena_strdup(&c->ast, buf);
@@ -130,7 +131,10 @@ int add_hidden(cc *c, const char *what, cv_kind kind) {
     if (!t || !nm) return -1;
     i = add_cvar(c, nm, t, kind);
   }
-  if (i >= 0) c->v[i].pos = pos;
+  if (i >= 0) {
+    c->v[i].pos = pos;
+    c->v[i].owner = made_by;
+  }
   return i;
 }
 
@@ -402,6 +406,35 @@ static double model_nodes(const sd_model *m) {
   return k;
 }
 
+/* A compilation's state and its program, started (NULL when out of
+ * memory) and, after the stages, freed. */
+static sd_program *cc_begin(cc *c, const sd_model *m, sd_error *err) {
+  sd_program *p;
+  sd_error_clear(err);
+  memset(c, 0, sizeof *c);
+  p = calloc(1, sizeof *p);
+  if (!p) { c->err = err; oom(c); return NULL; }
+  sd_arena_init(&p->arena);
+  sd_strmap_init(&p->vis_index);
+  p->method = m->method;
+  c->m = m;
+  c->p = p;
+  c->err = err;
+  c->node_limit = (double)SD_MAX_NODES + 16 * model_nodes(m);
+  sd_arena_init(&c->ast);
+  sd_strmap_init(&c->outmap);
+  return p;
+}
+
+static void cc_end(cc *c) {
+  free(c->v); free(c->tables); free(c->code); free(c->kval); free(c->khash);
+  free(c->mbase); free(c->mnd); free(c->mdims); free(c->contig);
+  free(c->cse_key); free(c->cse_slot); free(c->cse_hash); free((void *)c->bdim); free((void *)c->belem);
+  sd_strmap_free(&c->outmap);
+  free(c->dfx_in); free(c->dfx_delay); free(c->dfx_out); free(c->dscv);
+  sd_arena_free(&c->ast);
+}
+
 sd_program *sd_compile(const sd_model *m, sd_error *err) {
   cc c;
   sd_program *p;
@@ -409,19 +442,8 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
   deplist *deps = NULL;
   sd_error local;
   if (!err) err = &local;
-  sd_error_clear(err);
-  memset(&c, 0, sizeof c);
-  p = calloc(1, sizeof *p);
-  if (!p) { oom(&c); return NULL; }
-  sd_arena_init(&p->arena);
-  sd_strmap_init(&p->vis_index);
-  p->method = m->method;
-  c.m = m;
-  c.p = p;
-  c.err = err;
-  c.node_limit = (double)SD_MAX_NODES + 16 * model_nodes(m);
-  sd_arena_init(&c.ast);
-  sd_strmap_init(&c.outmap);
+  p = cc_begin(&c, m, err);
+  if (!p) return NULL;
 
   if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
   for (i = 1; i < c.nv; i++)                /* lowering and macros made these */
@@ -534,14 +556,74 @@ sd_program *sd_compile(const sd_model *m, sd_error *err) {
 done:
   if (deps) for (i = 0; i < c.nv; i++) free(deps[i].d);
   free(deps); free(order); free(has_timefn);
-  free(c.v); free(c.tables); free(c.code); free(c.kval); free(c.khash);
-  free(c.mbase); free(c.mnd); free(c.mdims); free(c.contig);
-  free(c.cse_key); free(c.cse_slot); free(c.cse_hash); free((void *)c.bdim); free((void *)c.belem);
-  sd_strmap_free(&c.outmap);
-  free(c.dfx_in); free(c.dfx_delay); free(c.dfx_out); free(c.dscv);
-  sd_arena_free(&c.ast);
+  cc_end(&c);
   if (!ok) { sd_program_free(p); return NULL; }
   return p;
+}
+
+/* The element graph of a model as the compiler sees it, once arrays are
+ * expanded, macros instantiated and stateful builtins lowered: every
+ * variable (element, hidden stock, macro variable) with the model
+ * variable it belongs to (hidden and macro variables: the one whose
+ * equation made them), and an edge from each variable an equation reads
+ * to the variable it defines.  Links that only set initial values (a
+ * stock's initial value, INITIAL) are left out: they carry no feedback. */
+int sd_model_elements(const sd_model *m, sd_elements *out, sd_error *err) {
+  cc c;
+  sd_program *p;
+  deplist l = { NULL, 0, 0 };
+  int i, j, ok = 0, ne = 0, cap = 0;
+  sd_error local;
+  if (!err) err = &local;
+  memset(out, 0, sizeof *out);
+  p = cc_begin(&c, m, err);
+  if (!p) return -1;
+  if (build_vars(&c) != 0 || resolve_all(&c) != 0) goto done;
+  out->n = c.nv;
+  out->var = malloc((size_t)c.nv * sizeof(int));
+  out->hidden = malloc((size_t)c.nv * sizeof(int));
+  if (!out->var || !out->hidden) { oom(&c); goto done; }
+  for (i = 0; i < c.nv; i++) {
+    int k = i, steps = 0;
+    out->hidden[i] = c.v[i].mvar < 0;
+    while (c.v[k].mvar < 0 && c.v[k].owner >= 0 && steps++ < c.nv) k = c.v[k].owner;
+    out->var[i] = c.v[k].kind == CV_TIME ? -1 : c.v[k].mvar;
+  }
+  for (i = 1; i < c.nv; i++) {
+    const cvar *v = &c.v[i];
+    if (v->kind != CV_AUX && v->kind != CV_STOCK && v->kind != CV_CONTROL) continue;
+    if (eqn_deps(&c, i, &l) != 0) { oom(&c); goto done; }
+    for (j = 0; j < l.n; j++) {
+      cv_kind k = c.v[l.d[j]].kind;
+      if (k == CV_INITIAL || k == CV_TIME || k == CV_LOOKUP) continue;
+      if (ne == cap) {
+        int nc = cap ? cap * 2 : 256;
+        int *nf = realloc(out->from, (size_t)nc * sizeof(int)), *nt;
+        if (!nf) { oom(&c); goto done; }
+        out->from = nf;
+        nt = realloc(out->to, (size_t)nc * sizeof(int));
+        if (!nt) { oom(&c); goto done; }
+        out->to = nt;
+        cap = nc;
+      }
+      out->from[ne] = l.d[j];
+      out->to[ne] = i;
+      ne++;
+    }
+  }
+  out->nedges = ne;
+  ok = 1;
+done:
+  free(l.d);
+  cc_end(&c);
+  sd_program_free(p);
+  if (!ok) { sd_elements_free(out); return -1; }
+  return 0;
+}
+
+void sd_elements_free(sd_elements *e) {
+  free(e->var); free(e->from); free(e->to); free(e->hidden);
+  memset(e, 0, sizeof *e);
 }
 
 void sd_program_free(sd_program *p) {

@@ -54,6 +54,8 @@ typedef struct cvar {
   int nbind;             /* array element: its subscript bindings */
   const char **bind_dim, **bind_elem;
   int mvar;              /* the model variable it is (an element of), or -1 */
+  int owner;             /* hidden and macro variables: the variable whose equation
+                            made them (structure analysis maps them to it), else -1 */
   int alias;             /* "a = b": shares b's slot, no code of its own */
   int simul;             /* SIMULTANEOUS (1) or FIND ZERO (2): solved by the run; others read its last iterate */
   int simul_guess;       /* its first guess (a hidden variable), or -1 */
@@ -174,6 +176,8 @@ int too_deep(const sd_node *n, int left);
 int lower_state(cc *c, sd_node *n, sd_fn fn);
 /* sd_schedule.c  dependencies and orders */
 int order_all(cc *c, int *order, deplist *deps, int *has_timefn);
+/* The variables variable i's equation reads (its net rate, for a stock). */
+int eqn_deps(cc *c, int i, deplist *l);
 int order_step(cc *c, int *order);
 /* sd_codegen.c   the ctrl, init and step programs */
 int fill_program(cc *c, const int *order, int norder, const int *has_timefn, deplist *deps);

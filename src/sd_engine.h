@@ -223,6 +223,20 @@ typedef struct sd_flat_root {
 int sd_model_flatten(const sd_model *m, sd_flat_node **nodes, int *nnodes, sd_flat_root **roots,
                      int *nroots, sd_error *err);
 
+/* The element graph as the compiler builds it (sd_compile.c): n
+ * variables (array elements, and the hidden stocks of SMOOTH, DELAY3, ...
+ * and macro variables), var[i] the model variable each belongs to (-1:
+ * Time), and edges from[k] -> to[k] from what an equation reads to what
+ * it defines, initial values left out.  Needs a model that compiles as
+ * far as its names (not A FUNCTION OF).  Free with sd_elements_free(). */
+typedef struct sd_elements {
+  int n, nedges;
+  int *var, *from, *to;
+  int *hidden;          /* 1: a hidden or macro variable (counted as var[i]) */
+} sd_elements;
+int sd_model_elements(const sd_model *m, sd_elements *out, sd_error *err);
+void sd_elements_free(sd_elements *e);
+
 /* The elementary cycles of a directed graph of n nodes (edges from[k] ->
  * to[k], k < nedges), by Johnson's algorithm, stopping after max_cycles.
  * Each cycle calls emit(nodes, len, ud) with its nodes in order, starting

@@ -249,6 +249,7 @@ static int instantiate_macro(cc *c, sd_node *n, const sd_macro *mac, int depth) 
     ci = add_cvar(c, sd_arena_strdup(&c->ast, nm), sd_arena_strdup(&c->ast, label), kind);
     if (ci < 0 || !c->v[ci].name || !c->v[ci].text) return oom(c);
     c->v[ci].pos = c->v[save_cur].pos;
+    c->v[ci].owner = save_cur;
     c->v[ci].vkind = bv->kind;
     if (bv->eqn && !(c->v[ci].eqn = copy_tree(c, bv->eqn))) return oom(c);
     if (bv->init && !(c->v[ci].init = copy_tree(c, bv->init))) return oom(c);

@@ -51,6 +51,12 @@ static int collect(const sd_node *n, deplist *l, int *timefn) {
     if (collect(n->args[i], l, timefn) != 0) return -1;
   return 0;
 }
+int eqn_deps(cc *c, int i, deplist *l) {
+  int timefn = 0;
+  l->n = 0;
+  return c->v[i].eqn ? collect(c->v[i].eqn, l, &timefn) : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* ordering                                                            */
 

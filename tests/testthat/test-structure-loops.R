@@ -191,5 +191,50 @@ test_that("C-LEARN's loops are all found, arrayed ones marked", {
   expect_true(any(l$arrayed))
   carbon <- l[vapply(l$variables, function(v) setequal(v, c("C in Atmosphere", "Flux Atm to Biomass")), NA), ]
   expect_equal(nrow(carbon), 1)
+  expect_gte(carbon$elements, 1L)
+  # each target year's emissions read the previous year's: a chain
+  # between elements, which is no loop
+  chain <- l[vapply(l$variables, function(v) identical(v, "Emissions with cumulative constraints"), NA), ]
+  expect_equal(chain$elements, 0L)
   expect_valid_loops(l)
+})
+
+test_that("arrayed loops count the element loops they stand for", {
+  # Pop[Region] grows from itself: one loop per region
+  l <- sd_loops(arrayed_model())
+  expect_equal(nrow(l), 1)
+  expect_true(l$arrayed)
+  expect_equal(l$elements, 2L)
+  expect_true(attr(l, "elements_complete"))
+  f <- tempfile(fileext = ".mdl")
+  on.exit(unlink(f))
+  writeLines(c(
+    "{UTF-8}",
+    "R: r1, r2, r3 ~~|",
+    # x and y in step for each region: three loops
+    "x[R] = INTEG(y[R], 1) ~ ~|",
+    "y[R] = x[R] * 0.1 ~ ~|",
+    # u feeds v of the next region round: one loop through all six
+    "u[R] = INTEG(v[R], 1) ~ ~|",
+    "v[r1] = u[r3] ~ ~|", "v[r2] = u[r1] ~ ~|", "v[r3] = u[r2] ~ ~|",
+    # each element of w reads the one before: a chain, no loop
+    "w[r1] = 1 ~ ~|", "w[r2] = w[r1] + 1 ~ ~|", "w[r3] = w[r2] + 1 ~ ~|",
+    # SMOOTH's hidden stock in z counts as z
+    "s[R] = INTEG(z[R] - s[R] / 4, 1) ~ ~|",
+    "z[R] = SMOOTH(s[R], 2) ~ ~|",
+    "INITIAL TIME = 0 ~~|", "FINAL TIME = 2 ~~|", "TIME STEP = 1 ~~|", "SAVEPER = TIME STEP ~~|"), f)
+  l <- sd_loops(read_vensim(f))
+  el <- function(vars) l$elements[vapply(l$variables, function(v) setequal(v, vars), NA)]
+  expect_equal(el(c("x", "y")), 3L)
+  expect_equal(el(c("u", "v")), 1L)
+  expect_equal(el("w"), 0L)
+  expect_true(attr(l, "elements_complete"))
+  expect_output(print(l), "elements")
+  # the count stops at max_elements, and says so
+  few <- sd_loops(read_vensim(f), max_elements = 2)
+  expect_equal(few$elements[vapply(few$variables, function(v) setequal(v, c("x", "y")), NA)], 2L)
+  expect_false(attr(few, "elements_complete"))
+  expect_equal(el(c("s", "z")), 3L)
+  expect_equal(el("s"), 3L)
+  expect_equal(l$through[vapply(l$variables, function(v) setequal(v, c("s", "z")), NA)], "SMOOTH")
 })
