@@ -292,6 +292,22 @@ static void links_finalize(SEXP ptr) {
   R_ClearExternalPtr(ptr);
 }
 
+/* A links holder with an empty model, behind an external pointer (not
+ * protected) whose finalizer frees whatever is attached later. */
+static SEXP links_holder_new(links_holder **out) {
+  SEXP ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
+  links_holder *h;
+  R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
+  h = calloc(1, sizeof *h);
+  if (!h) Rf_error("out of memory");
+  R_SetExternalPtrAddr(ptr, h);
+  h->model = sd_model_new();
+  if (!h->model) Rf_error("out of memory");
+  *out = h;
+  UNPROTECT(1);
+  return ptr;
+}
+
 /* list(vars = list(name, kind, arrayed), links = list(from, to, def,
  * field, init, sign, line, col, file_line, file_col, len, via), nodes =
  * every equation tree in prefix order (sd_model_flatten), roots = where
@@ -310,13 +326,7 @@ SEXP C_sdvm_links(SEXP spec, SEXP assume_positive) {
   sd_error err;
   int i, nl = 0, nv, k, nn = 0, nr = 0;
 
-  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
-  R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
-  h = calloc(1, sizeof *h);
-  if (!h) Rf_error("out of memory");
-  R_SetExternalPtrAddr(ptr, h);
-  h->model = sd_model_new();
-  if (!h->model) Rf_error("out of memory");
+  ptr = PROTECT(links_holder_new(&h));
   if (add_spec(h->model, spec, &err) != 0 ||
       sd_model_links(h->model, Rf_asLogical(assume_positive) == 1, &h->links, &nl, &err) != 0 ||
       sd_model_flatten(h->model, &h->nodes, &nn, &h->roots, &nr, &err) != 0) {
@@ -387,13 +397,7 @@ SEXP C_sdvm_elements(SEXP spec) {
   links_holder *h;
   sd_error err;
   int i;
-  ptr = PROTECT(R_MakeExternalPtr(NULL, Rf_install("sdvm_links"), R_NilValue));
-  R_RegisterCFinalizerEx(ptr, links_finalize, TRUE);
-  h = calloc(1, sizeof *h);
-  if (!h) Rf_error("out of memory");
-  R_SetExternalPtrAddr(ptr, h);
-  h->model = sd_model_new();
-  if (!h->model) Rf_error("out of memory");
+  ptr = PROTECT(links_holder_new(&h));
   if (add_spec(h->model, spec, &err) != 0 || sd_model_elements(h->model, &h->elements, &err) != 0) {
     UNPROTECT(1);
     return sdvm_error_list(&err);
