@@ -111,7 +111,7 @@ sd_loop_scores <- function(model, loops = NULL, max_loops = 1000, ...) {
     match(paste(i, c(i[-1], i[1])), ekey)
   })
   used <- sort(unique(unlist(loop_edges)))
-  check_scorable(edges[used, , drop = FALSE], vars, ml$links)
+  check_scorable(edges[used, , drop = FALSE], vars)
 
   # the first run, every step saved
   settings <- model$settings
@@ -168,7 +168,7 @@ model_label <- function(m) if (is.null(m$name)) "the model" else m$name
 
 # Loops through stateful functions or arrays cannot be scored by
 # re-evaluating one equation: say which and why.
-check_scorable <- function(e, vars, links) {
+check_scorable <- function(e, vars) {
   arr <- unique(c(e$from, e$to)[vars$arrayed[c(e$from, e$to)]])
   if (length(arr))
     sdvm_abort(sprintf("Loop scores are not computed for loops through arrayed variables ('%s'): score their elements' loops in a model without arrays.",

@@ -156,7 +156,7 @@ sd_loops <- function(model, max_loops = 10000, assume_positive = TRUE, max_eleme
   out$through <- through
   out$arrayed <- vapply(loops, function(v) any(vars$arrayed[v]), NA)
   # how many element loops each stands for (arrays; hidden stocks)
-  el <- if (any(out$arrayed)) element_loop_counts(model, loops, max_elements) else
+  el <- if (any(out$arrayed)) element_loop_counts(ml$spec, loops, max_elements) else
     list(count = rep(1L, n), complete = TRUE)
   out$elements <- el$count
   out$views <- views
@@ -183,9 +183,9 @@ sd_loops <- function(model, max_loops = 10000, assume_positive = TRUE, max_eleme
 # loop, NA when the model cannot be expanded (a causal loop diagram);
 # complete = FALSE when some loop reached the bound, its count then a
 # lower bound).
-element_loop_counts <- function(model, loops, max_elements) {
+element_loop_counts <- function(spec, loops, max_elements) {
   n <- length(loops)
-  el <- tryCatch(.Call(C_sdvm_elements, model_spec(model)), error = function(e) NULL)
+  el <- tryCatch(.Call(C_sdvm_elements, spec), error = function(e) NULL)
   if (is.null(el) || identical(names(el)[1], "code")) return(list(count = rep(NA_integer_, n), complete = FALSE))
   vf <- el$var[el$from]
   vt <- el$var[el$to]

@@ -249,7 +249,7 @@ long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycle
 /* The same cycles listed shortest first: all of length 1, then 2, ...,
  * until max_cycles are listed or max_work edges have been walked (0: no
  * bound).  *complete_len: the length up to which every cycle was listed.
- * The edges must not repeat.  Returns as sd_cycles does. */
+ * Returns as sd_cycles does. */
 long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long max_cycles,
                          double max_work, int (*emit)(const int *nodes, int len, void *ud),
                          void *ud, int *complete_len);

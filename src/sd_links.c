@@ -164,7 +164,7 @@ static int value_sign(lk *c, const sd_node *n, int depth) {
     a = value_sign(c, n->args[0], depth + 1);
     b = value_sign(c, n->args[1], depth + 1);
     switch (n->op) {
-    case SD_OP_ADD: return a == b ? a : a == 0 ? 0 : b == 0 ? 0 : 0;
+    case SD_OP_ADD: return a == b ? a : 0;
     case SD_OP_SUB: return a == -b ? a : 0;
     case SD_OP_MUL: case SD_OP_DIV: return a * b;
     case SD_OP_POW: return a > 0 ? 1 : 0;
@@ -296,9 +296,10 @@ static int walk(lk *c, const sd_node *n, int s, int init, const char *via) {
     if (stateful(name)) {
       /* the first argument is what is delayed or smoothed (its sign kept);
          SMOOTHI-style initial values only set the start */
+      /* the third argument of these is an initial value */
       int ninit = (!strcmp(name, "smoothi") || !strcmp(name, "smooth3i") || !strcmp(name, "delay1i") ||
-                   !strcmp(name, "delay3i") || !strcmp(name, "delay fixed")) ? 2
-                : (!strcmp(name, "trend") || !strcmp(name, "smooth n") || !strcmp(name, "delay n")) ? 2 : -1;
+                   !strcmp(name, "delay3i") || !strcmp(name, "delay fixed") || !strcmp(name, "trend") ||
+                   !strcmp(name, "smooth n") || !strcmp(name, "delay n")) ? 2 : -1;
       const char *w = via ? via : name;
       if (!strcmp(name, "active initial")) {
         if (n->nargs > 0 && walk(c, n->args[0], s, init, via) != 0) return -1;

@@ -34,6 +34,36 @@ static int cmp_int(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* The graph's edges src[k] -> dst[k] (those within 0..n-1) as adjacency
+ * lists in CSR form: node v's successors are (*adj)[(*off)[v] ..
+ * (*off)[v+1] - 1], sorted, each once.  Returns 0 or -1 (out of memory). */
+static int csr(int n, int nedges, const int *src, const int *dst, int **off_out, int **adj_out) {
+  int *off = calloc((size_t)n + 1, sizeof(int)), *adj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
+  int *fill = malloc((size_t)n * sizeof(int));
+  int k, m = 0;
+  if (!off || !adj || !fill) { free(off); free(adj); free(fill); return -1; }
+  for (k = 0; k < nedges; k++)
+    if (src[k] >= 0 && src[k] < n && dst[k] >= 0 && dst[k] < n) off[src[k] + 1]++;
+  for (k = 0; k < n; k++) off[k + 1] += off[k];
+  memcpy(fill, off, (size_t)n * sizeof(int));
+  for (k = 0; k < nedges; k++)
+    if (src[k] >= 0 && src[k] < n && dst[k] >= 0 && dst[k] < n) adj[fill[src[k]]++] = dst[k];
+  /* sort each list and drop repeats, compacting in place (fill[k]: node
+     k's new end meanwhile) */
+  for (k = 0; k < n; k++) {
+    int a = off[k], e = off[k + 1], j;
+    qsort(adj + a, (size_t)(e - a), sizeof(int), cmp_int);
+    for (j = a; j < e; j++) if (j == a || adj[j] != adj[j - 1]) adj[m++] = adj[j];
+    fill[k] = m;
+  }
+  for (k = n; k > 0; k--) off[k] = fill[k - 1];
+  off[0] = 0;
+  free(fill);
+  *off_out = off;
+  *adj_out = adj;
+  return 0;
+}
+
 /* Strongly connected components of the whole graph (Tarjan, iterative):
  * comp[v] numbers them. */
 static int tarjan(int n, const int *off, const int *adj, int *comp) {
@@ -82,10 +112,8 @@ long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycle
   ivec ustack = { NULL, 0, 0 };
   ivec *B = NULL;
   long count = 0, rc = 0;
-  int k, s, m = 0;
+  int k, s;
   if (n <= 0) return 0;
-  off = calloc((size_t)n + 1, sizeof(int));
-  adj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
   comp = malloc((size_t)n * sizeof(int));
   csize = calloc((size_t)n, sizeof(int));
   blocked = calloc((size_t)n, sizeof(int));
@@ -93,29 +121,8 @@ long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycle
   eit = malloc((size_t)n * sizeof(int));
   found = malloc((size_t)n * sizeof(int));
   B = calloc((size_t)n, sizeof(ivec));
-  if (!off || !adj || !comp || !csize || !blocked || !path || !eit || !found || !B) { rc = -1; goto out; }
-  /* adjacency (CSR), each node's successors sorted and without repeats */
-  for (k = 0; k < nedges; k++)
-    if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) off[from[k] + 1]++;
-  for (k = 0; k < n; k++) off[k + 1] += off[k];
-  {
-    int *fill = malloc((size_t)n * sizeof(int));
-    if (!fill) { rc = -1; goto out; }
-    memcpy(fill, off, (size_t)n * sizeof(int));
-    for (k = 0; k < nedges; k++)
-      if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) adj[fill[from[k]]++] = to[k];
-    free(fill);
-  }
-  /* sort each node's successors and drop repeats, compacting in place
-     (eit[k] holds node k's new end meanwhile) */
-  for (k = 0; k < n; k++) {
-    int a = off[k], e = off[k + 1], j;
-    qsort(adj + a, (size_t)(e - a), sizeof(int), cmp_int);
-    for (j = a; j < e; j++) if (j == a || adj[j] != adj[j - 1]) adj[m++] = adj[j];
-    eit[k] = m;
-  }
-  for (k = n; k > 0; k--) off[k] = eit[k - 1];
-  off[0] = 0;
+  if (!comp || !csize || !blocked || !path || !eit || !found || !B ||
+      csr(n, nedges, from, to, &off, &adj) != 0) { rc = -1; goto out; }
   if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
   for (k = 0; k < n; k++) csize[comp[k]]++;
 
@@ -196,10 +203,6 @@ long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long
   int k, s, L, maxc = 0;
   *complete_len = 0;
   if (n <= 0) return 0;
-  off = calloc((size_t)n + 1, sizeof(int));
-  roff = calloc((size_t)n + 1, sizeof(int));
-  adj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
-  radj = malloc((size_t)(nedges ? nedges : 1) * sizeof(int));
   comp = malloc((size_t)n * sizeof(int));
   csize = calloc((size_t)n, sizeof(int));
   dist = malloc((size_t)n * sizeof(int));
@@ -207,26 +210,11 @@ long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long
   path = malloc(((size_t)n + 1) * sizeof(int));
   eit = malloc(((size_t)n + 1) * sizeof(int));
   onpath = calloc((size_t)n, sizeof(int));
-  if (!off || !roff || !adj || !radj || !comp || !csize || !dist || !queue || !path || !eit || !onpath) {
+  if (!comp || !csize || !dist || !queue || !path || !eit || !onpath ||
+      csr(n, nedges, from, to, &off, &adj) != 0 || csr(n, nedges, to, from, &roff, &radj) != 0) {
     rc = -1;
     goto out;
   }
-  for (k = 0; k < nedges; k++)
-    if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) { off[from[k] + 1]++; roff[to[k] + 1]++; }
-  for (k = 0; k < n; k++) { off[k + 1] += off[k]; roff[k + 1] += roff[k]; }
-  {
-    int *f1 = malloc((size_t)n * sizeof(int)), *f2 = malloc((size_t)n * sizeof(int));
-    if (!f1 || !f2) { free(f1); free(f2); rc = -1; goto out; }
-    memcpy(f1, off, (size_t)n * sizeof(int));
-    memcpy(f2, roff, (size_t)n * sizeof(int));
-    for (k = 0; k < nedges; k++)
-      if (from[k] >= 0 && from[k] < n && to[k] >= 0 && to[k] < n) {
-        adj[f1[from[k]]++] = to[k];
-        radj[f2[to[k]]++] = from[k];
-      }
-    free(f1); free(f2);
-  }
-  /* repeated edges would list a loop twice: the caller passes each once */
   if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
   for (k = 0; k < n; k++) csize[comp[k]]++;
   for (k = 0; k < n; k++) if (csize[comp[k]] > maxc) maxc = csize[comp[k]];
