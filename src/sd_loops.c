@@ -64,74 +64,104 @@ static int csr(int n, int nedges, const int *src, const int *dst, int **off_out,
   return 0;
 }
 
-/* Strongly connected components of the whole graph (Tarjan, iterative):
- * comp[v] numbers them. */
-static int tarjan(int n, const int *off, const int *adj, int *comp) {
-  int *index = malloc((size_t)n * sizeof(int)), *low = malloc((size_t)n * sizeof(int));
-  int *stack = malloc((size_t)n * sizeof(int)), *onst = calloc((size_t)n, sizeof(int));
-  int *cs = malloc((size_t)n * sizeof(int)), *ce = malloc((size_t)n * sizeof(int));
-  int next = 0, sp = 0, ncomp = 0, r, rc = 0;
-  if (!index || !low || !stack || !onst || !cs || !ce) { rc = -1; goto out; }
-  for (r = 0; r < n; r++) index[r] = -1;
-  for (r = 0; r < n; r++) {
+/* Strongly connected components (Tarjan, iterative), of the subgraph on
+ * a set of nodes, reusable on smaller and smaller sets: Johnson's search
+ * removes its start node from its component and splits what is left. */
+typedef struct sccs {
+  int *index, *low, *stack, *cs, *ce;
+  unsigned char *in;      /* 1: in the set being split; 2: also on Tarjan's stack */
+  int *comp;              /* node -> its component */
+  int *memb;              /* members, one component after another */
+  ivec start, size;       /* per component: where its members begin, how many */
+} sccs;
+
+static int sccs_init(sccs *t, int n) {
+  memset(t, 0, sizeof *t);
+  t->index = malloc((size_t)n * sizeof(int));
+  t->low = malloc((size_t)n * sizeof(int));
+  t->stack = malloc((size_t)n * sizeof(int));
+  t->cs = malloc((size_t)n * sizeof(int));
+  t->ce = malloc((size_t)n * sizeof(int));
+  t->in = calloc((size_t)n, 1);
+  t->comp = malloc((size_t)n * sizeof(int));
+  t->memb = malloc((size_t)n * sizeof(int));
+  return t->index && t->low && t->stack && t->cs && t->ce && t->in && t->comp && t->memb ? 0 : -1;
+}
+
+static void sccs_free(sccs *t) {
+  free(t->index); free(t->low); free(t->stack); free(t->cs); free(t->ce);
+  free(t->in); free(t->comp); free(t->memb); free(t->start.d); free(t->size.d);
+}
+
+/* Split the nodes[0..nn-1] (which may live in memb) into components,
+ * writing their members to memb from position at on.  Returns 0 or -1. */
+static int sccs_split(sccs *t, const int *off, const int *adj, int *nodes, int nn, int at) {
+  int next = 0, sp = 0, k, r, out = at;
+  for (k = 0; k < nn; k++) { t->in[nodes[k]] = 1; t->index[nodes[k]] = -1; }
+  for (k = 0; k < nn; k++) {
     int top = 0;
-    if (index[r] >= 0) continue;
-    cs[0] = r; ce[0] = off[r];
-    index[r] = low[r] = next++;
-    stack[sp++] = r; onst[r] = 1;
+    r = nodes[k];
+    if (t->index[r] >= 0) continue;
+    t->cs[0] = r; t->ce[0] = off[r];
+    t->index[r] = t->low[r] = next++;
+    t->stack[sp++] = r; t->in[r] = 2;
     while (top >= 0) {
-      int v = cs[top];
-      if (ce[top] < off[v + 1]) {
-        int w = adj[ce[top]++];
-        if (index[w] < 0) {
-          index[w] = low[w] = next++;
-          stack[sp++] = w; onst[w] = 1;
+      int v = t->cs[top];
+      if (t->ce[top] < off[v + 1]) {
+        int w = adj[t->ce[top]++];
+        if (!t->in[w]) continue;
+        if (t->index[w] < 0) {
+          t->index[w] = t->low[w] = next++;
+          t->stack[sp++] = w; t->in[w] = 2;
           top++;
-          cs[top] = w; ce[top] = off[w];
-        } else if (onst[w] && index[w] < low[v]) low[v] = index[w];
+          t->cs[top] = w; t->ce[top] = off[w];
+        } else if (t->in[w] == 2 && t->index[w] < t->low[v]) t->low[v] = t->index[w];
       } else {
-        if (low[v] == index[v]) {
-          int w;
-          do { w = stack[--sp]; onst[w] = 0; comp[w] = ncomp; } while (w != v);
-          ncomp++;
+        if (t->low[v] == t->index[v]) {
+          int w, id = t->start.n, first = out;
+          do { w = t->stack[--sp]; t->in[w] = 3; t->comp[w] = id; t->memb[out++] = w; } while (w != v);
+          if (ivec_push(&t->start, first) != 0 || ivec_push(&t->size, out - first) != 0) return -1;
         }
         top--;
-        if (top >= 0 && low[v] < low[cs[top]]) low[cs[top]] = low[v];
+        if (top >= 0 && t->low[v] < t->low[t->cs[top]]) t->low[t->cs[top]] = t->low[v];
       }
     }
   }
-out:
-  free(index); free(low); free(stack); free(onst); free(cs); free(ce);
-  return rc;
+  for (k = at; k < out; k++) t->in[t->memb[k]] = 0;
+  return 0;
 }
 
 long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycles,
                int (*emit)(const int *nodes, int len, void *ud), void *ud) {
-  int *off = NULL, *adj = NULL, *comp = NULL, *csize = NULL, *blocked = NULL;
-  int *path = NULL, *eit = NULL, *found = NULL;
+  int *off = NULL, *adj = NULL, *blocked = NULL, *comp;
+  int *path = NULL, *eit = NULL, *found = NULL, *rest = NULL;
   ivec ustack = { NULL, 0, 0 };
   ivec *B = NULL;
+  sccs t;
   long count = 0, rc = 0;
   int k, s;
   if (n <= 0) return 0;
-  comp = malloc((size_t)n * sizeof(int));
-  csize = calloc((size_t)n, sizeof(int));
   blocked = calloc((size_t)n, sizeof(int));
   path = malloc((size_t)n * sizeof(int));
   eit = malloc((size_t)n * sizeof(int));
   found = malloc((size_t)n * sizeof(int));
+  rest = malloc((size_t)n * sizeof(int));
   B = calloc((size_t)n, sizeof(ivec));
-  if (!comp || !csize || !blocked || !path || !eit || !found || !B ||
+  if (sccs_init(&t, n) != 0 || !blocked || !path || !eit || !found || !rest || !B ||
       csr(n, nedges, from, to, &off, &adj) != 0) { rc = -1; goto out; }
-  if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
-  for (k = 0; k < n; k++) csize[comp[k]]++;
+  for (k = 0; k < n; k++) rest[k] = k;
+  if (sccs_split(&t, off, adj, rest, n, 0) != 0) { rc = -1; goto out; }
+  comp = t.comp;
 
+  /* Johnson: each start s in turn, in its component; then s leaves the
+     component and the rest is split again, so that later starts only see
+     nodes after them and the work stays in proportion to the cycles */
   for (s = 0; s < n && rc == 0; s++) {
-    int top, selfloop = 0, j;
+    int top, selfloop = 0, j, c = comp[s], cstart = t.start.d[c], csize = t.size.d[c];
     for (j = off[s]; j < off[s + 1]; j++) if (adj[j] == s) selfloop = 1;
-    if (csize[comp[s]] < 2 && !selfloop) continue;
-    /* reset the marks of the nodes of s's component after s */
-    for (k = s; k < n; k++) if (comp[k] == comp[s]) { blocked[k] = 0; B[k].n = 0; }
+    if (csize < 2 && !selfloop) continue;
+    /* reset the marks of the component (all its members are after s) */
+    for (k = 0; k < csize; k++) { int v = t.memb[cstart + k]; blocked[v] = 0; B[v].n = 0; }
     /* the walk: path[0..top], eit = next edge to try, found = a cycle
        was closed below this node */
     top = 0;
@@ -177,11 +207,20 @@ long sd_cycles(int n, int nedges, const int *from, const int *to, long max_cycle
         top--;
       }
     }
+    if (rc != 0) break;
+    /* s leaves its component; the rest splits in the same place */
+    {
+      int m = 0;
+      for (k = 0; k < csize; k++) if (t.memb[cstart + k] != s) rest[m++] = t.memb[cstart + k];
+      t.size.d[c] = 0;
+      if (sccs_split(&t, off, adj, rest, m, cstart) != 0) { rc = -1; break; }
+    }
   }
 out:
   if (B) for (k = 0; k < n; k++) free(B[k].d);
-  free(B); free(off); free(adj); free(comp); free(csize); free(blocked);
+  free(B); free(off); free(adj); free(blocked); free(rest);
   free(path); free(eit); free(found); free(ustack.d);
+  sccs_free(&t);
   return rc < 0 ? rc : count;
 }
 
@@ -198,25 +237,26 @@ long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long
                          void *ud, int *complete_len) {
   int *off = NULL, *adj = NULL, *roff = NULL, *radj = NULL, *comp = NULL, *csize = NULL;
   int *dist = NULL, *queue = NULL, *path = NULL, *eit = NULL, *onpath = NULL;
+  sccs t;
   long count = 0, rc = 0;
   double work = 0;
   int k, s, L, maxc = 0;
   *complete_len = 0;
   if (n <= 0) return 0;
-  comp = malloc((size_t)n * sizeof(int));
-  csize = calloc((size_t)n, sizeof(int));
   dist = malloc((size_t)n * sizeof(int));
   queue = malloc((size_t)n * sizeof(int));
   path = malloc(((size_t)n + 1) * sizeof(int));
   eit = malloc(((size_t)n + 1) * sizeof(int));
   onpath = calloc((size_t)n, sizeof(int));
-  if (!comp || !csize || !dist || !queue || !path || !eit || !onpath ||
+  if (sccs_init(&t, n) != 0 || !dist || !queue || !path || !eit || !onpath ||
       csr(n, nedges, from, to, &off, &adj) != 0 || csr(n, nedges, to, from, &roff, &radj) != 0) {
     rc = -1;
     goto out;
   }
-  if (tarjan(n, off, adj, comp) != 0) { rc = -1; goto out; }
-  for (k = 0; k < n; k++) csize[comp[k]]++;
+  for (k = 0; k < n; k++) queue[k] = k;
+  if (sccs_split(&t, off, adj, queue, n, 0) != 0) { rc = -1; goto out; }
+  comp = t.comp;
+  csize = t.size.d;
   for (k = 0; k < n; k++) if (csize[comp[k]] > maxc) maxc = csize[comp[k]];
   for (L = 1; L <= maxc && rc == 0; L++) {
     for (s = 0; s < n && rc == 0; s++) {
@@ -228,7 +268,7 @@ long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long
       }
       if (L > csize[comp[s]]) continue;
       /* distances back to s over the nodes after it in its component */
-      for (k = s; k < n; k++) if (comp[k] == comp[s]) dist[k] = -1;
+      for (k = 0; k < csize[comp[s]]; k++) dist[t.memb[t.start.d[comp[s]] + k]] = -1;
       dist[s] = 0;
       queue[qt++] = s;
       while (qh < qt) {
@@ -271,7 +311,8 @@ long sd_cycles_by_length(int n, int nedges, const int *from, const int *to, long
     if (rc == 0) *complete_len = L;
   }
 out:
-  free(off); free(roff); free(adj); free(radj); free(comp); free(csize);
+  free(off); free(roff); free(adj); free(radj);
+  sccs_free(&t);
   free(dist); free(queue); free(path); free(eit); free(onpath);
   return rc < 0 ? rc : count;
 }
